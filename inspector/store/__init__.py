@@ -1,0 +1,24 @@
+"""The only code that touches TinyDB or the data folder's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .engine import sweep_stale_temporaries
+from .lks import LksStore
+from .submissions import SubmissionStore
+from .throttle import ThrottleStore
+from .users import UserStore
+
+
+class Store:
+    """Every record kind under one data folder."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temporaries(self.root)
+        self.users = UserStore(self.root)
+        self.lks = LksStore(self.root)
+        self.submissions = SubmissionStore(self.root)
+        self.throttle = ThrottleStore(self.root)

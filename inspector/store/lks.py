@@ -1,0 +1,40 @@
+"""The LKS register: one partition, small (a city has tens to hundreds of LKS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .engine import Partition
+from .records import Record, RecordTable, new_id, utcnow
+
+
+class LksStore(RecordTable):
+    """LKS records keyed by id, each with a unique public code."""
+
+    def __init__(self, root: Path):
+        super().__init__(Partition(root / "lks.json"), "lks")
+
+    def by_code(self, code: str) -> Record | None:
+        wanted = code.strip().upper()
+        found = self.find(lambda doc: doc.get("code") == wanted)
+        return found[0] if found else None
+
+    def codes(self) -> set[str]:
+        return {doc["code"] for doc in self.partition.reader().table(self.table).all()}
+
+    def create_many(self, records: list[Record]) -> list[Record]:
+        """Insert several new LKS in one atomic write; ValueError on a code already used."""
+        now = utcnow()
+        prepared = [{"id": new_id("l"), "created_at": now, "updated_at": now, **r} for r in records]
+        with self.partition.transaction() as db:
+            table = db.table(self.table)
+            used = {doc["code"] for doc in table.all()}
+            for record in prepared:
+                if record["code"] in used:
+                    raise ValueError(f"code {record['code']} already used")
+                used.add(record["code"])
+            table.insert_multiple(prepared)
+        return prepared
+
+    def create(self, **fields) -> Record:
+        return self.create_many([fields])[0]

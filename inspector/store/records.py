@@ -1,0 +1,96 @@
+"""A table of records with string ids inside one partition: the shape every store module reuses."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from tinydb import Query
+
+from .engine import Partition
+
+Record = dict
+
+
+def utcnow() -> str:
+    """Now, in UTC ISO 8601 with seconds: how every time is stored."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def new_id(prefix: str = "") -> str:
+    """A random, URL-safe, unguessable record id."""
+    return prefix + secrets.token_hex(6)
+
+
+class RecordTable:
+    """Records keyed by their ``id`` field in one table of one partition."""
+
+    def __init__(self, partition: Partition, table: str):
+        self.partition = partition
+        self.table = table
+
+    def all(self) -> list[Record]:
+        """Every record, as shallow copies: read nested values, never change them."""
+        return [dict(doc) for doc in self.partition.reader().table(self.table).all()]
+
+    def find(self, predicate: Callable[[Record], bool]) -> list[Record]:
+        """Records for which ``predicate`` holds, as shallow copies (see ``all``)."""
+        docs = self.partition.reader().table(self.table).search(_Predicate(predicate))
+        return [dict(doc) for doc in docs]
+
+    def get(self, record_id: str) -> Record | None:
+        """The record with this id, or None; a deep copy the caller may change."""
+        doc = self.partition.reader().table(self.table).get(Query().id == record_id)
+        return copy.deepcopy(dict(doc)) if doc is not None else None
+
+    def insert(self, record: Record) -> Record:
+        """Store a new record (it must carry an unused ``id``)."""
+        with self.partition.transaction() as db:
+            table = db.table(self.table)
+            if table.contains(Query().id == record["id"]):
+                raise ValueError(f"duplicate id {record['id']}")
+            table.insert(record)
+        return record
+
+    def insert_many(self, records: Iterable[Record]) -> None:
+        """Store several new records in one write."""
+        records = list(records)
+        with self.partition.transaction() as db:
+            db.table(self.table).insert_multiple(records)
+
+    def update(self, record_id: str, changes: Record) -> Record | None:
+        """Apply ``changes`` to one record in one atomic write; None when there is no such record."""
+        with self.partition.transaction() as db:
+            table = db.table(self.table)
+            if not table.contains(Query().id == record_id):
+                return None
+            table.update(changes, Query().id == record_id)
+            return copy.deepcopy(dict(table.get(Query().id == record_id)))
+
+    def modify(self, record_id: str, change: Callable[[Record], Record | None]) -> Record | None:
+        """Read, change and write one record under the lock; ``change`` may veto by returning None."""
+        with self.partition.transaction() as db:
+            table = db.table(self.table)
+            current = table.get(Query().id == record_id)
+            if current is None:
+                return None
+            updated = change(copy.deepcopy(dict(current)))
+            if updated is None:
+                return None
+            table.update(updated, Query().id == record_id)
+            return copy.deepcopy(updated)
+
+
+class _Predicate:
+    """Adapts a plain function on a record into a TinyDB query condition."""
+
+    def __init__(self, predicate: Callable[[Record], bool]):
+        self.predicate = predicate
+
+    def __call__(self, doc) -> bool:
+        return bool(self.predicate(doc))
+
+    def is_cacheable(self) -> bool:
+        return False

@@ -1,0 +1,34 @@
+"""Accounts: one small partition holding every user record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .engine import Partition
+from .records import Record, RecordTable, new_id, utcnow
+
+
+class UserStore(RecordTable):
+    """User accounts keyed by id; usernames are unique, compared lower-case."""
+
+    def __init__(self, root: Path):
+        super().__init__(Partition(root / "users.json"), "users")
+
+    def by_username(self, username: str) -> Record | None:
+        wanted = username.strip().lower()
+        found = self.find(lambda doc: doc.get("username") == wanted)
+        return found[0] if found else None
+
+    def create(self, **fields) -> Record:
+        """Insert a new account; raises ValueError when the username is taken."""
+        record = {"id": new_id("u"), "created_at": utcnow(), "session_version": 1, "active": True, **fields}
+        record["username"] = record["username"].strip().lower()
+        with self.partition.transaction() as db:
+            table = db.table(self.table)
+            if any(doc.get("username") == record["username"] for doc in table.all()):
+                raise ValueError("username taken")
+            table.insert(record)
+        return record
+
+    def count(self) -> int:
+        return len(self.partition.reader().table(self.table))

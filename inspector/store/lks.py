@@ -38,3 +38,18 @@ class LksStore(RecordTable):
 
     def create(self, **fields) -> Record:
         return self.create_many([fields])[0]
+
+    def change(self, lks_id: str, fields: Record) -> Record | None:
+        """Update one LKS in one atomic write; ValueError when the new code is used by another."""
+        with self.partition.transaction() as db:
+            table = db.table(self.table)
+            docs = table.all()
+            current = next((d for d in docs if d["id"] == lks_id), None)
+            if current is None:
+                return None
+            code = fields.get("code", current["code"])
+            if any(d["code"] == code and d["id"] != lks_id for d in docs):
+                raise ValueError(f"code {code} already used")
+            updated = {**current, **fields, "updated_at": utcnow()}
+            table.update(updated, doc_ids=[current.doc_id])
+        return updated

@@ -1,0 +1,49 @@
+"""Inspector: phone-first inspection of social-welfare institutions (LKS)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from . import config
+from .config import REPO_ROOT
+
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application: settings, store, sign-in, pages, commands."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"))
+    config.load(app, overrides)
+    register_store(app)
+    register_security(app)
+    register_pages(app)
+    register_commands(app)
+    return app
+
+
+def register_store(app: Flask) -> None:
+    from .store import Store
+
+    app.extensions["store"] = Store(app.config["INSPECTOR_DATA_DIR"])
+
+
+def register_security(app: Flask) -> None:
+    from .auth import enforce_access, login_manager
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.before_request(enforce_access)
+
+
+def register_pages(app: Flask) -> None:
+    from .web import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,164 @@
+"""Who may do what: roles, the signed-in user, the access rule every route declares, sign-in throttling."""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from flask import abort, current_app, g, request
+from flask_login import LoginManager, UserMixin, current_user
+
+ROLES = {
+    "admin": "Admin",
+    "reviewer": "Peninjau Dinsos",
+    "inspector": "Petugas inspeksi",
+    "operator": "Operator LKS",
+}
+PUBLIC = "public"  # anyone, signed in or not
+SIGNED_IN = "signed-in"  # any role
+# Endpoints Flask itself adds; everything else must declare its access.
+BUILTIN_PUBLIC = {"static"}
+
+login_manager = LoginManager()
+login_manager.login_view = "account.login"
+login_manager.login_message = "Silakan masuk terlebih dahulu."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+class User(UserMixin):
+    """A signed-in account; its session id carries the account's session version."""
+
+    def __init__(self, record: dict):
+        self.record = record
+
+    def get_id(self) -> str:
+        return f"{self.record['id']}:{self.record.get('session_version', 1)}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.record.get("active"))
+
+    @property
+    def role(self) -> str:
+        return self.record["role"]
+
+    @property
+    def lks_ids(self) -> list[str]:
+        return list(self.record.get("lks_ids") or [])
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["record"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """A session is valid only while the account is active and its session version unchanged."""
+    user_id, _, version = session_id.partition(":")
+    record = current_app.extensions["store"].users.get(user_id)
+    if record is None or not record.get("active") or str(record.get("session_version", 1)) != version:
+        return None
+    return User(record)
+
+
+def access(*who: str):
+    """Declare who may use a view: PUBLIC, SIGNED_IN, or role names. Checked in ``enforce_access``."""
+    unknown = set(who) - set(ROLES) - {PUBLIC, SIGNED_IN}
+    if not who or unknown:
+        raise ValueError(f"bad access declaration {who}")
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        wrapper.access = frozenset(who)
+        return wrapper
+
+    return decorate
+
+
+def enforce_access():
+    """Before every request: a route without a declaration is refused; others get their rule."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in BUILTIN_PUBLIC:
+        return None
+    view = current_app.view_functions.get(endpoint)
+    who = getattr(view, "access", None)
+    if who is None:
+        abort(403)
+    if PUBLIC in who:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if SIGNED_IN in who or current_user.role in who:
+        return None
+    abort(403)
+
+
+def role_home(user) -> str:
+    """The endpoint a user lands on after signing in."""
+    return {"admin": "admin.index", "reviewer": "review.index", "inspector": "inspect.index",
+            "operator": "operator.index"}[user.role]
+
+
+class SignInThrottle:
+    """Slows guessing without letting a stranger lock a real user out for long.
+
+    Failures are counted per (account, client address) and per account. Past
+    a few free failures each further try must wait, doubling from 15 s up to
+    a cap of five minutes; a successful sign-in clears the count of that
+    client. The account-wide count has a much higher threshold so that a
+    stranger elsewhere cannot lock out the owner, while rotating addresses
+    still hits a ceiling. Counts older than an hour are forgotten.
+    """
+
+    BASE_WAIT = 15
+    FORGET_AFTER = 3600  # a count an hour old starts again from zero
+
+    def __init__(self, store, free_failures: int, max_wait: int):
+        self.store = store
+        self.limits = ((free_failures, max_wait), (free_failures * 4, max_wait))
+
+    @staticmethod
+    def _keys(username: str, client: str) -> tuple[str, str]:
+        return (f"{username}@{client}", username)
+
+    def wait_seconds(self, username: str, client: str, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        waits = [0]
+        for key, (free, cap) in zip(self._keys(username, client), self.limits):
+            state = self.store.throttle.get(key)
+            over = state["failures"] - free
+            if over >= 0 and now - state["last"] < self.FORGET_AFTER:
+                wait = min(cap, self.BASE_WAIT * 2 ** min(over, 16))
+                waits.append(int(state["last"] + wait - now + 0.999))
+        return max(waits)
+
+    def failed(self, username: str, client: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        for key in self._keys(username, client):
+            if now - self.store.throttle.get(key)["last"] >= self.FORGET_AFTER:
+                self.store.throttle.clear(key)
+            self.store.throttle.record_failure(key, now)
+
+    def succeeded(self, username: str, client: str) -> None:
+        for key in self._keys(username, client):
+            self.store.throttle.clear(key)
+
+
+def throttle() -> SignInThrottle:
+    if "throttle" not in g:
+        cfg = current_app.config
+        g.throttle = SignInThrottle(current_app.extensions["store"], int(cfg["INSPECTOR_LOGIN_FREE_FAILURES"]),
+                                    int(cfg["INSPECTOR_LOGIN_MAX_WAIT_SECONDS"]))
+    return g.throttle
+
+
+def require_lks(user, lks_id: str) -> None:
+    """403 unless the user may see this LKS's non-public records (operators: only their own)."""
+    if user.role == "operator" and lks_id not in user.lks_ids:
+        abort(403)

@@ -1,0 +1,74 @@
+"""Settings: safe defaults, overridden by INSPECTOR_* environment variables or a test's dict."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import tempfile
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "INSPECTOR_DATA_DIR": None,  # None: the Flask instance folder
+    "INSPECTOR_BASE_URL": "http://localhost:8000",
+    "INSPECTOR_FORMS_DIR": str(REPO_ROOT / "forms"),
+    "INSPECTOR_SESSION_HOURS": 12,
+    "INSPECTOR_MAX_UPLOAD_MB": 15,
+    "INSPECTOR_LOGIN_FREE_FAILURES": 5,
+    "INSPECTOR_LOGIN_MAX_WAIT_SECONDS": 300,
+}
+
+
+def load(app, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` from defaults, the environment, then ``overrides``."""
+    config = dict(DEFAULTS)
+    for key in list(DEFAULTS) + ["INSPECTOR_SECRET_KEY", "INSPECTOR_HTTPS"]:
+        if key in os.environ:
+            config[key] = os.environ[key]
+    config.update(overrides or {})
+    data_dir = Path(config["INSPECTOR_DATA_DIR"] or app.instance_path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config["INSPECTOR_DATA_DIR"] = str(data_dir)
+    https = str(config.get("INSPECTOR_HTTPS", "")).lower() in ("1", "true", "yes") or str(
+        config["INSPECTOR_BASE_URL"]).startswith("https://")
+    hours = int(config["INSPECTOR_SESSION_HOURS"])
+    config.update(
+        SECRET_KEY=config.get("INSPECTOR_SECRET_KEY") or secret_key(data_dir),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=https,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=hours),
+        # A CSRF token lives as long as the login session: a three-hour visit still submits.
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=int(config["INSPECTOR_MAX_UPLOAD_MB"]) * 1024 * 1024,
+    )
+    config.pop("INSPECTOR_SECRET_KEY", None)
+    app.config.update(config)
+
+
+def secret_key(data_dir: Path) -> str:
+    """The key kept in the data folder, made on first start; never in the repository."""
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)  # publishes a complete file, or fails if another worker won
+    except FileExistsError:
+        return path.read_text().strip()
+    finally:
+        os.unlink(tmp)
+    return key

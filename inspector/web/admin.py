@@ -1,0 +1,196 @@
+"""The admin's pages: the LKS register, accounts and QR codes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import accounts, register
+from ..auth import ROLES, access
+from ..places import KECAMATAN
+from ..qr import lks_url, qr_png
+from .forms import ActionForm, LksForm, LksImportForm, PasswordResetForm, UserForm, apply_errors
+from .helpers import get_lks_by_id_or_404, get_user_or_404, search_lks, store
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/")
+@access("admin")
+def index():
+    users = store().users.all()
+    lks = store().lks.all()
+    return render_template("admin/index.html", lks_active=sum(1 for r in lks if r.get("active")),
+                           lks_total=len(lks), users_total=len(users),
+                           users_by_role={role: sum(1 for u in users if u["role"] == role) for role in ROLES})
+
+
+# --- The LKS register ---------------------------------------------------------
+
+@bp.route("/lks")
+@access("admin", "reviewer")
+def lks_list():
+    query = request.args.get("q", "")[:100]
+    kecamatan = request.args.get("kecamatan", "")
+    if kecamatan not in KECAMATAN:
+        kecamatan = ""
+    show_inactive = request.args.get("nonaktif") == "1"
+    records = [r for r in store().lks.all() if show_inactive or r.get("active")]
+    return render_template("admin/lks_list.html", records=search_lks(records, query, kecamatan), query=query,
+                           kecamatan=kecamatan, show_inactive=show_inactive, action=ActionForm())
+
+
+def _lks_form_page(form: LksForm, record: dict | None):
+    return render_template("admin/lks_form.html", form=form, record=record)
+
+
+@bp.route("/lks/baru", methods=["GET", "POST"])
+@access("admin")
+def lks_new():
+    form = LksForm()
+    if not form.validate_on_submit():
+        return _lks_form_page(form, None), (400 if request.method == "POST" else 200)
+    fields, errors = register.clean(form.data)
+    if not errors:
+        fields["code"] = fields["code"] or register.new_code(store().lks.codes())
+        try:
+            record = store().lks.create(active=True, **fields)
+        except ValueError:
+            errors = {"code": "Kode sudah dipakai LKS lain."}
+    if errors:
+        apply_errors(form, errors)
+        return _lks_form_page(form, None), 400
+    flash(f"LKS {record['name']} sudah ditambahkan dengan kode {record['code']}.", "success")
+    return redirect(url_for("admin.lks_list"))
+
+
+@bp.route("/lks/<lks_id>/ubah", methods=["GET", "POST"])
+@access("admin")
+def lks_edit(lks_id: str):
+    record = get_lks_by_id_or_404(lks_id)
+    form = LksForm(data=None if request.method == "POST" else record)
+    if not form.validate_on_submit():
+        return _lks_form_page(form, record), (400 if request.method == "POST" else 200)
+    fields, errors = register.clean({**form.data, "code": record["code"]})
+    if errors:
+        apply_errors(form, errors)
+        return _lks_form_page(form, record), 400
+    store().lks.change(lks_id, fields)
+    flash("Perubahan LKS sudah disimpan.", "success")
+    return redirect(url_for("admin.lks_list"))
+
+
+@bp.route("/lks/<lks_id>/status", methods=["POST"])
+@access("admin")
+def lks_status(lks_id: str):
+    record = get_lks_by_id_or_404(lks_id)
+    if ActionForm().validate_on_submit():
+        store().lks.change(lks_id, {"active": not record.get("active")})
+        flash(f"LKS {record['name']} sekarang {'nonaktif' if record.get('active') else 'aktif'}.", "success")
+    return redirect(url_for("admin.lks_list", nonaktif="1"))
+
+
+@bp.route("/lks/impor", methods=["GET", "POST"])
+@access("admin")
+def lks_import():
+    form = LksImportForm()
+    problems: list = []
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        data = upload.read(register.MAX_IMPORT_BYTES + 1) if upload else b""
+        records, problems = register.parse_csv(data, store().lks.codes())
+        if not problems:
+            try:
+                store().lks.create_many(records)
+            except ValueError:
+                problems = [(0, "kode", "Kode bentrok dengan LKS yang baru ditambahkan; unggah ulang.")]
+        if not problems:
+            flash(f"{len(records)} LKS berhasil diimpor.", "success")
+            return redirect(url_for("admin.lks_list"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/lks_import.html", form=form, problems=problems,
+                           columns=register.CSV_COLUMNS.values()), status
+
+
+@bp.route("/lks/<lks_id>/qr.png")
+@access("admin")
+def lks_qr(lks_id: str):
+    record = get_lks_by_id_or_404(lks_id)
+    png = qr_png(lks_url(current_app.config["INSPECTOR_BASE_URL"], record["code"]))
+    return Response(png, mimetype="image/png",
+                    headers={"Content-Disposition": f'inline; filename="qr-{record["code"]}.png"'})
+
+
+# --- Accounts ----------------------------------------------------------------
+
+def _user_form(record: dict | None = None) -> UserForm:
+    form = UserForm(data=None if request.method == "POST" or record is None else record)
+    form.lks_ids.choices = [(r["id"], f"{r['name']} ({r['code']})")
+                            for r in sorted(store().lks.all(), key=lambda r: r["name"])]
+    return form
+
+
+@bp.route("/akun")
+@access("admin")
+def users():
+    records = sorted(store().users.all(), key=lambda u: (u["role"], u["username"]))
+    lks_names = {r["id"]: r["name"] for r in store().lks.all()}
+    return render_template("admin/users.html", records=records, lks_names=lks_names, action=ActionForm(),
+                           reset=PasswordResetForm())
+
+
+@bp.route("/akun/baru", methods=["GET", "POST"])
+@access("admin")
+def user_new():
+    form = _user_form()
+    if form.validate_on_submit():
+        record, errors = accounts.create(store(), form.data)
+        if record:
+            flash(f"Akun {record['username']} sudah dibuat.", "success")
+            return redirect(url_for("admin.users"))
+        apply_errors(form, errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, record=None), status
+
+
+@bp.route("/akun/<user_id>/ubah", methods=["GET", "POST"])
+@access("admin")
+def user_edit(user_id: str):
+    record = get_user_or_404(user_id)
+    form = _user_form(record)
+    if form.validate_on_submit():
+        updated, errors = accounts.update(store(), user_id, form.data)
+        if updated:
+            flash(f"Akun {updated['username']} sudah diubah.", "success")
+            return redirect(url_for("admin.users"))
+        apply_errors(form, errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, record=record), status
+
+
+@bp.route("/akun/<user_id>/sandi", methods=["POST"])
+@access("admin")
+def user_reset_password(user_id: str):
+    record = get_user_or_404(user_id)
+    form = PasswordResetForm()
+    reason = accounts.set_password(store(), user_id, form.password.data or "") if form.validate_on_submit() \
+        else "Isi kata sandi baru."
+    if reason:
+        flash(f"Kata sandi {record['username']} tidak diganti: {reason}", "error")
+        return users(), 400
+    flash(f"Kata sandi {record['username']} sudah diganti; semua sesinya diakhiri.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/akun/<user_id>/status", methods=["POST"])
+@access("admin")
+def user_status(user_id: str):
+    record = get_user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        if record["id"] == current_user.record["id"]:
+            flash("Anda tidak bisa menonaktifkan akun sendiri.", "error")
+        else:
+            reason = accounts.set_active(store(), user_id, not record.get("active"))
+            flash(reason or f"Akun {record['username']} sekarang {'nonaktif' if record.get('active') else 'aktif'}.",
+                  "error" if reason else "success")
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,86 @@
+"""WTForms for the fixed pages (sign-in, accounts, LKS); every message in Indonesian."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length
+
+from ..auth import ROLES
+from ..places import KECAMATAN
+from ..register import GRADES, KINDS
+
+REQUIRED = "Wajib diisi."
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Nama pengguna", validators=[DataRequired(REQUIRED), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Kata sandi", validators=[DataRequired(REQUIRED), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Kata sandi sekarang", validators=[DataRequired(REQUIRED), Length(max=256)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField("Kata sandi baru", validators=[DataRequired(REQUIRED), Length(max=256)],
+                        render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField("Ulangi kata sandi baru", validators=[DataRequired(REQUIRED), Length(max=256)],
+                           render_kw={"autocomplete": "new-password"})
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("Kata sandi baru", validators=[DataRequired(REQUIRED), Length(max=256)],
+                             render_kw={"autocomplete": "new-password"})
+
+
+class ActionForm(FlaskForm):
+    """A button-only form: CSRF protection for POST actions."""
+
+
+def _kecamatan_choices():
+    return [("", "— pilih —")] + [(k, k) for k in KECAMATAN]
+
+
+def _kelurahan_choices():
+    return [("", "— pilih —")] + [(kel, f"{kel} ({kec})") for kec, kels in KECAMATAN.items() for kel in kels]
+
+
+class LksForm(FlaskForm):
+    """Rendering and CSRF only: the rules live in ``inspector.register.clean``."""
+    name = StringField("Nama LKS")
+    kind = SelectField("Jenis", choices=[("", "— pilih —")] + list(KINDS.items()), validate_choice=False)
+    address = TextAreaField("Alamat")
+    kecamatan = SelectField("Kecamatan", choices=_kecamatan_choices(), validate_choice=False)
+    kelurahan = SelectField("Kelurahan", choices=_kelurahan_choices(), validate_choice=False)
+    lat = StringField("Lintang (mis. -6.2157)", render_kw={"inputmode": "decimal"})
+    lon = StringField("Bujur (mis. 106.6383)", render_kw={"inputmode": "decimal"})
+    contact_name = StringField("Nama kontak")
+    contact_phone = StringField("Telepon kontak", render_kw={"inputmode": "tel"})
+    registered = BooleanField("Terdaftar di Dinas Sosial")
+    registration_number = StringField("Nomor registrasi")
+    accreditation = SelectField("Akreditasi", choices=list(GRADES.items()), validate_choice=False)
+    accreditation_expiry = StringField("Akreditasi berlaku sampai (TTTT-BB-HH)", render_kw={"type": "date"})
+    capacity = StringField("Kapasitas (orang)", render_kw={"inputmode": "numeric"})
+
+
+class LksImportForm(FlaskForm):
+    file = FileField("Berkas CSV")
+
+
+class UserForm(FlaskForm):
+    """Rendering and CSRF only: the rules live in ``inspector.accounts.clean``."""
+    username = StringField("Nama pengguna", render_kw={"autocapitalize": "none"})
+    password = PasswordField("Kata sandi awal", render_kw={"autocomplete": "new-password"})
+    name = StringField("Nama lengkap")
+    role = SelectField("Peran", choices=[("", "— pilih —")] + list(ROLES.items()), validate_choice=False)
+    agency = StringField("Instansi (Satpol PP, Dinas Sosial, Kelurahan …)")
+    lks_ids = SelectMultipleField("LKS (untuk operator)", choices=[], validate_choice=False)
+
+
+def apply_errors(form, errors: dict[str, str]) -> None:
+    """Show domain-rule errors next to their fields."""
+    for field, reason in errors.items():
+        if field in form:
+            form[field].errors = list(form[field].errors) + [reason]

@@ -1,0 +1,60 @@
+"""Small helpers the blueprints share: store access, fetch-or-404, safe redirects, client address."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, request
+
+
+def store():
+    return current_app.extensions["store"]
+
+
+def get_lks_or_404(code: str, active_only: bool = True) -> dict:
+    """The LKS with this public code; a friendly 404 when unknown or inactive."""
+    record = store().lks.by_code(code) if code and len(code) <= 16 else None
+    if record is None or (active_only and not record.get("active")):
+        abort(404, description="LKS tidak ditemukan")
+    return record
+
+
+def get_lks_by_id_or_404(lks_id: str) -> dict:
+    record = store().lks.get(lks_id) if lks_id and len(lks_id) <= 32 else None
+    if record is None:
+        abort(404)
+    return record
+
+
+def get_user_or_404(user_id: str) -> dict:
+    record = store().users.get(user_id) if user_id and len(user_id) <= 32 else None
+    if record is None:
+        abort(404)
+    return record
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after sign-in, or None for anything else."""
+    if not target or len(target) > 512:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def client_address() -> str:
+    return request.remote_addr or "-"
+
+
+def search_lks(records: list[dict], query: str = "", kecamatan: str = "") -> list[dict]:
+    """Filter LKS by words in name, kelurahan, kecamatan or code, and by kecamatan; sorted by name."""
+    words = query.lower().split()[:8]
+    found = []
+    for record in records:
+        if kecamatan and record.get("kecamatan") != kecamatan:
+            continue
+        haystack = " ".join(str(record.get(f, "")) for f in ("name", "kelurahan", "kecamatan", "code")).lower()
+        if all(word in haystack for word in words):
+            found.append(record)
+    return sorted(found, key=lambda r: r["name"].lower())

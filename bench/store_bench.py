@@ -47,9 +47,11 @@ from tinydb import Query, TinyDB  # noqa: E402
 
 from inspector.store import Store  # noqa: E402
 from inspector.store import engine  # noqa: E402
+from inspector.store.submissions import SubmissionStore  # noqa: E402
 
 N_LKS = 72
 YEARS_BACK = 3
+N_INSPECTORS = 12  # field inspectors sharing the work; each submission names one
 
 # --------------------------------------------------------------------------- data
 
@@ -102,6 +104,13 @@ def make_lks_ids(rng: random.Random) -> list[str]:
     return ["l" + _hex(rng) for _ in range(N_LKS)]
 
 
+def make_inspector_ids(rng: random.Random) -> list[str]:
+    return ["u" + _hex(rng) for _ in range(N_INSPECTORS)]
+
+
+INSPECTORS = make_inspector_ids(random.Random(4242))
+
+
 def iso(moment: datetime) -> str:
     """The store's time format (records.utcnow): UTC, seconds, +00:00."""
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
@@ -125,7 +134,7 @@ def make_doc(rng: random.Random, lks_id: str, created_at: str) -> dict:
         "id": f"{lks_id}-{created_at[:4]}-{_hex(rng)}",
         "lks_id": lks_id,
         "created_at": created_at,
-        "inspector_id": "u" + _hex(rng),
+        "inspector_id": rng.choice(INSPECTORS),
         "checklist_id": "lks-standar-pelayanan",
         "checklist_version": rng.choice((3, 4)),
         "answers": answers,
@@ -178,6 +187,16 @@ class InspectorBackend:
         for (lks_id, year), group in groups.items():
             group.sort(key=lambda d: d["created_at"])
             self.store.submissions._table(lks_id, year).insert_many(group)
+        if has_inspector_index():
+            # SubmissionStore.insert also appends {id, lks_id, created_at} to the inspector's
+            # index partition (index/inspectors/<user id>.json); do the same, in time order.
+            refs: dict[str, list[dict]] = defaultdict(list)
+            for doc in sorted(docs, key=lambda d: d["created_at"]):
+                if doc.get("inspector_id"):
+                    refs[doc["inspector_id"]].append(
+                        {"id": doc["id"], "lks_id": doc["lks_id"], "created_at": doc["created_at"]})
+            for user_id, group in refs.items():
+                self.store.submissions._index(user_id).insert_many(group)
 
     def insert(self, doc: dict) -> None:
         self.store.submissions.insert(doc)
@@ -205,8 +224,11 @@ class InspectorBackend:
     @staticmethod
     def foreign_write(store, submission_id: str) -> None:
         """Rewrite one submission unchanged, through the store's locked transaction."""
-        located = store.submissions._locate(submission_id)
-        store.submissions._table(*located).modify(submission_id, lambda record: record)
+        if hasattr(store.submissions, "modify"):
+            store.submissions.modify(submission_id, lambda record: record)
+        else:
+            located = store.submissions._locate(submission_id)
+            store.submissions._table(*located).modify(submission_id, lambda record: record)
 
 
 class NaiveTinyBackend:
@@ -323,6 +345,11 @@ class SqliteBackend:
 BACKENDS = [InspectorBackend, NaiveTinyBackend, SqliteBackend]
 
 
+def has_inspector_index() -> bool:
+    """The store version with a per-inspector index of submissions (insert writes two partitions)."""
+    return hasattr(SubmissionStore, "_index") and hasattr(SubmissionStore, "for_inspector")
+
+
 def _writer_process(backend_name: str, folder: str, sqlite_sync: str, pipe) -> None:
     """Another process: on each message, rewrite one submission and acknowledge."""
     global SQLITE_SYNC
@@ -338,6 +365,21 @@ def _writer_process(backend_name: str, folder: str, sqlite_sync: str, pipe) -> N
         pipe.send("done")
 
 
+def _inspector_probe(folder: str, result) -> None:
+    """In a fresh process: one inspector's list of visits (for_inspector), cold then warm."""
+    store = Store(Path(folder) / "data")
+    index = Path(folder) / "data" / "index" / "inspectors"
+    sizes = sorted((p.stat().st_size, p.stem) for p in index.glob("*.json"))
+    size, user_id = sizes[len(sizes) // 2]  # the inspector with the median index size
+    cold, rows = timed(store.submissions.for_inspector, user_id)
+    warm = []
+    for _ in range(5):
+        gc.collect()
+        warm.append(timed(store.submissions.for_inspector, user_id)[0])
+    touched = len({(r["lks_id"], r["id"].split("-")[1]) for r in rows})
+    result.send((len(rows), size, cold, statistics.median(warm), touched, len(engine._cache)))
+
+
 def _cache_probe(folder: str, lks_ids: list[str], result) -> None:
     """In a fresh process: read every LKS's history once; report time, RSS growth, cache size."""
     rss_before = _rss_bytes()
@@ -347,8 +389,10 @@ def _cache_probe(folder: str, lks_ids: list[str], result) -> None:
     elapsed = time.perf_counter() - started
     gc.collect()
     rss_after = _rss_bytes()
-    cached_bytes = sum(os.stat(key).st_size for key in engine._cache)
-    result.send((elapsed, rows, rss_before, rss_after, len(engine._cache), cached_bytes))
+    cached = [os.stat(key).st_size for key in engine._cache]
+    this_year = [os.stat(p).st_size for p in (Path(folder) / "data" / "submissions").glob(f"*/{time.gmtime().tm_year}.json")]
+    result.send((elapsed, rows, rss_before, rss_after, len(cached), sum(cached),
+                 statistics.mean(this_year) if this_year else 0, max(this_year, default=0)))
 
 
 def _rss_bytes() -> int:
@@ -385,12 +429,20 @@ def run_one(backend_cls, folder: Path, archive: list[dict], new_docs: list[dict]
     load_s, _ = timed(backend.bulk_load, archive)
     load_s /= 1000
 
-    gc.collect()
-    inserts = [timed(backend.insert, doc)[0] for doc in new_docs[: plan["inserts"]]]
+    inserts = []
+    for doc in new_docs[: plan["inserts"]]:
+        gc.collect()
+        inserts.append(timed(backend.insert, doc)[0])
+    # Fewer timed inserts (naive TinyDB at large sizes): load the rest untimed, so every
+    # back-end holds the same data for the reads.
+    if plan["inserts"] < len(new_docs):
+        backend.bulk_load(new_docs[plan["inserts"]:])
 
-    gc.collect()
     rows = len(backend.history(read_lks))  # prime
-    warm = [timed(backend.history, read_lks)[0] for _ in range(plan["warm"])]
+    warm = []
+    for _ in range(plan["warm"]):
+        gc.collect()
+        warm.append(timed(backend.history, read_lks)[0])
 
     cold = []
     for _ in range(plan["cold"]):
@@ -409,6 +461,7 @@ def run_one(backend_cls, folder: Path, archive: list[dict], new_docs: list[dict]
         here.send(newest_id)
         here.recv()
         backend.after_foreign_write()
+        gc.collect()
         xproc.append(timed(backend.history, read_lks)[0])
     here.send(None)
     writer.join()
@@ -519,6 +572,9 @@ def main() -> None:
           f"({iso(now - timedelta(days=YEARS_BACK * 365))[:10]} .. {iso(now)[:10]}); "
           f"one document {statistics.mean(sizes_b):.0f} bytes of JSON on average "
           f"({min(sizes_b)}..{max(sizes_b)}), {len(ITEMS)} answers")
+    print(f"inspectors: {N_INSPECTORS}, each submission names one at random; inspector store "
+          + ("has a per-inspector index (insert writes index/inspectors/<user>.json, then the LKS partition)"
+             if has_inspector_index() else "has no per-inspector index"))
     print(f"sqlite: journal_mode=WAL, synchronous={SQLITE_SYNC}, autocommit (one commit per insert)")
     print("bulk-load layout check (insert_many per partition == one insert per record, byte for byte):",
           "identical" if check_bulk_layout(tmp, lks_ids) else "DIFFERENT -- inspector figures are suspect")
@@ -526,12 +582,17 @@ def main() -> None:
 
     results = []
     probes = []
+    inspector_probes = []
     for size in sizes:
         archive = make_archive(args.seed + size, size, lks_ids, now)
         new_docs = make_new_docs(args.seed + size + 1, args.inserts, lks_ids)
         counts = Counter(doc["lks_id"] for doc in archive + new_docs)
         # The LKS read: the one whose history length is the median (a typical LKS).
         read_lks = sorted(lks_ids, key=lambda lks: (counts[lks], lks))[N_LKS // 2]
+        # The benchmark's own copy of the data should not make the garbage collector slower
+        # for the code measured; gc.collect() also runs (untimed) before every timed call.
+        gc.collect()
+        gc.freeze()
         for backend_cls in BACKENDS:
             slow = backend_cls is NaiveTinyBackend and size > 2000
             plan = {
@@ -554,7 +615,16 @@ def main() -> None:
                 probe.start()
                 probes.append((size, here.recv()))
                 probe.join()
+                if has_inspector_index():
+                    here, there = spawn.Pipe()
+                    probe = spawn.Process(target=_inspector_probe, args=(str(folder), there))
+                    probe.start()
+                    inspector_probes.append((size, here.recv()))
+                    probe.join()
             shutil.rmtree(folder)
+        del archive, new_docs
+        gc.unfreeze()
+        gc.collect()
     shutil.rmtree(tmp)
 
     print()
@@ -571,17 +641,30 @@ def main() -> None:
     print()
     print("inspector process cache, a fresh process reading every LKS's history once (e.g. an overview page):")
     print(f"{'size':>6}  {'read_all_72_ms':>14} {'rows':>6} {'partitions_cached':>17} {'json_on_disk_MB':>15} "
-          f"{'rss_growth_MB':>13}")
-    for size, (elapsed, rows, before, after, cached, cached_bytes) in probes:
+          f"{'rss_growth_MB':>13} {'cur_year_part_KB mean/max':>25}")
+    for size, (elapsed, rows, before, after, cached, cached_bytes, part_mean, part_max) in probes:
         print(f"{size:>6}  {elapsed * 1000:>14.1f} {rows:>6} {cached:>17} {cached_bytes / 1e6:>15.2f} "
-              f"{(after - before) / 1e6:>13.1f}")
+              f"{(after - before) / 1e6:>13.1f} {part_mean / 1e3:>16.0f} / {part_max / 1e3:<6.0f}")
+    if inspector_probes:
+        print()
+        print("inspector store, one inspector's visits (SubmissionStore.for_inspector), fresh process;")
+        print(f"the inspector with the median index size, of {N_INSPECTORS}:")
+        print(f"{'size':>6}  {'visits':>6} {'index_KB':>8} {'cold_ms':>9} {'warm_ms':>9} "
+              f"{'partitions_read':>15} {'partitions_cached':>17}")
+        for size, (rows, index_bytes, cold, warm, touched, cached) in inspector_probes:
+            print(f"{size:>6}  {rows:>6} {index_bytes / 1e3:>8.0f} {cold:>9.1f} {warm:>9.1f} "
+                  f"{touched:>15} {cached:>17}")
     print()
+    INDEX_NOTE = (" -- done twice, first for the\n  inspector's index partition, then for the LKS partition" if has_inspector_index() else "")
     print(f"""notes:
 - size = submissions stored before the timed inserts; the inserts (made "now", into random LKS) add
-  n_ins more, and the history reads run after them. rows = length of the history read (the LKS with
-  the median history length, identical data in every back-end).
+  n_ins more (naive TinyDB above 2000: 5 timed, the other 45 loaded untimed), and the history reads
+  run after them. rows = length of the history read (the LKS with the median history length; the
+  data is identical in every back-end).
+- timing: time.perf_counter_ns around the one call; gc.collect() (untimed) before each timed call,
+  and the benchmark's own copy of the data frozen out of the garbage collector (gc.freeze).
 - insert = one submission written and durable: inspector = lock, parse the LKS's current-year
-  partition, rewrite it to a temp file, fsync, rename, fsync folder; naive TinyDB = parse and rewrite
+  partition, rewrite it to a temp file, fsync, rename, fsync folder{INDEX_NOTE}; naive TinyDB = parse and rewrite
   the whole db.json, fsync; sqlite = one INSERT in its own transaction (WAL, synchronous={SQLITE_SYNC}).
 - p95 is nearest-rank: with 5 inserts (naive TinyDB at sizes > 2000) it is simply the slowest of the 5.
   naive TinyDB above 2000 submissions: only 5 inserts, 5 cold and 3 xproc reads (about 1 s each).
@@ -592,13 +675,14 @@ def main() -> None:
   parsed again); naive TinyDB = query cache cleared (whole db.json read and parsed); sqlite = fresh
   connection (empty page cache, schema re-read). The OS page cache is warm in every case.
 - history_xproc: before each read another process rewrote the newest submission of that LKS
-  unchanged (inspector: RecordTable.modify; TinyDB: table.update; sqlite: UPDATE ... SET doc = doc).
+  unchanged (inspector: SubmissionStore/RecordTable.modify; TinyDB: table.update; sqlite: UPDATE ... SET doc = doc).
   inspector re-parses only the rewritten current-year partition; naive TinyDB must clear its query
   cache to see the write at all (it does here); sqlite drops its page cache.
 - file_MB: inspector = every file under the data folder; sqlite = database + WAL file.
 - rss_growth_MB: resident memory added by reading every history once in a fresh process: the parsed
   partitions the inspector cache keeps (bounded only by CACHE_PARTITIONS={engine.CACHE_PARTITIONS}
-  partitions, not by bytes); every worker process keeps its own copy.""")
+  partitions, not by bytes); every worker process keeps its own copy. cur_year_part_KB: size of
+  the current-year partition files, the file every new submission rewrites.""")
     print(f"\ntotal time: {time.perf_counter() - started:.1f} s")
 
 

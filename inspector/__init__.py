@@ -11,12 +11,18 @@ from .config import REPO_ROOT
 csrf = CSRFProtect()
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the application: settings, store, sign-in, pages, commands."""
+def create_app(overrides: dict | None = None, strict_checklists: bool = True) -> Flask:
+    """Build the application: settings, store, checklists, sign-in, pages, commands.
+
+    An invalid checklist stops the start with every problem listed; with
+    ``strict_checklists=False`` (the ``flask`` command line) the app starts
+    without checklists so that ``flask forms check`` can report them.
+    """
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"))
     config.load(app, overrides)
     register_store(app)
+    register_checklists(app, strict_checklists)
     register_security(app)
     register_pages(app)
     register_commands(app)
@@ -27,6 +33,18 @@ def register_store(app: Flask) -> None:
     from .store import Store
 
     app.extensions["store"] = Store(app.config["INSPECTOR_DATA_DIR"])
+
+
+def register_checklists(app: Flask, strict: bool) -> None:
+    from .checklists import ChecklistError, load_folder
+
+    try:
+        app.extensions["checklists"] = load_folder(app.config["INSPECTOR_FORMS_DIR"])
+    except ChecklistError as error:
+        if strict:
+            raise ChecklistError(["Inspector cannot start: invalid checklist files"] + error.problems) from None
+        app.extensions["checklists"] = {}
+        app.extensions["checklist_problems"] = error.problems
 
 
 def register_security(app: Flask) -> None:

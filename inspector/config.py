@@ -16,7 +16,9 @@ DEFAULTS = {
     "INSPECTOR_BASE_URL": "http://localhost:8000",
     "INSPECTOR_FORMS_DIR": str(REPO_ROOT / "forms"),
     "INSPECTOR_SESSION_HOURS": 12,
-    "INSPECTOR_MAX_UPLOAD_MB": 15,
+    "INSPECTOR_MAX_UPLOAD_MB": 64,  # one request: a form with several photos
+    "INSPECTOR_MAX_PHOTO_MB": 15,
+    "INSPECTOR_MAX_PHOTOS": 60,  # per visit
     "INSPECTOR_LOGIN_FREE_FAILURES": 5,
     "INSPECTOR_LOGIN_MAX_WAIT_SECONDS": 300,
 }

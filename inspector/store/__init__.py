@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .engine import sweep_stale_temporaries
+from .checklists import ChecklistArchive
 from .lks import LksStore
+from .photos import PhotoStore
 from .submissions import SubmissionStore
 from .throttle import ThrottleStore
 from .users import UserStore
@@ -22,3 +24,5 @@ class Store:
         self.lks = LksStore(self.root)
         self.submissions = SubmissionStore(self.root)
         self.throttle = ThrottleStore(self.root)
+        self.photos = PhotoStore(self.root)
+        self.checklists = ChecklistArchive(self.root)

@@ -1,54 +1,80 @@
-"""Submissions, partitioned by LKS and year so no write or history read touches the whole archive.
+"""Submissions (drafts included), partitioned by LKS and year so no write or history read touches the archive.
 
 A submission id carries its partition (``<lks id>-<year>-<random>``), so a
-lookup by id opens exactly one small file.
+lookup by id opens exactly one small file. Each inspector has an index of
+the ids they started (written before the submission itself, so a crash can
+leave a dangling reference, which reads skip, but never an unlisted visit).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable
 
 from .engine import Partition
 from .records import Record, RecordTable, new_id, utcnow
 
 _ID = re.compile(r"^(l[0-9a-f]{12})-(\d{4})-([0-9a-f]{12})$")
+_LKS_ID = re.compile(r"^l[0-9a-f]{12}$")
+_USER_ID = re.compile(r"^u[0-9a-f]{12}$")
 
 
 class SubmissionStore:
-    """Inspection submissions of every LKS."""
+    """Inspection submissions of every LKS, and each inspector's index of them."""
 
     def __init__(self, root: Path):
         self.root = root / "submissions"
+        self.index_root = root / "index" / "inspectors"
 
     def _table(self, lks_id: str, year: str) -> RecordTable:
         return RecordTable(Partition(self.root / lks_id / f"{year}.json"), "submissions")
+
+    def _index(self, user_id: str) -> RecordTable:
+        if not _USER_ID.match(user_id or ""):
+            raise ValueError("bad user id")
+        return RecordTable(Partition(self.index_root / f"{user_id}.json"), "visits")
 
     def new_id(self, lks_id: str, year: str) -> str:
         return f"{lks_id}-{year}-{new_id()}"
 
     def insert(self, record: Record) -> Record:
-        """Store a new submission; fills id and created_at when missing."""
+        """Store a new submission; fills id and created_at when missing; indexes it by inspector."""
         record.setdefault("created_at", utcnow())
         year = record["created_at"][:4]
         record.setdefault("id", self.new_id(record["lks_id"], year))
         lks_id, id_year = self._locate(record["id"])
+        if record.get("inspector_id"):
+            self._index(record["inspector_id"]).insert(
+                {"id": record["id"], "lks_id": lks_id, "created_at": record["created_at"]})
         return self._table(lks_id, id_year).insert(record)
 
     def get(self, submission_id: str) -> Record | None:
         located = self._locate(submission_id)
         return self._table(*located).get(submission_id) if located else None
 
-    def for_lks(self, lks_id: str) -> list[Record]:
-        """Every submission of one LKS, newest first."""
-        folder = self.root / lks_id
-        if not _ID.match(f"{lks_id}-2000-{'0' * 12}") or not folder.is_dir():
-            return []
+    def modify(self, submission_id: str, change: Callable[[Record], Record | None]) -> Record | None:
+        """Read, change and write one submission under its partition's lock (``change`` may veto with None)."""
+        located = self._locate(submission_id)
+        return self._table(*located).modify(submission_id, change) if located else None
+
+    def for_lks(self, lks_ids: str | list[str]) -> list[Record]:
+        """Every submission of one LKS (or of several, e.g. merged records), newest first."""
         records: list[Record] = []
-        for path in sorted(folder.glob("*.json"), reverse=True):
-            records.extend(self._table(lks_id, path.stem).all())
+        for lks_id in [lks_ids] if isinstance(lks_ids, str) else lks_ids:
+            folder = self.root / lks_id
+            if not _LKS_ID.match(lks_id or "") or not folder.is_dir():
+                continue
+            for path in sorted(folder.glob("*.json"), reverse=True):
+                records.extend(self._table(lks_id, path.stem).all())
         records.sort(key=lambda r: r["created_at"], reverse=True)
         return records
+
+    def for_inspector(self, user_id: str) -> list[Record]:
+        """Every submission an inspector started, drafts included, newest first."""
+        refs = self._index(user_id).all()
+        records = [self.get(ref["id"]) for ref in sorted(refs, key=lambda r: r["created_at"], reverse=True)]
+        return [r for r in records if r is not None]
 
     def _locate(self, submission_id: str) -> tuple[str, str] | None:
         match = _ID.match(submission_id or "")

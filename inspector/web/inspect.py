@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request
 from ..auth import access
 from ..places import KECAMATAN
 from .helpers import get_lks_or_404, search_lks, store
+from .visit import start_page
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspeksi")
 
@@ -28,4 +29,4 @@ def index():
 @bp.route("/lks/<code>")
 @access("inspector")
 def start(code: str):
-    return render_template("inspect/start.html", lks=get_lks_or_404(code))
+    return start_page(get_lks_or_404(code))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..auth import PUBLIC, access, role_home
 from ..timefmt import today_wib
 from .helpers import get_lks_or_404
+from .visit import start_page
 
 bp = Blueprint("public", __name__)
 
@@ -27,6 +28,6 @@ def lks(code: str):
     """The QR entry: inspectors get the LKS's start page, everyone else its public facts."""
     record = get_lks_or_404(code)
     if current_user.is_authenticated and current_user.role == "inspector":
-        return render_template("inspect/start.html", lks=record)
+        return start_page(record)
     expired = bool(record.get("accreditation_expiry")) and record["accreditation_expiry"] < today_wib().isoformat()
     return render_template("public/lks.html", lks=record, accreditation_expired=expired)

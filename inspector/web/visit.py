@@ -1,0 +1,209 @@
+"""The visit on a phone: start, fill, save a draft, see the summary, send once; and the photos."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask_login import current_user
+
+from .. import checklists as checklist_rules
+from .. import csrf, visits
+from ..auth import PUBLIC, access
+from ..photos import PhotoRejected, process
+from .forms import ActionForm
+from .helpers import get_lks_by_id_or_404, get_lks_or_404, store
+from .visit_form import answers_from, form_class, form_data_from
+
+bp = Blueprint("visit", __name__)
+
+
+def catalog() -> dict:
+    return current_app.extensions["checklists"]
+
+
+def get_visit_or_404(submission_id: str, for_editing: bool = False) -> dict:
+    """The visit, if the signed-in user may see it: its inspector, a reviewer or an admin."""
+    record = store().submissions.get(submission_id) if len(submission_id or "") <= 64 else None
+    if record is None:
+        abort(404)
+    if current_user.role == "inspector":
+        if record["inspector_id"] != current_user.record["id"]:
+            abort(404)
+    elif current_user.role not in ("reviewer", "admin") or for_editing:
+        abort(403)
+    return record
+
+
+@bp.route("/inspeksi/lks/<code>/mulai", methods=["POST"])
+@access("inspector")
+def start(code: str):
+    lks = get_lks_or_404(code)
+    checklist = catalog().get(request.form.get("checklist", ""))
+    if checklist is None or lks["kind"] not in checklist.kinds:
+        abort(400)
+    record = visits.start(store(), checklist, lks, current_user.record)
+    return redirect(url_for("visit.form", submission_id=record["id"]), 303)
+
+
+def _render_form(record, checklist, form, status=200, photo_errors=None):
+    lks = get_lks_by_id_or_404(record["lks_id"])
+    missing = visits.missing(checklist, record)
+    return render_template("visit/form.html", record=record, checklist=checklist, form=form, lks=lks,
+                           photos=visits.photos_by_item(record), missing=missing, photo_errors=photo_errors or {},
+                           action=ActionForm()), status
+
+
+@bp.route("/kunjungan/<submission_id>")
+@access("inspector")
+def form(submission_id: str):
+    record = get_visit_or_404(submission_id, for_editing=True)
+    if record["status"] not in visits.EDITABLE:
+        return redirect(url_for("visit.summary", submission_id=submission_id))
+    checklist = visits.checklist_of(store(), record)
+    return _render_form(record, checklist, form_class(checklist)(data=form_data_from(record, checklist)))
+
+
+def _authorise_post(record) -> bool:
+    """A post to a visit must carry its visit key. Returns whether the poster is signed in as its inspector.
+
+    The visit key (secret, made at start, only in the inspector's page) ties
+    the post to this visit and serves as its CSRF token, so a save still
+    lands when the sign-in has expired; the inspector then signs in again and
+    continues. Another signed-in account is refused.
+    """
+    if not visits.key_matches(record, request.form.get("visit_key")):
+        abort(400, description="kunci kunjungan")
+    signed_in = current_user.is_authenticated and current_user.role == "inspector" and \
+        current_user.record["id"] == record["inspector_id"]
+    if current_user.is_authenticated and not signed_in:
+        abort(403)
+    return signed_in
+
+
+def _receive_photos(record, checklist) -> tuple[dict[str, str], int]:
+    """Process every uploaded photo into the visit; ({item id: reason}, worst status)."""
+    errors, status = {}, 200
+    config = current_app.config
+    max_bytes = int(config["INSPECTOR_MAX_PHOTO_MB"]) * 1024 * 1024
+    fields = [(item.id, f"{item.id}__photos") for item in checklist.items()] + [(visits.GENERAL, "photos_general")]
+    for item_id, name in fields:
+        for upload in request.files.getlist(name):
+            data = upload.read(max_bytes + 1)
+            if not data:
+                continue
+            upload_key = hashlib.sha256(item_id.encode() + b"\0" + data).hexdigest()
+            try:
+                processed = process(data, max_bytes=max_bytes)
+            except PhotoRejected as rejected:
+                errors[item_id or "photos_general"] = rejected.message
+                status = max(status, rejected.status)
+                continue
+            reason = visits.add_photo(store(), record["id"], item_id, processed, upload_key,
+                                      int(config["INSPECTOR_MAX_PHOTOS"]))
+            if reason:
+                errors[item_id or "photos_general"] = reason
+                status = max(status, 400)
+    return errors, status
+
+
+@bp.route("/kunjungan/<submission_id>", methods=["POST"])
+@csrf.exempt
+@access(PUBLIC)  # checked by the visit key: see _authorise_post
+def save(submission_id: str):
+    """Save the form as a draft (always), then go to the summary when asked and nothing is wrong."""
+    record = store().submissions.get(submission_id) if len(submission_id) <= 64 else None
+    if record is None:
+        abort(404)
+    signed_in = _authorise_post(record)
+    if record["status"] not in visits.EDITABLE:
+        return redirect(url_for("visit.summary", submission_id=submission_id), 303)
+    checklist = visits.checklist_of(store(), record)
+    form_obj = form_class(checklist)()
+    form_obj.validate()
+    photo_errors, photo_status = _receive_photos(record, checklist)
+    record = visits.save_answers(store(), submission_id, answers_from(form_obj, checklist)) or \
+        store().submissions.get(submission_id)
+    if not signed_in:
+        flash("Sesi Anda sudah berakhir. Isian sudah disimpan sebagai draf; masuk lagi untuk melanjutkan.", "info")
+        return redirect(url_for("account.login", next=url_for("visit.form", submission_id=submission_id)), 303)
+    if form_obj.errors or photo_errors:
+        flash("Ada isian yang perlu diperbaiki. Jawaban lain sudah disimpan.", "error")
+        return _render_form(record, checklist, form_obj, max(400, photo_status), photo_errors)
+    if request.form.get("action") == "ringkasan":
+        return redirect(url_for("visit.summary", submission_id=submission_id), 303)
+    flash("Draf tersimpan.", "success")
+    return redirect(url_for("visit.form", submission_id=submission_id), 303)
+
+
+@bp.route("/kunjungan/<submission_id>/ringkasan")
+@access("inspector", "reviewer", "admin")
+def summary(submission_id: str):
+    record = get_visit_or_404(submission_id)
+    checklist = visits.checklist_of(store(), record)
+    lks = get_lks_by_id_or_404(record["lks_id"])
+    return render_template("visit/summary.html", record=record, checklist=checklist, lks=lks,
+                           summary=visits.summary(checklist, record), photos=visits.photos_by_item(record))
+
+
+@bp.route("/kunjungan/<submission_id>/kirim", methods=["POST"])
+@csrf.exempt
+@access(PUBLIC)  # checked by the visit key: see _authorise_post
+def submit(submission_id: str):
+    """Send once: a double tap or a retry of the same visit answers as the first did."""
+    record = store().submissions.get(submission_id) if len(submission_id) <= 64 else None
+    if record is None:
+        abort(404)
+    if not _authorise_post(record):
+        flash("Sesi Anda sudah berakhir. Draf tetap tersimpan; masuk lagi lalu kirim.", "info")
+        return redirect(url_for("account.login", next=url_for("visit.summary", submission_id=submission_id)), 303)
+    checklist = visits.checklist_of(store(), record)
+    record, problems = visits.submit(store(), checklist, submission_id)
+    if problems:
+        flash("Belum bisa dikirim: masih ada isian wajib atau foto yang kurang.", "error")
+        lks = get_lks_by_id_or_404(record["lks_id"])
+        return render_template("visit/summary.html", record=record, checklist=checklist, lks=lks,
+                               summary=visits.summary(checklist, record),
+                               photos=visits.photos_by_item(record)), 400
+    flash("Inspeksi terkirim ke Dinas Sosial. Terima kasih.", "success")
+    return redirect(url_for("visit.summary", submission_id=submission_id), 303)
+
+
+@bp.route("/kunjungan/<submission_id>/foto/<photo_id>")
+@bp.route("/kunjungan/<submission_id>/foto/<photo_id>/<size>")
+@access("inspector", "reviewer", "admin")
+def photo(submission_id: str, photo_id: str, size: str = "besar"):
+    record = get_visit_or_404(submission_id)
+    if size not in ("besar", "kecil") or not any(p["id"] == photo_id for p in record.get("photos", [])):
+        abort(404)
+    data = store().photos.read(submission_id, photo_id, thumb=size == "kecil")
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="image/jpeg", headers={
+        "Cache-Control": "private, max-age=86400", "Content-Disposition": f'inline; filename="{photo_id}.jpg"'})
+
+
+@bp.route("/kunjungan/<submission_id>/foto/<photo_id>/hapus", methods=["POST"])
+@access("inspector")
+def photo_delete(submission_id: str, photo_id: str):
+    record = get_visit_or_404(submission_id, for_editing=True)
+    if visits.remove_photo(store(), record["id"], photo_id):
+        flash("Foto dihapus.", "success")
+    return redirect(url_for("visit.form", submission_id=submission_id) + "#foto", 303)
+
+
+@bp.route("/inspeksi/kunjungan")
+@access("inspector")
+def mine():
+    """The inspector's own visits: drafts, submitted, and their review state, newest first."""
+    records = store().submissions.for_inspector(current_user.record["id"])
+    names = {r["id"]: r["name"] for r in store().lks.all()}
+    return render_template("visit/mine.html", records=records, lks_names=names)
+
+
+def start_page(lks: dict):
+    """The inspector's start page of an LKS: the checklists that apply and their open visits there."""
+    open_visits = [r for r in store().submissions.for_inspector(current_user.record["id"])
+                   if r["lks_id"] == lks["id"] and r["status"] in visits.EDITABLE]
+    return render_template("inspect/start.html", lks=lks, checklists=checklist_rules.for_kind(catalog(), lks["kind"]),
+                           open_visits=open_visits, action=ActionForm())

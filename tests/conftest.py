@@ -1,0 +1,70 @@
+"""Shared fixtures: a fresh app on a temporary data folder, one account per role, sign-in actions."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspector import accounts, create_app
+from inspector.demo import demo_lks
+
+PASSWORD = "rahasia-uji-123"
+ROLE_USERS = {"admin": "admin1", "reviewer": "peninjau1", "inspector": "petugas1", "operator": "operator1"}
+
+
+def make_app(tmp_path, **overrides):
+    config = {"TESTING": True, "INSPECTOR_DATA_DIR": str(tmp_path / "data"), "WTF_CSRF_ENABLED": False,
+              "INSPECTOR_BASE_URL": "https://lks.tangerangkota.go.id"}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with 3 LKS (the first bound to the operator) and one account per role."""
+    app = make_app(tmp_path)
+    seed_app(app)
+    return app
+
+
+def seed_app(app):
+    store = app.extensions["store"]
+    lks = store.lks.create_many(demo_lks(3))
+    for role, username in ROLE_USERS.items():
+        _, errors = accounts.create(store, {
+            "username": username, "password": PASSWORD, "role": role, "name": f"Uji {role}",
+            "agency": "Satpol PP" if role == "inspector" else "", "lks_ids": [lks[0]["id"]] if role == "operator" else []})
+        assert not errors, errors
+    return lks
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["store"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    """Sign in and out through the real pages."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD):
+        return self.client.post("/masuk", data={"username": username, "password": password})
+
+    def login_as(self, role: str):
+        response = self.login(ROLE_USERS[role])
+        assert response.status_code == 302, response.status_code
+        return response
+
+    def logout(self):
+        return self.client.post("/keluar")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

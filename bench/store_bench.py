@@ -516,6 +516,13 @@ def machine() -> str:
             f"sqlite={sqlite3.sqlite_version}  tinydb={_version('tinydb')}  filelock={_version('filelock')}")
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1/5/15 min)"
+    except OSError:
+        return "?"
+
+
 def _version(package: str) -> str:
     try:
         from importlib.metadata import version
@@ -565,6 +572,7 @@ def main() -> None:
     print("store benchmark --", datetime.now(timezone.utc).replace(microsecond=0).isoformat())
     print(machine())
     print(f"data folder: {tmp} on {_fs_type(tmp)}")
+    print(f"load average at start: {_load()}  (other processes on the machine inflate every figure)")
     sample_rng = random.Random(1)
     sizes_b = [len(json.dumps(make_doc(sample_rng, lks_ids[0], iso(now)), ensure_ascii=False, separators=(",", ":")))
                for _ in range(500)]
@@ -683,7 +691,8 @@ def main() -> None:
   partitions the inspector cache keeps (bounded only by CACHE_PARTITIONS={engine.CACHE_PARTITIONS}
   partitions, not by bytes); every worker process keeps its own copy. cur_year_part_KB: size of
   the current-year partition files, the file every new submission rewrites.""")
-    print(f"\ntotal time: {time.perf_counter() - started:.1f} s")
+    print(f"\nload average at end: {_load()}")
+    print(f"total time: {time.perf_counter() - started:.1f} s")
 
 
 def _sizes(text: str) -> list[int]:

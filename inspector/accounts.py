@@ -57,12 +57,14 @@ def _last_admin(store, user_id: str) -> bool:
     return len(admins) == 1 and admins[0]["id"] == user_id
 
 
-def create(store, raw: dict) -> tuple[dict | None, dict[str, str]]:
+def create(store, raw: dict, password_hash: str | None = None) -> tuple[dict | None, dict[str, str]]:
+    """Create an account from raw fields; ``password_hash`` may carry the hash of raw["password"] already made."""
     fields, errors = clean(store, raw, creating=True)
     if errors:
         return None, errors
     try:
-        record = store.users.create(password_hash=hash_password(raw["password"]), updated_at=utcnow(), **fields)
+        record = store.users.create(password_hash=password_hash or hash_password(raw["password"]),
+                                    updated_at=utcnow(), **fields)
     except ValueError:
         return None, {"username": "Nama pengguna sudah dipakai."}
     return record, {}

@@ -81,7 +81,8 @@ class Item:
         if self.type == "choice":
             return value in self.fail_values
         if self.type == "multi":
-            return bool(set(value or ()) & self.fail_values)
+            values = [value] if isinstance(value, str) else (value or ())
+            return bool(set(values) & self.fail_values)
         return False
 
     def scored(self) -> bool:
@@ -145,15 +146,17 @@ def build(source: dict, where: str = "<checklist>") -> tuple[Checklist | None, l
         problem(key, "unknown key")
     cid = source.get("id")
     if not isinstance(cid, str) or not _ID.match(cid):
-        problem("id", "missing or not of letters, digits, '_' and '-'")
+        problem("id", "missing or not of lower-case letters, digits, '_' and '-'")
     if not isinstance(source.get("title"), str) or not source.get("title", "").strip():
         problem("title", "missing")
     version = source.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         problem("version", "must be a whole number >= 1")
     kinds = source.get("kinds")
-    if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
+    if not isinstance(kinds, list) or not kinds or any(not isinstance(k, str) or k not in KINDS for k in kinds):
         problem("kinds", f"must be a non-empty list from {', '.join(KINDS)}")
+    if "description" in source and not isinstance(source["description"], str):
+        problem("description", "must be text")
     sections_src = source.get("sections")
     if not isinstance(sections_src, list) or not sections_src:
         problem("sections", "at least one section is needed")
@@ -172,9 +175,12 @@ def build(source: dict, where: str = "<checklist>") -> tuple[Checklist | None, l
             problem(f"{s_path}.id", "missing or malformed")
         elif sid in seen_sections:
             problem(f"{s_path}.id", f"duplicate section id '{sid}'")
-        seen_sections.add(sid)
+        else:
+            seen_sections.add(sid)
         if not isinstance(section.get("title"), str) or not section.get("title", "").strip():
             problem(f"{s_path}.title", "missing")
+        if "description" in section and not isinstance(section["description"], str):
+            problem(f"{s_path}.description", "must be text")
         items_src = section.get("items")
         if not isinstance(items_src, list) or not items_src:
             problem(f"{s_path}.items", "a section needs at least one item")
@@ -213,7 +219,11 @@ def _build_item(raw, path: str, problem, seen: set) -> Item | None:
         bad("id", "missing or malformed")
     elif iid in seen:
         bad("id", f"duplicate item id '{iid}'")
-    seen.add(iid)
+    else:
+        seen.add(iid)
+    for key in ("guidance", "unit"):
+        if key in raw and not isinstance(raw[key], str):
+            bad(key, "must be text")
     if not isinstance(raw.get("question"), str) or not raw.get("question", "").strip():
         bad("question", "missing")
     kind = raw.get("type")
@@ -235,6 +245,8 @@ def _build_item(raw, path: str, problem, seen: set) -> Item | None:
             if not isinstance(option, dict) or not isinstance(option.get("value"), str) or \
                     not isinstance(option.get("label"), str) or not option["value"]:
                 bad(f"options[{o_index}]", "needs a value and a label")
+            elif set(option) - {"value", "label"}:
+                bad(f"options[{o_index}]", f"unknown key {', '.join(sorted(set(option) - {'value', 'label'}))}")
             else:
                 options.append((option["value"], option["label"]))
         values = [v for v, _ in options]
@@ -251,7 +263,7 @@ def _build_item(raw, path: str, problem, seen: set) -> Item | None:
         bad("fail_answer", "only yes_no items have it, and it is 'ya' or 'tidak'")
     low, high = raw.get("min"), raw.get("max")
     if kind == "number":
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in (low, high)):
             bad("min", "a number item needs numeric min and max")
         elif low > high:
             bad("max", f"max ({high}) is below min ({low})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from . import accounts, demo
 from .auth import ROLES
@@ -19,7 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(forms_group)
 
 
-@click.group("forms", help="Checklist definitions.")
+@click.group("forms", cls=AppGroup, help="Checklist definitions.")
 def forms_group():
     pass
 
@@ -41,7 +42,7 @@ def forms_check():
                    f"{len(checklist.sections)} sections, kinds {', '.join(checklist.kinds)}")
 
 
-@click.group("demo", help="Demo data.")
+@click.group("demo", cls=AppGroup, help="Demo data.")
 def demo_group():
     pass
 
@@ -57,7 +58,7 @@ def demo_seed():
         click.echo(f"  {username:<10} {password:<22} {role}")
 
 
-@click.group("users", help="Accounts.")
+@click.group("users", cls=AppGroup, help="Accounts.")
 def users_group():
     pass
 

@@ -16,7 +16,6 @@ JPEG_QUALITY = 82
 THUMB_QUALITY = 78
 FORMATS = ["JPEG", "PNG", "WEBP"]
 WIB = timezone(timedelta(hours=7))
-SRGB = ImageCms.createProfile("sRGB")
 
 NOT_A_PHOTO = "Berkas bukan foto JPEG, PNG atau WebP."
 CORRUPT = "Foto rusak atau terpotong. Ambil ulang fotonya."
@@ -110,7 +109,8 @@ def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
     """RGB in sRGB, so that dropping the colour profile does not shift the colours."""
     if icc:
         try:
-            return ImageCms.profileToProfile(img, ImageCms.ImageCmsProfile(io.BytesIO(icc)), SRGB, outputMode="RGB")
+            return ImageCms.profileToProfile(img, ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                                          ImageCms.createProfile("sRGB"), outputMode="RGB")
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # an unreadable or mismatched profile: keep the numbers as they are
     return img if img.mode == "RGB" else img.convert("RGB")

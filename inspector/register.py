@@ -65,14 +65,18 @@ def clean(raw: dict) -> tuple[dict, dict[str, str]]:
     text("registration_number", "Nomor registrasi", 60)
 
     kind = str(raw.get("kind") or "").strip().lower()
-    if kind not in KINDS:
+    if not kind:
+        errors["kind"] = "Pilih jenis LKS."
+    elif kind not in KINDS:
         errors["kind"] = "Jenis harus salah satu dari: " + ", ".join(KINDS) + "."
     out["kind"] = kind
 
     kecamatan = _text(raw.get("kecamatan"), 40)
     kelurahan = _text(raw.get("kelurahan"), 40)
     kec_match = next((k for k in KECAMATAN if k.lower() == kecamatan.lower()), None)
-    if not kec_match:
+    if not kecamatan:
+        errors["kecamatan"] = "Pilih kecamatan."
+    elif not kec_match:
         errors["kecamatan"] = "Kecamatan tidak dikenal di Kota Tangerang."
     else:
         kel_match = next((k for k in KECAMATAN[kec_match] if k.lower() == kelurahan.lower()), None)
@@ -130,7 +134,7 @@ def clean(raw: dict) -> tuple[dict, dict[str, str]]:
     capacity = str(raw.get("capacity") or "").strip()
     out["capacity"] = None
     if capacity:
-        if capacity.isdigit() and 0 < int(capacity) <= 10000:
+        if capacity.isascii() and capacity.isdigit() and 0 < int(capacity) <= 10000:
             out["capacity"] = int(capacity)
         else:
             errors["capacity"] = "Kapasitas harus bilangan bulat 1 sampai 10000."
@@ -171,8 +175,12 @@ def parse_csv(data: bytes, taken_codes: set[str]) -> tuple[list[dict], list[tupl
     reader.fieldnames = header
     column_of = {column: field for field, column in CSV_COLUMNS.items()}
     records, errors, seen_codes = [], [], set(taken_codes)
-    for index, row in enumerate(reader, start=2):
-        if index - 1 > MAX_IMPORT_ROWS:
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as error:
+        return [], [(reader.line_num + 1, "-", f"Baris tidak bisa dibaca sebagai CSV ({error}).")]
+    for count, (index, row) in enumerate(rows, start=1):
+        if count > MAX_IMPORT_ROWS:
             errors.append((index, "-", f"Terlalu banyak baris (maksimal {MAX_IMPORT_ROWS})."))
             break
         if None in row:

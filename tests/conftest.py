@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import os
 
-from inspector import accounts, create_app
-from inspector.demo import demo_lks
+# Page tests need atomic writes, not power-cut durability: skip fsync (tests/test_store.py turns it back on).
+os.environ.setdefault("INSPECTOR_FSYNC", "0")
+
+import pytest  # noqa: E402
+
+from inspector import accounts, create_app  # noqa: E402
+from inspector.demo import demo_lks  # noqa: E402
+from inspector.passwords import hash_password  # noqa: E402
 
 PASSWORD = "rahasia-uji-123"
 ROLE_USERS = {"admin": "admin1", "reviewer": "peninjau1", "inspector": "petugas1", "operator": "operator1"}
@@ -26,13 +32,20 @@ def app(tmp_path):
     return app
 
 
+_HASH = []
+
+
 def seed_app(app):
+    """3 demo LKS and one account per role, made through the account rules (the hash made once per run)."""
     store = app.extensions["store"]
     lks = store.lks.create_many(demo_lks(3))
+    if not _HASH:
+        _HASH.append(hash_password(PASSWORD))
     for role, username in ROLE_USERS.items():
         _, errors = accounts.create(store, {
             "username": username, "password": PASSWORD, "role": role, "name": f"Uji {role}",
-            "agency": "Satpol PP" if role == "inspector" else "", "lks_ids": [lks[0]["id"]] if role == "operator" else []})
+            "agency": "Satpol PP" if role == "inspector" else "", "lks_ids": [lks[0]["id"]] if role == "operator" else []},
+            password_hash=_HASH[0])
         assert not errors, errors
     return lks
 

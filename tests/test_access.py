@@ -7,17 +7,27 @@ a route whose behaviour differs from its entry fails ``test_every_route_for_ever
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Blueprint
+from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
+from inspector import accounts, register, visits
 from inspector.auth import PUBLIC, ROLES, SIGNED_IN, access
+from inspector.checklists import for_kind
+from inspector.photos import process
+from inspector.store.records import utcnow
 
 EVERYONE = "everyone"  # PUBLIC: signed in or not
 ANY_ROLE = frozenset(ROLES)  # SIGNED_IN: every role, never anonymous
+# Declared PUBLIC, but a POST must carry the visit's secret key (it is the visit's CSRF token, and a save
+# still lands after the sign-in expired); a signed-in account other than the visit's inspector gets 403.
+VISIT_KEY = "visit key"
 
 EXPECTED: dict[str, str | frozenset[str]] = {
     "public.index": EVERYONE,
@@ -27,6 +37,15 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "account.change_password": ANY_ROLE,
     "inspect.index": frozenset({"inspector"}),
     "inspect.start": frozenset({"inspector"}),
+    "inspect.report_lks": frozenset({"inspector"}),
+    "visit.start": frozenset({"inspector"}),
+    "visit.form": frozenset({"inspector"}),
+    "visit.save": VISIT_KEY,
+    "visit.summary": frozenset({"inspector", "reviewer", "admin"}),
+    "visit.submit": VISIT_KEY,
+    "visit.photo": frozenset({"inspector", "reviewer", "admin"}),
+    "visit.photo_delete": frozenset({"inspector"}),
+    "visit.mine": frozenset({"inspector"}),
     "review.index": frozenset({"reviewer"}),
     "operator.index": frozenset({"operator"}),
     "admin.index": frozenset({"admin"}),
@@ -41,6 +60,11 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "admin.user_edit": frozenset({"admin"}),
     "admin.user_reset_password": frozenset({"admin"}),
     "admin.user_status": frozenset({"admin"}),
+    "admin.provisional": frozenset({"admin"}),
+    "admin.provisional_confirm": frozenset({"admin"}),
+    "admin.provisional_merge": frozenset({"admin"}),
+    "admin.provisional_reject": frozenset({"admin"}),
+    "admin.lks_front_photo": frozenset({"admin", "reviewer", "inspector"}),
 }
 
 # Public pages that send a signed-in visitor on to their role's home instead of showing a page.
@@ -49,8 +73,8 @@ REDIRECT_WHEN_SIGNED_IN = {"public.index", "account.login"}
 HOME = {"admin": "/admin/", "reviewer": "/tinjau/", "inspector": "/inspeksi/", "operator": "/operator/"}
 VISITORS = ["anonymous", *ROLE_USERS]
 
-# WTForms 3.3 deprecates the tuple ``choices`` that inspector/web/forms.py (LksForm, UserForm) and
-# admin._user_form pass; under ``filterwarnings = error`` that turns the admin's form pages into a 500.
+# WTForms 3.3 deprecates the tuple ``choices`` that inspector/web/forms.py, admin._user_form and
+# web/visit_form.py pass; under ``filterwarnings = error`` that turns every page with such a form into a 500.
 # That is a forms problem, not an access one, so it is ignored here (and reported) -- only this warning.
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning")
@@ -63,47 +87,82 @@ def routes(app):
 
 def allowed(endpoint: str, visitor: str) -> bool:
     who = EXPECTED[endpoint]
-    return who == EVERYONE or visitor in who
+    return who in (EVERYONE, VISIT_KEY) or visitor in who
 
 
 def data_files(app) -> dict[str, bytes]:
-    """Every stored record file, to prove a refused request changed nothing."""
-    from pathlib import Path
-
+    """Every stored file (records, photos), to prove a refused request changed nothing."""
     root = Path(app.config["INSPECTOR_DATA_DIR"])
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
             if p.is_file() and not p.name.endswith(".lock")}
 
 
 def is_login_redirect(response, path: str) -> bool:
-    if response.status_code != 302:
+    if response.status_code not in (302, 303):
         return False
     location = urlsplit(response.headers["Location"])
     return (not location.scheme and not location.netloc and location.path == "/masuk"
             and parse_qs(location.query).get("next") == [path])
 
 
+def sign_in(app, username: str):
+    client = app.test_client()
+    response = client.post("/masuk", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, (username, response.status_code)
+    return client
+
+
+def small_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def populate(app) -> dict:
+    """Real records behind every URL variable: the operator's own LKS (with a front photo), the
+    operator's account, and a draft visit of that LKS by the inspector with one photo."""
+    store = app.extensions["store"]
+    operator = store.users.by_username(ROLE_USERS["operator"])
+    inspector = store.users.by_username(ROLE_USERS["inspector"])
+    lks = store.lks.get(operator["lks_ids"][0])  # the operator's own LKS: refusals are about the role
+    photo = process(small_jpeg())
+    front_id = store.photos.save(lks["id"], photo.jpeg, photo.thumb)
+    store.lks.change(lks["id"], {"front_photo": {"id": front_id, "taken_at": None, "gps": None,
+                                                 "sha256": photo.sha256}})
+    checklist = for_kind(app.extensions["checklists"], lks["kind"])[0]
+    visit = visits.start(store, checklist, lks, inspector)
+    assert visits.add_photo(store, visit["id"], visits.GENERAL, photo, "uji-akses", 60) is None
+    photo_id = store.submissions.get(visit["id"])["photos"][0]["id"]
+    return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "submission_id": visit["id"],
+            "photo_id": photo_id, "size": "kecil"}
+
+
+def new_provisional(store) -> dict:
+    """An LKS reported from the field, waiting for the admin."""
+    base = {k: v for k, v in store.lks.all()[0].items() if k not in ("id", "created_at", "updated_at")}
+    return store.lks.create(**{**base, "code": register.new_code(store.lks.codes()), "provisional": True,
+                               "registered": False, "reported_by": "", "reported_at": utcnow()})
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """One seeded app shared by the read-only checks, with a signed-in client per role."""
+    """One seeded app shared by the checks that change nothing, with a signed-in client per role
+    (and a second inspector, who is not the one who made the visit)."""
     app = make_app(tmp_path_factory.mktemp("access"))
     seed_app(app)
     store = app.extensions["store"]
-    clients = {"anonymous": app.test_client()}
-    for role, username in ROLE_USERS.items():
-        client = app.test_client()
-        response = client.post("/masuk", data={"username": username, "password": PASSWORD})
-        assert response.status_code == 302, (role, response.status_code)
-        clients[role] = client
-    operator = store.users.by_username(ROLE_USERS["operator"])
-    own_lks = store.lks.get(operator["lks_ids"][0])  # the operator's own LKS: refusals are about the role
-    values = {"code": own_lks["code"], "lks_id": own_lks["id"], "user_id": operator["id"]}
+    values = populate(app)
+    _, errors = accounts.create(store, {"username": "petugas2", "password": PASSWORD, "role": "inspector",
+                                        "name": "Petugas Lain", "agency": "Kelurahan", "lks_ids": []})
+    assert not errors, errors
+    clients = {"anonymous": app.test_client(), "other inspector": sign_in(app, "petugas2")}
+    clients.update({role: sign_in(app, username) for role, username in ROLE_USERS.items()})
     return SimpleNamespace(app=app, store=store, clients=clients, values=values)
 
 
 def url_for_rule(rule, values: dict) -> str:
     missing = set(rule.arguments) - set(values)
-    assert not missing, f"{rule.rule}: no test value for URL variables {sorted(missing)}; add one to the fixture"
+    assert not missing, f"{rule.rule}: no test value for URL variables {sorted(missing)}; add one to populate()"
     _, path = rule.build(values, append_unknown=False)
     return path
 
@@ -114,7 +173,7 @@ def test_expected_table_covers_every_endpoint(site):
         f"routes without an EXPECTED entry: {sorted(endpoints - set(EXPECTED))}; "
         f"EXPECTED entries without a route: {sorted(set(EXPECTED) - endpoints)}")
     for endpoint, who in EXPECTED.items():
-        assert who == EVERYONE or (who and who <= ANY_ROLE), (endpoint, who)
+        assert who in (EVERYONE, VISIT_KEY) or (who and who <= ANY_ROLE), (endpoint, who)
 
 
 def undeclared(app) -> list[str]:
@@ -135,17 +194,18 @@ def test_every_view_declares_access(site):
 
 
 def test_declarations_match_expected_table(site):
-    """The declared rule reads the same as the EXPECTED table (clearer failure than a status mismatch)."""
+    """The declared rule reads the same as the EXPECTED table (a clearer failure than a status mismatch)."""
     for rule in routes(site.app):
         who = site.app.view_functions[rule.endpoint].access
         declared = EVERYONE if PUBLIC in who else (ANY_ROLE if SIGNED_IN in who else frozenset(who))
-        assert declared == EXPECTED[rule.endpoint], rule.endpoint
+        expected = EXPECTED[rule.endpoint]
+        assert declared == (EVERYONE if expected == VISIT_KEY else expected), rule.endpoint
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
 def test_every_route_for_every_visitor(site, visitor):
     """GET: allowed -> 200 (or on to the role's home), anonymous -> sign-in page, wrong role -> 403.
-    POST where the visitor is not allowed: the same refusals, and no stored data changes."""
+    POST where the visitor is not allowed (or without the visit key): refused, and no stored file changes."""
     client = site.clients[visitor]
     checked, problems = 0, []
     for rule in routes(site.app):
@@ -153,20 +213,23 @@ def test_every_route_for_every_visitor(site, visitor):
         path = url_for_rule(rule, site.values)
         may = allowed(endpoint, visitor)
         for method in ("GET", "POST"):
-            if method not in rule.methods or (method == "POST" and may):
+            if method not in rule.methods or (method == "POST" and may and EXPECTED[endpoint] != VISIT_KEY):
                 continue  # allowed POSTs change data: see test_allowed_post_only_routes_are_not_refused
             before = data_files(site.app) if method == "POST" else None
             response = client.open(path, method=method)
             checked += 1
             got = f"{method} {path} as {visitor}: {response.status_code} {response.headers.get('Location', '')}"
-            if may and endpoint in REDIRECT_WHEN_SIGNED_IN and visitor != "anonymous":
+            if method == "POST" and EXPECTED[endpoint] == VISIT_KEY:
+                if response.status_code != 400:
+                    problems.append(f"{got} (expected 400: no visit key)")
+            elif may and endpoint in REDIRECT_WHEN_SIGNED_IN and visitor != "anonymous":
                 if (response.status_code, response.headers.get("Location")) != (302, HOME[visitor]):
                     problems.append(f"{got} (expected 302 to {HOME[visitor]})")
             elif may:
                 if response.status_code != 200:
                     problems.append(f"{got} (expected 200)")
             elif visitor == "anonymous":
-                if not is_login_redirect(response, path):
+                if not is_login_redirect(response, path) or response.status_code != 302:
                     problems.append(f"{got} (expected 302 to /masuk?next={path})")
             elif response.status_code != 403 or "Akses ditolak" not in response.get_data(as_text=True):
                 problems.append(f"{got} (expected 403 Akses ditolak)")
@@ -182,6 +245,37 @@ def test_signed_in_sessions_still_valid_after_table(site):
         assert site.clients[role].get(home).status_code == 200, role
 
 
+def test_another_inspectors_visit_is_not_found(site):
+    """Inspectors share a role, not their visits: another inspector's visit answers 404, and stays as it was."""
+    visit = site.values["submission_id"]
+    photo = site.values["photo_id"]
+    client = site.clients["other inspector"]
+    before = data_files(site.app)
+    for method, path in (("GET", f"/kunjungan/{visit}"), ("GET", f"/kunjungan/{visit}/ringkasan"),
+                         ("GET", f"/kunjungan/{visit}/foto/{photo}"), ("GET", f"/kunjungan/{visit}/foto/{photo}/kecil"),
+                         ("POST", f"/kunjungan/{visit}/foto/{photo}/hapus")):
+        assert client.open(path, method=method).status_code == 404, (method, path)
+    assert data_files(site.app) == before
+    assert site.clients["inspector"].get(f"/kunjungan/{visit}/foto/{photo}").status_code == 200
+
+
+def test_visit_posts_with_the_key_still_need_the_visits_inspector(site):
+    """The visit key alone does not let another signed-in account save or send the visit."""
+    visit = site.values["submission_id"]
+    key = site.store.submissions.get(visit)["visit_key"]
+    before = data_files(site.app)
+    for visitor in ("other inspector", "admin", "reviewer", "operator"):
+        for path in (f"/kunjungan/{visit}", f"/kunjungan/{visit}/kirim"):
+            response = site.clients[visitor].post(path, data={"visit_key": key, "action": "ringkasan"})
+            assert response.status_code == 403, (visitor, path, response.status_code)
+    assert data_files(site.app) == before
+    assert site.store.submissions.get(visit)["status"] == "draft"
+    # Signed out with the right key: the draft is kept and the inspector is sent to sign in again.
+    response = site.clients["anonymous"].post(f"/kunjungan/{visit}", data={"visit_key": key})
+    assert response.status_code == 303
+    assert is_login_redirect(response, f"/kunjungan/{visit}")
+
+
 def test_qr_image_is_served_to_the_admin(site):
     response = site.clients["admin"].get(f"/admin/lks/{site.values['lks_id']}/qr.png")
     assert response.status_code == 200
@@ -191,32 +285,35 @@ def test_qr_image_is_served_to_the_admin(site):
 
 def test_inspector_gets_start_page_from_qr_others_public_facts(site):
     code = site.values["code"]
-    inspector = site.clients["inspector"].get(f"/l/{code}").get_data(as_text=True)
-    public = site.clients["anonymous"].get(f"/l/{code}").get_data(as_text=True)
-    assert inspector != public
-    assert site.clients["inspector"].get(f"/inspeksi/lks/{code}").get_data(as_text=True) == inspector
+    pages = {}
+    for visitor, path in (("inspector", f"/l/{code}"), ("anonymous", f"/l/{code}"),
+                          ("inspector", f"/inspeksi/lks/{code}")):
+        response = site.clients[visitor].get(path)
+        assert response.status_code == 200, (visitor, path)
+        pages[visitor, path] = response.get_data(as_text=True)
+    assert pages["inspector", f"/l/{code}"] != pages["anonymous", f"/l/{code}"]
+    assert pages["inspector", f"/l/{code}"] == pages["inspector", f"/inspeksi/lks/{code}"]
 
 
 def test_allowed_post_only_routes_are_not_refused(app, store):
     """Each role may use the POST-only routes EXPECTED grants it (on a fresh app: these change data)."""
-    post_only = [rule for rule in routes(app) if "GET" not in rule.methods]
+    post_only = [rule for rule in routes(app) if "GET" not in rule.methods and EXPECTED[rule.endpoint] != VISIT_KEY]
     assert post_only
-    operator = store.users.by_username(ROLE_USERS["operator"])
-    values = {"lks_id": operator["lks_ids"][0], "user_id": operator["id"], "code": "-"}
+    values = populate(app)
     tried = 0
     for role in ("operator", "inspector", "reviewer", "admin"):  # admin last: it disables the operator
-        client = app.test_client()
-        assert client.post("/masuk", data={"username": ROLE_USERS[role], "password": PASSWORD}).status_code == 302
+        client = sign_in(app, ROLE_USERS[role])
         # Signing out goes last, or the later requests would be anonymous.
         for rule in sorted(post_only, key=lambda r: r.endpoint == "account.logout"):
             if not allowed(rule.endpoint, role):
                 continue
-            path = url_for_rule(rule, values)
+            # A fresh LKS from the field for each: confirming, merging or rejecting one ends its provisional state.
+            path = url_for_rule(rule, {**values, "lks_id": new_provisional(store)["id"]})
             response = client.post(path)
             tried += 1
             assert response.status_code != 403, (role, path)
             assert not is_login_redirect(response, path), (role, path)
-            assert response.status_code in (200, 302, 400), (role, path, response.status_code)
+            assert response.status_code in (200, 302, 303, 400), (role, path, response.status_code)
     assert tried >= 4
 
 
@@ -241,8 +338,7 @@ def test_view_without_access_declaration_is_refused(tmp_path):
     assert undeclared(app) == ["probe.undeclared_view"]
 
     anonymous = app.test_client()
-    admin = app.test_client()
-    assert admin.post("/masuk", data={"username": ROLE_USERS["admin"], "password": PASSWORD}).status_code == 302
+    admin = sign_in(app, ROLE_USERS["admin"])
     for client in (anonymous, admin):
         for method in ("GET", "POST"):
             response = client.open("/probe/undeclared", method=method)

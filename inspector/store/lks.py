@@ -25,7 +25,8 @@ class LksStore(RecordTable):
     def create_many(self, records: list[Record]) -> list[Record]:
         """Insert several new LKS in one atomic write; ValueError on a code already used."""
         now = utcnow()
-        prepared = [{"id": new_id("l"), "created_at": now, "updated_at": now, **r} for r in records]
+        prepared = [{"id": new_id("l"), "created_at": now, "updated_at": now, **r, "code": r["code"].upper()}
+                    for r in records]
         with self.partition.transaction() as db:
             table = db.table(self.table)
             used = {doc["code"] for doc in table.all()}
@@ -47,7 +48,8 @@ class LksStore(RecordTable):
             current = next((d for d in docs if d["id"] == lks_id), None)
             if current is None:
                 return None
-            code = fields.get("code", current["code"])
+            code = fields.get("code", current["code"]).upper()
+            fields = {**fields, "code": code}
             if any(d["code"] == code and d["id"] != lks_id for d in docs):
                 raise ValueError(f"code {code} already used")
             updated = {**current, **fields, "updated_at": utcnow()}

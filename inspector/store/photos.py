@@ -19,7 +19,7 @@ class PhotoStore:
         self.root = root / "photos"
 
     def _path(self, owner: str, photo_id: str, thumb: bool) -> Path:
-        if not _OWNER.match(owner or "") or not _PHOTO_ID.match(photo_id or ""):
+        if not _OWNER.fullmatch(owner or "") or not _PHOTO_ID.fullmatch(photo_id or ""):
             raise ValueError("bad photo reference")
         return self.root / owner / f"{photo_id}{'.thumb' if thumb else ''}.jpg"
 

@@ -31,7 +31,7 @@ class SubmissionStore:
         return RecordTable(Partition(self.root / lks_id / f"{year}.json"), "submissions")
 
     def _index(self, user_id: str) -> RecordTable:
-        if not _USER_ID.match(user_id or ""):
+        if not _USER_ID.fullmatch(user_id or ""):
             raise ValueError("bad user id")
         return RecordTable(Partition(self.index_root / f"{user_id}.json"), "visits")
 
@@ -63,11 +63,13 @@ class SubmissionStore:
         records: list[Record] = []
         for lks_id in [lks_ids] if isinstance(lks_ids, str) else lks_ids:
             folder = self.root / lks_id
-            if not _LKS_ID.match(lks_id or "") or not folder.is_dir():
+            if not _LKS_ID.fullmatch(lks_id or "") or not folder.is_dir():
                 continue
             for path in sorted(folder.glob("*.json"), reverse=True):
                 records.extend(self._table(lks_id, path.stem).all())
-        records.sort(key=lambda r: r["created_at"], reverse=True)
+        # Stable on ties: within a second, the later insert (later in its file) comes first.
+        order = {id(r): n for n, r in enumerate(records)}
+        records.sort(key=lambda r: (r["created_at"], order[id(r)]), reverse=True)
         return records
 
     def for_inspector(self, user_id: str) -> list[Record]:
@@ -77,5 +79,5 @@ class SubmissionStore:
         return [r for r in records if r is not None]
 
     def _locate(self, submission_id: str) -> tuple[str, str] | None:
-        match = _ID.match(submission_id or "")
+        match = _ID.fullmatch(submission_id or "")
         return (match.group(1), match.group(2)) if match else None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import accounts, register
 from ..auth import ROLES, access
 from ..places import KECAMATAN
 from ..qr import lks_url, qr_png
-from .forms import ActionForm, LksForm, LksImportForm, PasswordResetForm, UserForm, apply_errors
+from ..store.records import utcnow
+from .forms import (ActionForm, LksForm, LksImportForm, MergeForm, PasswordResetForm, UserForm, apply_errors,
+                    options)
 from .helpers import get_lks_by_id_or_404, get_user_or_404, search_lks, store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -21,6 +23,7 @@ def index():
     users = store().users.all()
     lks = store().lks.all()
     return render_template("admin/index.html", lks_active=sum(1 for r in lks if r.get("active")),
+                           lks_provisional=sum(1 for r in lks if r.get("provisional")),
                            lks_total=len(lks), users_total=len(users),
                            users_by_role={role: sum(1 for u in users if u["role"] == role) for role in ROLES})
 
@@ -35,7 +38,7 @@ def lks_list():
     if kecamatan not in KECAMATAN:
         kecamatan = ""
     show_inactive = request.args.get("nonaktif") == "1"
-    records = [r for r in store().lks.all() if show_inactive or r.get("active")]
+    records = [r for r in store().lks.all() if (show_inactive or r.get("active")) and not r.get("provisional")]
     return render_template("admin/lks_list.html", records=search_lks(records, query, kecamatan), query=query,
                            kecamatan=kecamatan, show_inactive=show_inactive, action=ActionForm())
 
@@ -125,8 +128,8 @@ def lks_qr(lks_id: str):
 
 def _user_form(record: dict | None = None) -> UserForm:
     form = UserForm(data=None if request.method == "POST" or record is None else record)
-    form.lks_ids.choices = [(r["id"], f"{r['name']} ({r['code']})")
-                            for r in sorted(store().lks.all(), key=lambda r: r["name"])]
+    form.lks_ids.choices = options((r["id"], f"{r['name']} ({r['code']})")
+                                   for r in sorted(store().lks.all(), key=lambda r: r["name"]))
     return form
 
 
@@ -194,3 +197,71 @@ def user_status(user_id: str):
             flash(reason or f"Akun {record['username']} sekarang {'nonaktif' if record.get('active') else 'aktif'}.",
                   "error" if reason else "success")
     return redirect(url_for("admin.users"))
+
+
+# --- LKS reported from the field --------------------------------------------
+
+@bp.route("/lks/sementara")
+@access("admin")
+def provisional():
+    """LKS reported by inspectors, waiting to be confirmed, merged or rejected."""
+    records = [r for r in store().lks.all() if r.get("provisional")]
+    registered = sorted((r for r in store().lks.all() if not r.get("provisional") and r.get("active")),
+                        key=lambda r: r["name"])
+    reporters = {u["id"]: u["name"] for u in store().users.all()}
+    return render_template("admin/provisional.html", records=sorted(records, key=lambda r: r["reported_at"]),
+                           registered=registered, reporters=reporters, action=ActionForm(), merge=MergeForm())
+
+
+def _provisional_or_404(lks_id: str) -> dict:
+    record = get_lks_by_id_or_404(lks_id)
+    if not record.get("provisional"):
+        abort(404)
+    return record
+
+
+@bp.route("/lks/<lks_id>/konfirmasi", methods=["POST"])
+@access("admin")
+def provisional_confirm(lks_id: str):
+    record = _provisional_or_404(lks_id)
+    store().lks.change(lks_id, {"provisional": False, "confirmed_at": utcnow()})
+    flash(f"{record['name']} masuk daftar LKS dengan kode {record['code']}. Lengkapi datanya.", "success")
+    return redirect(url_for("admin.lks_edit", lks_id=lks_id))
+
+
+@bp.route("/lks/<lks_id>/gabung", methods=["POST"])
+@access("admin")
+def provisional_merge(lks_id: str):
+    """The reported LKS is one already registered: its visits count for that one."""
+    record = _provisional_or_404(lks_id)
+    form = MergeForm()
+    target = store().lks.by_code(form.target.data or "") if form.validate_on_submit() else None
+    if target is None or target["id"] == lks_id or target.get("provisional"):
+        flash("Kode LKS tujuan tidak ditemukan di daftar.", "error")
+        return provisional(), 400
+    store().lks.change(lks_id, {"provisional": False, "active": False, "merged_into": target["id"],
+                                "merged_at": utcnow()})
+    flash(f"{record['name']} digabung ke {target['name']} ({target['code']}).", "success")
+    return redirect(url_for("admin.provisional"))
+
+
+@bp.route("/lks/<lks_id>/tolak", methods=["POST"])
+@access("admin")
+def provisional_reject(lks_id: str):
+    record = _provisional_or_404(lks_id)
+    store().lks.change(lks_id, {"provisional": False, "active": False, "rejected_at": utcnow()})
+    flash(f"Laporan {record['name']} ditolak; kunjungannya tetap tersimpan.", "success")
+    return redirect(url_for("admin.provisional"))
+
+
+@bp.route("/lks/<lks_id>/foto-depan")
+@bp.route("/lks/<lks_id>/foto-depan/<size>")
+@access("admin", "reviewer", "inspector")
+def lks_front_photo(lks_id: str, size: str = "besar"):
+    record = get_lks_by_id_or_404(lks_id)
+    photo = record.get("front_photo")
+    data = store().photos.read(lks_id, photo["id"], thumb=size == "kecil") if photo and size in ("besar", "kecil") \
+        else None
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})

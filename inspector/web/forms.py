@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..auth import ROLES
@@ -39,18 +40,26 @@ class ActionForm(FlaskForm):
     """A button-only form: CSRF protection for POST actions."""
 
 
+PICK = SelectChoice("", "— pilih —")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _kecamatan_choices():
-    return [("", "— pilih —")] + [(k, k) for k in KECAMATAN]
+    return [PICK] + options((k, k) for k in KECAMATAN)
 
 
 def _kelurahan_choices():
-    return [("", "— pilih —")] + [(kel, f"{kel} ({kec})") for kec, kels in KECAMATAN.items() for kel in kels]
+    return [PICK] + [SelectChoice(kel, kel, optgroup=f"Kec. {kec}") for kec, kels in KECAMATAN.items() for kel in kels]
 
 
 class LksForm(FlaskForm):
     """Rendering and CSRF only: the rules live in ``inspector.register.clean``."""
     name = StringField("Nama LKS")
-    kind = SelectField("Jenis", choices=[("", "— pilih —")] + list(KINDS.items()), validate_choice=False)
+    kind = SelectField("Jenis", choices=[PICK] + options(KINDS.items()), validate_choice=False)
     address = TextAreaField("Alamat")
     kecamatan = SelectField("Kecamatan", choices=_kecamatan_choices(), validate_choice=False)
     kelurahan = SelectField("Kelurahan", choices=_kelurahan_choices(), validate_choice=False)
@@ -60,8 +69,8 @@ class LksForm(FlaskForm):
     contact_phone = StringField("Telepon kontak", render_kw={"inputmode": "tel"})
     registered = BooleanField("Terdaftar di Dinas Sosial")
     registration_number = StringField("Nomor registrasi")
-    accreditation = SelectField("Akreditasi", choices=list(GRADES.items()), validate_choice=False)
-    accreditation_expiry = StringField("Akreditasi berlaku sampai (TTTT-BB-HH)", render_kw={"type": "date"})
+    accreditation = SelectField("Akreditasi", choices=options(GRADES.items()), validate_choice=False)
+    accreditation_expiry = StringField("Akreditasi berlaku sampai", render_kw={"type": "date"})
     capacity = StringField("Kapasitas (orang)", render_kw={"inputmode": "numeric"})
 
 
@@ -74,7 +83,7 @@ class UserForm(FlaskForm):
     username = StringField("Nama pengguna", render_kw={"autocapitalize": "none"})
     password = PasswordField("Kata sandi awal", render_kw={"autocomplete": "new-password"})
     name = StringField("Nama lengkap")
-    role = SelectField("Peran", choices=[("", "— pilih —")] + list(ROLES.items()), validate_choice=False)
+    role = SelectField("Peran", choices=[PICK] + options(ROLES.items()), validate_choice=False)
     agency = StringField("Instansi (Satpol PP, Dinas Sosial, Kelurahan …)")
     lks_ids = SelectMultipleField("LKS (untuk operator)", choices=[], validate_choice=False)
 
@@ -84,3 +93,19 @@ def apply_errors(form, errors: dict[str, str]) -> None:
     for field, reason in errors.items():
         if field in form:
             form[field].errors = list(form[field].errors) + [reason]
+
+
+class ProvisionalLksForm(FlaskForm):
+    """An LKS found in the field that is not in the register; rules in ``inspector.register.clean``."""
+    name = StringField("Nama LKS (sesuai papan nama)")
+    kind = SelectField("Jenis", choices=[PICK] + options(KINDS.items()), validate_choice=False)
+    address = TextAreaField("Alamat")
+    kecamatan = SelectField("Kecamatan", choices=_kecamatan_choices(), validate_choice=False)
+    kelurahan = SelectField("Kelurahan", choices=_kelurahan_choices(), validate_choice=False)
+    lat = StringField("Lintang (mis. -6.2157)", render_kw={"inputmode": "decimal"})
+    lon = StringField("Bujur (mis. 106.6383)", render_kw={"inputmode": "decimal"})
+    front_photo = FileField("Foto bagian depan bangunan")
+
+
+class MergeForm(FlaskForm):
+    target = StringField("Kode LKS terdaftar yang sama", render_kw={"autocapitalize": "characters"})

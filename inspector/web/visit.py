@@ -48,9 +48,10 @@ def start(code: str):
 
 def _render_form(record, checklist, form, status=200, photo_errors=None):
     lks = get_lks_by_id_or_404(record["lks_id"])
-    missing = visits.missing(checklist, record)
+    required_missing = [i for i in visits.missing(checklist, record) if checklist.item(i).required]
     return render_template("visit/form.html", record=record, checklist=checklist, form=form, lks=lks,
-                           photos=visits.photos_by_item(record), missing=missing, photo_errors=photo_errors or {},
+                           photos=visits.photos_by_item(record), missing=required_missing,
+                           photo_errors=photo_errors or {},
                            action=ActionForm()), status
 
 

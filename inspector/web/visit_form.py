@@ -16,6 +16,7 @@ from wtforms import (HiddenField, MultipleFileField, RadioField, SelectMultipleF
 from wtforms.validators import Length
 
 from ..checklists import TEXT_LIMITS, YES_NO, Checklist, Item
+from .forms import options
 
 NOTE_LIMIT = 1000
 
@@ -24,7 +25,7 @@ class OptionField(RadioField):
     """One answer from the options; nothing chosen is allowed (a draft), a forged value is not."""
 
     def pre_validate(self, form):
-        if self.data not in (None, "") and self.data not in {value for value, _ in self.choices}:
+        if self.data not in (None, "") and self.data not in {choice.value for choice in self.choices}:
             raise ValidationError("Pilihan tidak valid.")
 
 
@@ -34,7 +35,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
     def pre_validate(self, form):
-        allowed = {value for value, _ in self.choices}
+        allowed = {choice.value for choice in self.choices}
         if any(v not in allowed for v in self.data or []):
             raise ValidationError("Pilihan tidak valid.")
 
@@ -77,11 +78,11 @@ def _date_check(form, field):
 def _answer_field(item: Item):
     label = item.question
     if item.type == "yes_no":
-        return OptionField(label, choices=list(YES_NO.items()))
+        return OptionField(label, choices=options(YES_NO.items()))
     if item.type == "choice":
-        return OptionField(label, choices=list(item.options))
+        return OptionField(label, choices=options(item.options))
     if item.type == "multi":
-        return CheckboxesField(label, choices=list(item.options))
+        return CheckboxesField(label, choices=options(item.options))
     if item.type in ("text", "longtext"):
         limit = TEXT_LIMITS[item.type]
         field = StringField if item.type == "text" else TextAreaField

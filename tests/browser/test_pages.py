@@ -71,7 +71,7 @@ def test_poster_qr_to_inspector_start(page, live_server, first_lks, requests_see
     with page.expect_navigation():
         main.get_by_role("button", name="Masuk").click()
     assert page.url == live_server.url + lks_path
-    assert main.get_by_role("heading", name="Mulai inspeksi").is_visible()
+    assert main.get_by_role("button", name="Mulai inspeksi").is_visible()
     assert main.get_by_role("heading", level=1).inner_text() == first_lks["name"]
     assert page.locator("header .who").inner_text().startswith("Uji inspector")
     assert_only_local(requests_seen)
@@ -89,7 +89,7 @@ def test_sign_in_and_out_without_javascript(page_without_js, live_server, first_
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name="Masuk").click()
     assert page.url == live_server.url + lks_path
-    assert page.get_by_role("heading", name="Mulai inspeksi").is_visible()
+    assert page.get_by_role("button", name="Mulai inspeksi").is_visible()
 
     with page.expect_navigation():
         page.get_by_role("button", name="Keluar").click()
@@ -132,7 +132,7 @@ def open_public(page, server, lks):
 
 def open_inspector_start(page, server, lks):
     sign_in(page, server.url, "inspector", next_path=f"/l/{lks['code']}")
-    assert page.get_by_role("heading", name="Mulai inspeksi").is_visible()
+    assert page.get_by_role("button", name="Mulai inspeksi").is_visible()
 
 
 def open_inspector_search(page, server, lks):

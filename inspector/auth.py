@@ -110,8 +110,8 @@ class SignInThrottle:
 
     Failures are counted per (account, client address) and per account. Past
     a few free failures each further try must wait, doubling from 15 s up to
-    a cap of five minutes; a successful sign-in clears the count of that
-    client. The account-wide count has a much higher threshold so that a
+    a cap of five minutes; a successful sign-in clears both counts (the
+    owner is back, and an intruder elsewhere still meets their own count). The account-wide count has a much higher threshold so that a
     stranger elsewhere cannot lock out the owner, while rotating addresses
     still hits a ceiling. Counts older than an hour are forgotten.
     """

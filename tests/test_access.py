@@ -73,13 +73,6 @@ REDIRECT_WHEN_SIGNED_IN = {"public.index", "account.login"}
 HOME = {"admin": "/admin/", "reviewer": "/tinjau/", "inspector": "/inspeksi/", "operator": "/operator/"}
 VISITORS = ["anonymous", *ROLE_USERS]
 
-# WTForms 3.3 deprecates the tuple ``choices`` that inspector/web/forms.py, admin._user_form and
-# web/visit_form.py pass; under ``filterwarnings = error`` that turns every page with such a form into a 500.
-# That is a forms problem, not an access one, so it is ignored here (and reported) -- only this warning.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning")
-
-
 def routes(app):
     """Every rule of the app except Flask's own static files."""
     return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]

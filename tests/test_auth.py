@@ -284,9 +284,6 @@ def test_password_hashes_are_argon2id_and_never_the_password(app, store):
             assert PASSWORD.encode() not in path.read_bytes(), path
 
 
-# The account form's tuple SelectField choices warn under WTForms 3.3 (a 500 under filterwarnings=error;
-# reported, not an authentication matter).
-@pytest.mark.filterwarnings("ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning")
 def test_no_password_hash_in_pages(app, store):
     admin = signed_in_client(app, "admin")
     for path in ("/admin/akun", f"/admin/akun/{user(store, 'operator')['id']}/ubah"):

@@ -93,7 +93,8 @@ def add_photo(store, submission_id: str, item_id: str, processed, upload_key: st
             refused.append(f"Batas {max_photos} foto per kunjungan sudah tercapai.")
             return None
         return {**record, "photos": record["photos"] + [entry], "updated_at": utcnow()}
-    store.submissions.modify(submission_id, change)
+    if store.submissions.modify(submission_id, change) is None:
+        store.photos.delete(submission_id, photo_id)  # a retry won the race, or the visit closed meanwhile
     return refused[0] if refused else None
 
 

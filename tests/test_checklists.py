@@ -373,3 +373,38 @@ def test_forms_score_end_to_end(forms):
     abused = {**passing, "tanda_kekerasan": {"value": "ya"}}
     result = score(lksa, abused)
     assert result.critical_failed == ("tanda_kekerasan",) and result.percent < 100.0
+
+
+# --- The server and the command line refuse a broken checklist folder -------------------------------
+
+def _broken_forms(tmp_path):
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "rusak.toml").write_text(
+        'id = "rusak"\ntitle = "Rusak"\nversion = 1\nkinds = ["lksa"]\n'
+        '[[sections]]\nid = "a"\ntitle = "A"\n[[sections.items]]\nid = "x"\nquestion = "Q?"\ntype = "ya_tidak"\n',
+        encoding="utf-8")
+    return folder
+
+
+def test_server_refuses_to_start_on_an_invalid_checklist(tmp_path):
+    from conftest import make_app
+
+    with pytest.raises(ChecklistError) as raised:
+        make_app(tmp_path, INSPECTOR_FORMS_DIR=str(_broken_forms(tmp_path)))
+    assert "rusak.toml: sections[0] (a).items[0] (x).type: unknown type 'ya_tidak'" in str(raised.value)
+
+
+def test_flask_forms_check_lists_problems_and_exits_non_zero(tmp_path):
+    from conftest import make_app
+    from inspector import create_app
+
+    app = create_app({"TESTING": True, "INSPECTOR_DATA_DIR": str(tmp_path / "data"),
+                      "INSPECTOR_FORMS_DIR": str(_broken_forms(tmp_path))}, strict_checklists=False)
+    result = app.test_cli_runner().invoke(args=["forms", "check"])
+    assert result.exit_code == 1
+    assert "unknown type 'ya_tidak'" in result.output
+
+    good = make_app(tmp_path / "good").test_cli_runner().invoke(args=["forms", "check"])
+    assert good.exit_code == 0
+    assert "lksa v1" in good.output and "umum v1" in good.output

@@ -694,3 +694,22 @@ def test_the_admin_confirms_merges_or_rejects_a_reported_lks(app, inspector, lks
     assert admin.post(f"/admin/lks/{lks[0]['id']}/konfirmasi").status_code == 404  # never was
     listing = admin.get("/admin/lks/sementara").get_data(as_text=True)
     assert not any(name in listing for name in reported)
+
+
+def test_an_invalid_re_entry_keeps_the_answer_saved_before(app, store):
+    """Saving 5, then posting 999 (out of bounds), leaves 5 in the draft and shows the error."""
+    from inspector import visits as visit_rules
+
+    client = app.test_client()
+    client.post("/masuk", data={"username": ROLE_USERS["inspector"], "password": PASSWORD})
+    lks = next(r for r in store.lks.all() if r["kind"] == "lksa")
+    location = client.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"}).headers["Location"]
+    visit_id = location.rsplit("/", 1)[1]
+    key = store.submissions.get(visit_id)["visit_key"]
+    number_item = next(i for i in visit_rules.checklist_of(store, store.submissions.get(visit_id)).items()
+                       if i.type == "number")
+    first = client.post(location, data={"visit_key": key, "action": "simpan", number_item.id: "5"})
+    assert first.status_code == 303
+    again = client.post(location, data={"visit_key": key, "action": "simpan", number_item.id: "99999"})
+    assert again.status_code == 400
+    assert store.submissions.get(visit_id)["answers"][number_item.id]["value"] == 5

@@ -149,7 +149,11 @@ def test_a_retry_arriving_while_the_first_upload_is_written_is_stored_once(store
     monkeypatch.setattr(store.photos, "save", save_with_a_retry_meanwhile)
     assert visits.add_photo(store, visit["id"], "toilet", processed, "same-upload", 10) is None
     assert len(saved) == 2
-    assert [p["upload_key"] for p in store.submissions.get(visit["id"])["photos"]] == ["same-upload"]
+    kept = store.submissions.get(visit["id"])["photos"]
+    assert [p["upload_key"] for p in kept] == ["same-upload"]
+    # the losing request's file is removed: only the kept photo and its thumbnail stay on disk
+    files = sorted(path.name for path in (store.root / "photos" / visit["id"]).iterdir())
+    assert files == sorted([f"{kept[0]['id']}.jpg", f"{kept[0]['id']}.thumb.jpg"])
 
 
 def test_no_photo_is_added_or_removed_after_submit(store, checklist, visit):

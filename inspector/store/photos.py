@@ -37,3 +37,11 @@ class PhotoStore:
             return self._path(owner, photo_id, thumb).read_bytes()
         except (FileNotFoundError, ValueError):
             return None
+
+    def delete(self, owner: str, photo_id: str) -> None:
+        """Remove a photo and its thumbnail that no record refers to."""
+        for thumb in (False, True):
+            try:
+                self._path(owner, photo_id, thumb).unlink()
+            except FileNotFoundError:
+                pass

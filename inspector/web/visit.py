@@ -127,6 +127,8 @@ def save(submission_id: str):
         store().submissions.get(submission_id)
     if not signed_in:
         flash("Sesi Anda sudah berakhir. Isian sudah disimpan sebagai draf; masuk lagi untuk melanjutkan.", "info")
+        if form_obj.errors or photo_errors:
+            flash("Sebagian isian atau foto tidak valid sehingga tidak tersimpan. Periksa lagi setelah masuk.", "error")
         return redirect(url_for("account.login", next=url_for("visit.form", submission_id=submission_id)), 303)
     if form_obj.errors or photo_errors:
         flash("Ada isian yang perlu diperbaiki. Jawaban lain sudah disimpan.", "error")

@@ -117,12 +117,18 @@ def form_class(checklist: Checklist) -> type:
 
 
 def answers_from(form, checklist: Checklist) -> dict:
-    """Valid answers from a validated form: {item id: {"value", "note"} or None when empty}."""
+    """Valid answers from a validated form: {item id: {"value", "note"} or None when empty}.
+
+    An item with an error is left out, so what was saved before for it stays.
+    """
     answers = {}
     for item in checklist.items():
         field = form._fields.get(item.id)
+        note_field = form._fields[f"{item.id}__note"]
+        if (field is not None and field.errors) or note_field.errors:
+            continue
         value = None
-        if field is not None and not field.errors:
+        if field is not None:
             data = field.data
             if item.type == "multi":
                 value = [v for v in (data or []) if v] or None
@@ -131,8 +137,7 @@ def answers_from(form, checklist: Checklist) -> dict:
                 value = (int(float(raw)) if float(raw).is_integer() else float(raw)) if raw else None
             else:
                 value = (data or "").strip() or None
-        note_field = form._fields[f"{item.id}__note"]
-        note = "" if note_field.errors else (note_field.data or "").strip()
+        note = (note_field.data or "").strip()
         answers[item.id] = {"value": value, "note": note} if (value is not None or note) else None
     return answers
 

@@ -583,6 +583,8 @@ def main() -> None:
     print(f"inspectors: {N_INSPECTORS}, each submission names one at random; inspector store "
           + ("has a per-inspector index (insert writes index/inspectors/<user>.json, then the LKS partition)"
              if has_inspector_index() else "has no per-inspector index"))
+    fsync = getattr(engine, "FSYNC", True)
+    print(f"inspector store fsync: {'on' if fsync else 'OFF (INSPECTOR_FSYNC=0 -- writes not durable, inserts look faster)'}")
     print(f"sqlite: journal_mode=WAL, synchronous={SQLITE_SYNC}, autocommit (one commit per insert)")
     print("bulk-load layout check (insert_many per partition == one insert per record, byte for byte):",
           "identical" if check_bulk_layout(tmp, lks_ids) else "DIFFERENT -- inspector figures are suspect")

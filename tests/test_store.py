@@ -48,9 +48,9 @@ def durable_writes(monkeypatch):
 
 LKS_ID = "l" + "a" * 12
 OTHER_LKS_ID = "l" + "b" * 12
-YEAR = "2024"
-CREATED = f"{YEAR}-06-01T08:00:00+00:00"
-SUBMISSION_ID = re.compile(r"^l[0-9a-f]{12}-\d{4}-[0-9a-f]{12}$")
+YEAR = "202406"  # the partition: year and month
+CREATED = "2024-06-01T08:00:00+00:00"
+SUBMISSION_ID = re.compile(r"^l[0-9a-f]{12}-\d{6}-[0-9a-f]{12}$")
 
 SPAWN = multiprocessing.get_context("spawn")
 CHILD_TIMEOUT_SECONDS = 60
@@ -409,12 +409,13 @@ def test_submission_insert_get_and_for_lks_newest_first(store):
     ]
     for record in inserted:
         assert SUBMISSION_ID.match(record["id"])
-        assert record["id"].startswith(f"{record['lks_id']}-{record['created_at'][:4]}-")
+        period = record["created_at"][:4] + record["created_at"][5:7]
+        assert record["id"].startswith(f"{record['lks_id']}-{period}-")
         assert subs.get(record["id"]) == record
     assert len({r["id"] for r in inserted}) == len(inserted)
-    # One partition per LKS and year.
-    assert (store.root / "submissions" / LKS_ID / "2023.json").is_file()
-    assert (store.root / "submissions" / LKS_ID / "2024.json").is_file()
+    # One partition per LKS and month.
+    assert sorted(p.name for p in (store.root / "submissions" / LKS_ID).glob("*.json")) == [
+        "202312.json", "202403.json", "202407.json", "202411.json"]
 
     assert [r["n"] for r in subs.for_lks(LKS_ID)] == [3, 2, 1, 0]
     assert [r["n"] for r in subs.for_lks(OTHER_LKS_ID)] == [99]

@@ -1,6 +1,6 @@
-"""Submissions (drafts included), partitioned by LKS and year so no write or history read touches the archive.
+"""Submissions (drafts included), partitioned by LKS and month so no write or history read touches the archive.
 
-A submission id carries its partition (``<lks id>-<year>-<random>``), so a
+A submission id carries its partition (``<lks id>-<yyyymm>-<random>``), so a
 lookup by id opens exactly one small file. Each inspector has an index of
 the ids they started (written before the submission itself, so a crash can
 leave a dangling reference, which reads skip, but never an unlisted visit).
@@ -15,7 +15,7 @@ from typing import Callable
 from .engine import Partition
 from .records import Record, RecordTable, new_id, utcnow
 
-_ID = re.compile(r"^(l[0-9a-f]{12})-(\d{4})-([0-9a-f]{12})$")
+_ID = re.compile(r"^(l[0-9a-f]{12})-(\d{6})-([0-9a-f]{12})$")
 _LKS_ID = re.compile(r"^l[0-9a-f]{12}$")
 _USER_ID = re.compile(r"^u[0-9a-f]{12}$")
 
@@ -27,27 +27,27 @@ class SubmissionStore:
         self.root = root / "submissions"
         self.index_root = root / "index" / "inspectors"
 
-    def _table(self, lks_id: str, year: str) -> RecordTable:
-        return RecordTable(Partition(self.root / lks_id / f"{year}.json"), "submissions")
+    def _table(self, lks_id: str, period: str) -> RecordTable:
+        return RecordTable(Partition(self.root / lks_id / f"{period}.json"), "submissions")
 
     def _index(self, user_id: str) -> RecordTable:
         if not _USER_ID.fullmatch(user_id or ""):
             raise ValueError("bad user id")
         return RecordTable(Partition(self.index_root / f"{user_id}.json"), "visits")
 
-    def new_id(self, lks_id: str, year: str) -> str:
-        return f"{lks_id}-{year}-{new_id()}"
+    def new_id(self, lks_id: str, period: str) -> str:
+        return f"{lks_id}-{period}-{new_id()}"
 
     def insert(self, record: Record) -> Record:
         """Store a new submission; fills id and created_at when missing; indexes it by inspector."""
         record.setdefault("created_at", utcnow())
-        year = record["created_at"][:4]
-        record.setdefault("id", self.new_id(record["lks_id"], year))
-        lks_id, id_year = self._locate(record["id"])
+        period = record["created_at"][:4] + record["created_at"][5:7]  # yyyymm
+        record.setdefault("id", self.new_id(record["lks_id"], period))
+        lks_id, id_period = self._locate(record["id"])
         if record.get("inspector_id"):
             self._index(record["inspector_id"]).insert(
                 {"id": record["id"], "lks_id": lks_id, "created_at": record["created_at"]})
-        return self._table(lks_id, id_year).insert(record)
+        return self._table(lks_id, id_period).insert(record)
 
     def get(self, submission_id: str) -> Record | None:
         located = self._locate(submission_id)

@@ -22,6 +22,7 @@ No file outside a temporary folder is written (``--dir`` chooses where).
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import json
 import math
@@ -30,12 +31,13 @@ import os
 import platform
 import random
 import shutil
+import signal
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -47,6 +49,8 @@ from tinydb import Query, TinyDB  # noqa: E402
 
 from inspector.store import Store  # noqa: E402
 from inspector.store import engine  # noqa: E402
+from inspector.store.engine import Partition  # noqa: E402
+from inspector.store.records import RecordTable  # noqa: E402
 from inspector.store.submissions import SubmissionStore  # noqa: E402
 
 N_LKS = 72
@@ -117,7 +121,7 @@ def iso(moment: datetime) -> str:
 
 
 def make_doc(rng: random.Random, lks_id: str, created_at: str) -> dict:
-    """One ~5 KB submission, with its id already in the store's <lks>-<year>-<hex> form."""
+    """One ~5 KB submission, with the id SubmissionStore.insert would give it (see assign_id)."""
     answers = {}
     failed = []
     for item in ITEMS:
@@ -130,8 +134,7 @@ def make_doc(rng: random.Random, lks_id: str, created_at: str) -> dict:
             failed.append(item)
     applicable = sum(1 for a in answers.values() if a["answer"] != "tb")
     score = round(100 * sum(1 for a in answers.values() if a["answer"] == "ya") / max(applicable, 1), 1)
-    return {
-        "id": f"{lks_id}-{created_at[:4]}-{_hex(rng)}",
+    doc = {
         "lks_id": lks_id,
         "created_at": created_at,
         "inspector_id": rng.choice(INSPECTORS),
@@ -141,6 +144,7 @@ def make_doc(rng: random.Random, lks_id: str, created_at: str) -> dict:
         "score": score,
         "failed": failed,
     }
+    return assign_id(doc)
 
 
 def make_archive(seed: int, size: int, lks_ids: list[str], now: datetime) -> list[dict]:
@@ -162,6 +166,62 @@ def make_new_docs(seed: int, count: int, lks_ids: list[str]) -> list[dict]:
     return [make_doc(rng, rng.choice(lks_ids), iso(now + timedelta(seconds=i))) for i in range(count)]
 
 
+# --------------------------------------------------------------------------- the store's own write plan
+
+
+class _Recorder:
+    """Stands in for a RecordTable: notes what would be inserted into which partition file."""
+
+    def __init__(self, table: RecordTable, log: list):
+        self.path, self.table, self.log = table.partition.path, table.table, log
+
+    def insert(self, record: dict) -> dict:
+        self.log.append((self.path, self.table, dict(record)))
+        return record
+
+
+class _DryRunSubmissions(SubmissionStore):
+    """SubmissionStore.insert itself, run without writing: it fills in the id and created_at
+    and names every partition it would write (the LKS partition, any index), whatever the
+    current store's id format and partitioning are."""
+
+    def __init__(self, root: Path, log: list):
+        super().__init__(root)
+        self._log = log
+
+    def _table(self, *args):
+        return _Recorder(super()._table(*args), self._log)
+
+    def _index(self, *args):
+        return _Recorder(super()._index(*args), self._log)
+
+
+def assign_id(doc: dict) -> dict:
+    _DryRunSubmissions(Path("/nonexistent"), []).insert(doc)
+    return doc
+
+
+def write_plan(root: Path, docs: list[dict]) -> "dict[tuple[Path, str], list[dict]]":
+    """What inserting ``docs`` one by one in time order would append to each partition, in order."""
+    log: list = []
+    dry = _DryRunSubmissions(root, log)
+    for doc in sorted(docs, key=lambda d: d["created_at"]):
+        dry.insert(doc)
+    plan: dict[tuple[Path, str], list[dict]] = {}
+    for path, table, record in log:
+        plan.setdefault((path, table), []).append(record)
+    return plan
+
+
+def files_per_insert() -> str:
+    """The partition files one insert writes, as paths under the data folder."""
+    import re
+    log: list = []
+    _DryRunSubmissions(Path("."), log).insert(make_doc(random.Random(0), "l" + "0" * 12, iso(datetime.now(timezone.utc))))
+    names = [re.sub(r"u[0-9a-f]{12}", "<user>", re.sub(r"l[0-9a-f]{12}", "<lks>", str(path))) for path, _t, _r in log]
+    return ", then ".join(names)
+
+
 # --------------------------------------------------------------------------- back-ends
 
 
@@ -170,7 +230,7 @@ def _tree_bytes(root: Path) -> int:
 
 
 class InspectorBackend:
-    """inspector.store.Store: one TinyDB file per LKS and year, atomic writes, process cache."""
+    """inspector.store.Store: small TinyDB partition files, atomic writes, process cache."""
 
     name = "inspector"
 
@@ -179,24 +239,11 @@ class InspectorBackend:
         self.store = Store(self.root)
 
     def bulk_load(self, docs: list[dict]) -> None:
-        # One insert_many per partition, records in created_at order: byte-identical to
-        # inserting them one by one in time order (checked by check_bulk_layout()).
-        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-        for doc in docs:
-            groups[(doc["lks_id"], doc["id"].split("-")[1])].append(doc)
-        for (lks_id, year), group in groups.items():
-            group.sort(key=lambda d: d["created_at"])
-            self.store.submissions._table(lks_id, year).insert_many(group)
-        if has_inspector_index():
-            # SubmissionStore.insert also appends {id, lks_id, created_at} to the inspector's
-            # index partition (index/inspectors/<user id>.json); do the same, in time order.
-            refs: dict[str, list[dict]] = defaultdict(list)
-            for doc in sorted(docs, key=lambda d: d["created_at"]):
-                if doc.get("inspector_id"):
-                    refs[doc["inspector_id"]].append(
-                        {"id": doc["id"], "lks_id": doc["lks_id"], "created_at": doc["created_at"]})
-            for user_id, group in refs.items():
-                self.store.submissions._index(user_id).insert_many(group)
+        # SubmissionStore.insert run dry tells what each insert would append where (LKS
+        # partition, inspector index, ...); then one insert_many per partition file. Byte-
+        # identical to inserting one by one in time order (checked by check_bulk_layout()).
+        for (path, table), records in write_plan(self.root, docs).items():
+            RecordTable(Partition(path), table).insert_many(records)
 
     def insert(self, doc: dict) -> None:
         self.store.submissions.insert(doc)
@@ -376,7 +423,7 @@ def _inspector_probe(folder: str, result) -> None:
     for _ in range(5):
         gc.collect()
         warm.append(timed(store.submissions.for_inspector, user_id)[0])
-    touched = len({(r["lks_id"], r["id"].split("-")[1]) for r in rows})
+    touched = len({store.submissions._locate(r["id"]) for r in rows})
     result.send((len(rows), size, cold, statistics.median(warm), touched, len(engine._cache)))
 
 
@@ -390,9 +437,11 @@ def _cache_probe(folder: str, lks_ids: list[str], result) -> None:
     gc.collect()
     rss_after = _rss_bytes()
     cached = [os.stat(key).st_size for key in engine._cache]
-    this_year = [os.stat(p).st_size for p in (Path(folder) / "data" / "submissions").glob(f"*/{time.gmtime().tm_year}.json")]
-    result.send((elapsed, rows, rss_before, rss_after, len(cached), sum(cached),
-                 statistics.mean(this_year) if this_year else 0, max(this_year, default=0)))
+    lks_folders = [p for p in (Path(folder) / "data" / "submissions").iterdir() if p.is_dir()]
+    partitions = sum(len(list(p.glob("*.json"))) for p in lks_folders)
+    newest = [os.stat(max(p.glob("*.json"))).st_size for p in lks_folders if any(p.glob("*.json"))]
+    result.send((elapsed, rows, rss_before, rss_after, len(cached), sum(cached), partitions,
+                 statistics.mean(newest) if newest else 0, max(newest, default=0)))
 
 
 def _rss_bytes() -> int:
@@ -558,13 +607,18 @@ def main() -> None:
     SQLITE_SYNC = args.sqlite_sync
     if args.quick:
         sizes = [100, 1000] if args.sizes == parser.get_default("sizes") else _sizes(args.sizes)
-        args.inserts, args.reads = 10, 5
+        if args.inserts == parser.get_default("inserts"):
+            args.inserts = 10
+        if args.reads == parser.get_default("reads"):
+            args.reads = 5
     else:
         sizes = _sizes(args.sizes)
 
     started = time.perf_counter()
     spawn = multiprocessing.get_context("spawn")
     tmp = Path(tempfile.mkdtemp(prefix="store_bench_", dir=args.dir))
+    atexit.register(shutil.rmtree, tmp, True)  # also after an error, Ctrl-C or kill
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(args.seed)
     lks_ids = make_lks_ids(rng)
     now = datetime.now(timezone.utc)
@@ -580,9 +634,8 @@ def main() -> None:
           f"({iso(now - timedelta(days=YEARS_BACK * 365))[:10]} .. {iso(now)[:10]}); "
           f"one document {statistics.mean(sizes_b):.0f} bytes of JSON on average "
           f"({min(sizes_b)}..{max(sizes_b)}), {len(ITEMS)} answers")
-    print(f"inspectors: {N_INSPECTORS}, each submission names one at random; inspector store "
-          + ("has a per-inspector index (insert writes index/inspectors/<user>.json, then the LKS partition)"
-             if has_inspector_index() else "has no per-inspector index"))
+    print(f"inspectors: {N_INSPECTORS}, each submission names one at random")
+    print(f"inspector store: one insert writes {files_per_insert()}")
     fsync = getattr(engine, "FSYNC", True)
     print(f"inspector store fsync: {'on' if fsync else 'OFF (INSPECTOR_FSYNC=0 -- writes not durable, inserts look faster)'}")
     print(f"sqlite: journal_mode=WAL, synchronous={SQLITE_SYNC}, autocommit (one commit per insert)")
@@ -650,11 +703,11 @@ def main() -> None:
               + ("" if r["rows_ok"] else "  (row count changed!)"))
     print()
     print("inspector process cache, a fresh process reading every LKS's history once (e.g. an overview page):")
-    print(f"{'size':>6}  {'read_all_72_ms':>14} {'rows':>6} {'partitions_cached':>17} {'json_on_disk_MB':>15} "
-          f"{'rss_growth_MB':>13} {'cur_year_part_KB mean/max':>25}")
-    for size, (elapsed, rows, before, after, cached, cached_bytes, part_mean, part_max) in probes:
-        print(f"{size:>6}  {elapsed * 1000:>14.1f} {rows:>6} {cached:>17} {cached_bytes / 1e6:>15.2f} "
-              f"{(after - before) / 1e6:>13.1f} {part_mean / 1e3:>16.0f} / {part_max / 1e3:<6.0f}")
+    print(f"{'size':>6}  {'read_all_72_ms':>14} {'rows':>6} {'partition_files':>15} {'partitions_cached':>17} "
+          f"{'cached_json_MB':>14} {'rss_growth_MB':>13} {'newest_part_KB mean/max':>23}")
+    for size, (elapsed, rows, before, after, cached, cached_bytes, files, part_mean, part_max) in probes:
+        print(f"{size:>6}  {elapsed * 1000:>14.1f} {rows:>6} {files:>15} {cached:>17} {cached_bytes / 1e6:>14.2f} "
+              f"{(after - before) / 1e6:>13.1f} {part_mean / 1e3:>14.1f} / {part_max / 1e3:<6.1f}")
     if inspector_probes:
         print()
         print("inspector store, one inspector's visits (SubmissionStore.for_inspector), fresh process;")
@@ -665,34 +718,34 @@ def main() -> None:
             print(f"{size:>6}  {rows:>6} {index_bytes / 1e3:>8.0f} {cold:>9.1f} {warm:>9.1f} "
                   f"{touched:>15} {cached:>17}")
     print()
-    INDEX_NOTE = (" -- done twice, first for the\n  inspector's index partition, then for the LKS partition" if has_inspector_index() else "")
     print(f"""notes:
 - size = submissions stored before the timed inserts; the inserts (made "now", into random LKS) add
-  n_ins more (naive TinyDB above 2000: 5 timed, the other 45 loaded untimed), and the history reads
+  n_ins more (naive TinyDB above 2000: 5 timed, the other {max(args.inserts - 5, 0)} loaded untimed), and the history reads
   run after them. rows = length of the history read (the LKS with the median history length; the
   data is identical in every back-end).
 - timing: time.perf_counter_ns around the one call; gc.collect() (untimed) before each timed call,
   and the benchmark's own copy of the data frozen out of the garbage collector (gc.freeze).
-- insert = one submission written and durable: inspector = lock, parse the LKS's current-year
-  partition, rewrite it to a temp file, fsync, rename, fsync folder{INDEX_NOTE}; naive TinyDB = parse and rewrite
+- insert = one submission written and durable: inspector = for each file named above: lock, parse,
+  rewrite to a temp file, fsync, rename, fsync folder; naive TinyDB = parse and rewrite
   the whole db.json, fsync; sqlite = one INSERT in its own transaction (WAL, synchronous={SQLITE_SYNC}).
 - p95 is nearest-rank: with 5 inserts (naive TinyDB at sizes > 2000) it is simply the slowest of the 5.
   naive TinyDB above 2000 submissions: only 5 inserts, 5 cold and 3 xproc reads (about 1 s each).
 - history_warm: same read repeated, nothing written in between. For naive TinyDB this is TinyDB's own
   per-Table query cache answering (no file read at all); that cache is never told about writes by
   other processes, so in a multi-process server it returns stale results.
-- history_cold: inspector = inspector.store.engine._cache cleared (every year partition of the LKS
+- history_cold: inspector = inspector.store.engine._cache cleared (every partition of the LKS
   parsed again); naive TinyDB = query cache cleared (whole db.json read and parsed); sqlite = fresh
   connection (empty page cache, schema re-read). The OS page cache is warm in every case.
 - history_xproc: before each read another process rewrote the newest submission of that LKS
   unchanged (inspector: SubmissionStore/RecordTable.modify; TinyDB: table.update; sqlite: UPDATE ... SET doc = doc).
-  inspector re-parses only the rewritten current-year partition; naive TinyDB must clear its query
+  inspector re-parses only the rewritten partition; naive TinyDB must clear its query
   cache to see the write at all (it does here); sqlite drops its page cache.
 - file_MB: inspector = every file under the data folder; sqlite = database + WAL file.
 - rss_growth_MB: resident memory added by reading every history once in a fresh process: the parsed
   partitions the inspector cache keeps (bounded only by CACHE_PARTITIONS={engine.CACHE_PARTITIONS}
-  partitions, not by bytes); every worker process keeps its own copy. cur_year_part_KB: size of
-  the current-year partition files, the file every new submission rewrites.""")
+  partitions, not by bytes); every worker process keeps its own copy. partition_files: submission
+  partition files on disk. newest_part_KB: each LKS's newest partition file, the one a new
+  submission of that LKS rewrites.""")
     print(f"\nload average at end: {_load()}")
     print(f"total time: {time.perf_counter() - started:.1f} s")
 

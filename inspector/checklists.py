@@ -88,6 +88,21 @@ class Item:
     def scored(self) -> bool:
         return self.can_fail and self.weight > 0
 
+    def label_of(self, value) -> str:
+        """An answer as a person reads it: 'Ya', an option's label, '5 orang', ''."""
+        if value in (None, "", []):
+            return ""
+        if self.type == "yes_no":
+            return YES_NO.get(value, str(value))
+        labels = dict(self.options)
+        if self.type == "multi":
+            return ", ".join(labels.get(v, v) for v in ([value] if isinstance(value, str) else value))
+        if self.type == "choice":
+            return labels.get(value, str(value))
+        if self.type == "number":
+            return f"{value:g} {self.unit}".strip() if isinstance(value, (int, float)) else str(value)
+        return str(value)
+
 
 @dataclass(frozen=True)
 class Section:

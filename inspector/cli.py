@@ -18,6 +18,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(users_group)
     app.cli.add_command(forms_group)
+    from .cli_audit import register as register_audit
+    register_audit(app)
 
 
 @click.group("forms", cls=AppGroup, help="Checklist definitions.")

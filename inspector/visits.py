@@ -137,22 +137,43 @@ def summary(checklist: Checklist, submission: dict) -> dict:
             "photo_count": len(submission.get("photos", []))}
 
 
+def _sent(checklist: Checklist, record: dict, now: str) -> dict:
+    """The record as sent now: scored, and its answers kept as a new version."""
+    result = score(checklist, record["answers"])
+    scored = {"percent": result.percent, "failed": list(result.failed),
+              "critical_failed": list(result.critical_failed), "per_section": [list(p) for p in result.per_section]}
+    versions = record.get("versions", [])
+    version = {"n": len(versions) + 1, "submitted_at": now, "answers": record["answers"],
+               "photo_ids": [p["id"] for p in record["photos"]], "score": scored}
+    return {**record, "status": "submitted", "submitted_at": now, "updated_at": now, "score": scored,
+            "critical": bool(result.critical_failed), "versions": versions + [version]}
+
+
 def submit(store, checklist: Checklist, submission_id: str) -> tuple[dict | None, dict[str, str]]:
-    """Turn an editable visit into a submission, once. (record, problems); a repeat returns the record as is."""
-    problems: dict[str, str] = {}
+    """Turn an editable visit into a submission, once. (record, problems); a repeat returns the record as is.
+
+    The review queue learns of it first (see ``ReviewIndex``): a crash right
+    after can leave a queue row to be confirmed, never a sent visit unseen.
+    """
+    from .review import index_row
+
+    current = store.submissions.get(submission_id)
+    if current is None or current["status"] not in EDITABLE:
+        return current, {}
+    problems: dict[str, str] = dict(missing(checklist, current))
+    if problems:
+        return current, problems
+    # A provisional row (its times are replaced once the submission is written)
+    store.review_index.mark_pending(index_row(store, _sent(checklist, current, current["updated_at"])))
 
     def change(record):
         if record["status"] not in EDITABLE:
-            return None  # already submitted: the repeat changes nothing
+            return None  # a concurrent repeat sent it first: this one changes nothing
         problems.update(missing(checklist, record))
-        if problems:
-            return None
-        result = score(checklist, record["answers"])
-        now = utcnow()
-        return {**record, "status": "submitted", "submitted_at": now, "updated_at": now,
-                "score": {"percent": result.percent, "failed": list(result.failed),
-                          "critical_failed": list(result.critical_failed),
-                          "per_section": [list(p) for p in result.per_section]},
-                "critical": bool(result.critical_failed)}
-    store.submissions.modify(submission_id, change)
+        return None if problems else _sent(checklist, record, utcnow())
+    sent = store.submissions.modify(submission_id, change)
+    if sent is not None:
+        row = index_row(store, sent)
+        store.review_index.mark_pending(row)
+        store.review_index.put(row)
     return store.submissions.get(submission_id), problems

@@ -47,6 +47,11 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "visit.photo_delete": frozenset({"inspector"}),
     "visit.mine": frozenset({"inspector"}),
     "review.index": frozenset({"reviewer"}),
+    "review.show": frozenset({"reviewer"}),
+    "review.decide": frozenset({"reviewer"}),
+    "review.comment": frozenset({"reviewer", "inspector"}),
+    "review.addendum": frozenset({"reviewer"}),
+    "review.bulk_approve": frozenset({"reviewer"}),
     "operator.index": frozenset({"operator"}),
     "admin.index": frozenset({"admin"}),
     "admin.lks_list": frozenset({"admin", "reviewer"}),
@@ -65,6 +70,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "admin.provisional_merge": frozenset({"admin"}),
     "admin.provisional_reject": frozenset({"admin"}),
     "admin.lks_front_photo": frozenset({"admin", "reviewer", "inspector"}),
+    "audit.index": frozenset({"admin"}),
 }
 
 # Public pages that send a signed-in visitor on to their role's home instead of showing a page.
@@ -126,8 +132,12 @@ def populate(app) -> dict:
     visit = visits.start(store, checklist, lks, inspector)
     assert visits.add_photo(store, visit["id"], visits.GENERAL, photo, "uji-akses", 60) is None
     photo_id = store.submissions.get(visit["id"])["photos"][0]["id"]
+    sent = visits.start(store, checklist, lks, inspector)  # a sent visit, for the reviewer's pages
+    store.submissions.modify(sent["id"], lambda r: {
+        **r, "status": "submitted", "submitted_at": utcnow(), "critical": False, "versions": [],
+        "score": {"percent": 100.0, "failed": [], "critical_failed": [], "per_section": []}})
     return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "submission_id": visit["id"],
-            "photo_id": photo_id, "size": "kecil"}
+            "photo_id": photo_id, "size": "kecil", "sent_id": sent["id"]}
 
 
 def new_provisional(store) -> dict:
@@ -154,6 +164,8 @@ def site(tmp_path_factory):
 
 
 def url_for_rule(rule, values: dict) -> str:
+    if rule.endpoint.startswith("review.") and "sent_id" in values:  # reviewers see sent visits, not drafts
+        values = {**values, "submission_id": values["sent_id"]}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no test value for URL variables {sorted(missing)}; add one to populate()"
     _, path = rule.build(values, append_unknown=False)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .audit import AuditLog
 from .engine import sweep_stale_temporaries
 from .checklists import ChecklistArchive
 from .lks import LksStore
 from .photos import PhotoStore
+from .review_index import ReviewIndex
 from .submissions import SubmissionStore
 from .throttle import ThrottleStore
 from .users import UserStore
@@ -26,3 +28,5 @@ class Store:
         self.throttle = ThrottleStore(self.root)
         self.photos = PhotoStore(self.root)
         self.checklists = ChecklistArchive(self.root)
+        self.audit = AuditLog(self.root)
+        self.review_index = ReviewIndex(self.root)

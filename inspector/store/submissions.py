@@ -72,6 +72,15 @@ class SubmissionStore:
         records.sort(key=lambda r: (r["created_at"], order[id(r)]), reverse=True)
         return records
 
+    def every(self):
+        """Every submission of every LKS (for rebuilding indexes; reads the whole archive)."""
+        if not self.root.is_dir():
+            return
+        for folder in sorted(self.root.iterdir()):
+            if _LKS_ID.fullmatch(folder.name):
+                for path in sorted(folder.glob("*.json")):
+                    yield from self._table(folder.name, path.stem).all()
+
     def for_inspector(self, user_id: str) -> list[Record]:
         """Every submission an inspector started, drafts included, newest first."""
         refs = self._index(user_id).all()

@@ -1,23 +1,136 @@
-"""The reviewer's pages (Dinas Sosial)."""
+"""The reviewer's pages (Dinas Sosial): the queue, one submission, decisions, comments, addenda."""
 
 from __future__ import annotations
 
-from collections import Counter
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from flask import Blueprint, render_template
-
+from .. import review, visits
 from ..auth import access
 from ..places import KECAMATAN
-from .helpers import store
+from .forms import ActionForm
+from .helpers import get_lks_by_id_or_404, store
 
 bp = Blueprint("review", __name__, url_prefix="/tinjau")
+
+
+def _filters() -> dict:
+    args = request.args
+    status = args.get("status", "submitted")
+    if status not in review.LABELS and status != "":
+        status = "submitted"
+    kecamatan = args.get("kecamatan", "")
+    dates = [args.get(k, "")[:10] for k in ("dari", "sampai")]
+    dates = [d if len(d) == 10 and d[4] == "-" and d[7] == "-" and d.replace("-", "").isdigit() else "" for d in dates]
+    return {"status": status, "kecamatan": kecamatan if kecamatan in KECAMATAN else "",
+            "lks_id": args.get("lks", "")[:32], "inspector_id": args.get("petugas", "")[:32],
+            "date_from": dates[0], "date_to": dates[1]}
 
 
 @bp.route("/")
 @access("reviewer")
 def index():
-    """The reviewer's home: the register at a glance, per kecamatan."""
-    active = [r for r in store().lks.all() if r.get("active")]
-    per_kecamatan = Counter(r["kecamatan"] for r in active)
-    return render_template("review/index.html", total=len(active),
-                           per_kecamatan=[(k, per_kecamatan.get(k, 0)) for k in KECAMATAN])
+    """The queue: waiting submissions, critical first, then oldest first; filtered and paged."""
+    filters = _filters()
+    rows = review.queue(store(), **filters)
+    try:
+        page = max(1, int(request.args.get("halaman", "1")))
+    except ValueError:
+        page = 1
+    pages = max(1, -(-len(rows) // review.PER_PAGE))
+    page = min(page, pages)
+    shown = rows[(page - 1) * review.PER_PAGE: page * review.PER_PAGE]
+    lks = {r["id"]: r for r in store().lks.all()}
+    users = {u["id"]: u for u in store().users.all()}
+    inspectors = sorted((u for u in users.values() if u["role"] == "inspector"), key=lambda u: u["name"])
+    return render_template("review/queue.html", rows=shown, total=len(rows), page=page, pages=pages,
+                           filters=filters, lks=lks, users=users, inspectors=inspectors, action=ActionForm(),
+                           labels=review.LABELS)
+
+
+def get_submission_or_404(submission_id: str) -> dict:
+    record = store().submissions.get(submission_id) if len(submission_id or "") <= 64 else None
+    if record is None or record["status"] == "draft":
+        abort(404)
+    return record
+
+
+@bp.route("/<submission_id>")
+@access("reviewer")
+def show(submission_id: str):
+    """Every answer with its note and photos, failed items marked, the previous approved inspection."""
+    record = get_submission_or_404(submission_id)
+    checklist = visits.checklist_of(store(), record)
+    previous = review.previous_approved(store(), record)
+    versions = record.get("versions", [])
+    changes = review.version_changes(checklist, versions[-2], versions[-1]) if len(versions) > 1 else []
+    users = {u["id"]: u for u in store().users.all()}
+    return render_template("review/show.html", record=record, checklist=checklist,
+                           lks=get_lks_by_id_or_404(record["lks_id"]), previous=previous,
+                           photos=visits.photos_by_item(record), failed=set(record["score"]["failed"]),
+                           changes=changes, inspector=users.get(record["inspector_id"], {}),
+                           can=lambda action: review.allowed(record, current_user, action),
+                           action=ActionForm(), labels=review.LABELS)
+
+
+@bp.route("/<submission_id>/keputusan", methods=["POST"])
+@access("reviewer")
+def decide(submission_id: str):
+    get_submission_or_404(submission_id)
+    record, reason = review.decide(store(), submission_id, current_user, request.form.get("keputusan", ""),
+                                   request.form.get("komentar", ""))
+    if reason:
+        flash(reason, "error")
+        return show(submission_id), 400
+    flash(f"Keputusan tersimpan: {review.LABELS[record['status']]}.", "success")
+    return redirect(url_for("review.index"), 303)
+
+
+@bp.route("/<submission_id>/komentar", methods=["POST"])
+@access("reviewer", "inspector")
+def comment(submission_id: str):
+    record = get_submission_or_404(submission_id)
+    if current_user.role == "inspector" and record["inspector_id"] != current_user.record["id"]:
+        abort(404)
+    _, reason = review.add_comment(store(), submission_id, current_user, request.form.get("komentar", ""))
+    if reason:
+        from .visit import summary
+
+        flash(reason, "error")
+        return (show if current_user.role == "reviewer" else summary)(submission_id), 400
+    flash("Komentar terkirim.", "success")
+    endpoint = "review.show" if current_user.role == "reviewer" else "visit.summary"
+    return redirect(url_for(endpoint, submission_id=submission_id) + "#komentar", 303)
+
+
+@bp.route("/<submission_id>/addendum", methods=["POST"])
+@access("reviewer")
+def addendum(submission_id: str):
+    get_submission_or_404(submission_id)
+    _, reason = review.add_addendum(store(), submission_id, current_user, request.form.get("isi", ""))
+    if reason:
+        flash(reason, "error")
+        return show(submission_id), 400
+    flash("Addendum tersimpan.", "success")
+    return redirect(url_for("review.show", submission_id=submission_id) + "#addendum", 303)
+
+
+@bp.route("/setujui-massal", methods=["POST"])
+@access("reviewer")
+def bulk_approve():
+    """Approve the selected waiting submissions that have no critical finding, each recorded on its own."""
+    ids = request.form.getlist("pilih")[:200]
+    approved, skipped = 0, 0
+    for submission_id in ids:
+        record = store().submissions.get(submission_id) if len(submission_id) <= 64 else None
+        if record is None or record.get("critical") or not review.allowed(record, current_user, "approve"):
+            skipped += 1
+            continue
+        _, reason = review.decide(store(), submission_id, current_user, "approve")
+        approved, skipped = (approved + 1, skipped) if reason is None else (approved, skipped + 1)
+    if not ids:
+        flash("Pilih dulu pengajuan yang akan disetujui.", "error")
+    else:
+        flash(f"{approved} pengajuan disetujui." + (f" {skipped} dilewati (kritis atau sudah diputuskan)."
+                                                      if skipped else ""), "success" if approved else "error")
+    return redirect(url_for("review.index"), 303)

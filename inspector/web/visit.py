@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 
 from .. import checklists as checklist_rules
-from .. import csrf, visits
+from .. import csrf, review, visits
 from ..auth import PUBLIC, access
 from ..photos import PhotoRejected, process
 from .forms import ActionForm
@@ -146,7 +146,8 @@ def summary(submission_id: str):
     checklist = visits.checklist_of(store(), record)
     lks = get_lks_by_id_or_404(record["lks_id"])
     return render_template("visit/summary.html", record=record, checklist=checklist, lks=lks,
-                           summary=visits.summary(checklist, record), photos=visits.photos_by_item(record))
+                           summary=visits.summary(checklist, record), photos=visits.photos_by_item(record),
+                           can=lambda action: review.allowed(record, current_user, action))
 
 
 @bp.route("/kunjungan/<submission_id>/kirim", methods=["POST"])
@@ -166,8 +167,8 @@ def submit(submission_id: str):
         flash("Belum bisa dikirim: masih ada isian wajib atau foto yang kurang.", "error")
         lks = get_lks_by_id_or_404(record["lks_id"])
         return render_template("visit/summary.html", record=record, checklist=checklist, lks=lks,
-                               summary=visits.summary(checklist, record),
-                               photos=visits.photos_by_item(record)), 400
+                               summary=visits.summary(checklist, record), photos=visits.photos_by_item(record),
+                               can=lambda action: review.allowed(record, current_user, action)), 400
     flash("Inspeksi terkirim ke Dinas Sosial. Terima kasih.", "success")
     return redirect(url_for("visit.summary", submission_id=submission_id), 303)
 

@@ -1,0 +1,194 @@
+"""The life of a submission: its states, who may move it, and every move.
+
+    draft --submit--> submitted --approve--> approved (final; corrections are addenda)
+                          |  \\--return--> returned --resubmit--> submitted
+                          \\----reject--> rejected
+
+Views ask ``allowed`` and call the moves here; nothing else changes a status.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from .store.records import utcnow
+
+LABELS = {"draft": "Draf", "submitted": "Menunggu tinjauan", "returned": "Perlu perbaikan",
+          "approved": "Disetujui", "rejected": "Ditolak"}
+
+# action -> (states it starts from, roles that may take it, whether the actor must be the visit's inspector)
+RULES = {
+    "edit": (("draft", "returned"), ("inspector",), True),
+    "submit": (("draft", "returned"), ("inspector",), True),
+    "approve": (("submitted",), ("reviewer",), False),
+    "return": (("submitted",), ("reviewer",), False),
+    "reject": (("submitted",), ("reviewer",), False),
+    "comment": (("submitted", "returned", "approved", "rejected"), ("reviewer", "inspector"), False),
+    "addendum": (("approved",), ("reviewer",), False),
+}
+DECISIONS = {"approve": "approved", "return": "returned", "reject": "rejected"}
+NEEDS_COMMENT = {"return", "reject"}
+COMMENT_LIMIT = 2000
+
+
+def allowed(record: dict, user, action: str) -> bool:
+    """Whether ``user`` may take ``action`` on the submission now."""
+    rule = RULES.get(action)
+    if rule is None or user is None:
+        return False
+    states, roles, own_only = rule
+    if record["status"] not in states or user.role not in roles:
+        return False
+    if user.role == "inspector" and (own_only or action == "comment"):
+        return record["inspector_id"] == user.record["id"]
+    return True
+
+
+def _signature(user) -> dict:
+    return {"by": user.record["id"], "by_name": user.record.get("name", ""), "role": user.role, "at": utcnow()}
+
+
+def _clean_text(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def decide(store, submission_id: str, user, action: str, comment: str = "") -> tuple[dict | None, str | None]:
+    """Approve, return or reject a waiting submission: (record, None) or (None, Indonesian reason)."""
+    comment = _clean_text(comment)
+    if action not in DECISIONS:
+        return None, "Keputusan tidak dikenal."
+    if action in NEEDS_COMMENT and not comment:
+        return None, "Tulis alasan untuk inspektur saat mengembalikan atau menolak."
+    if len(comment) > COMMENT_LIMIT:
+        return None, f"Komentar maksimal {COMMENT_LIMIT} karakter."
+    refused = []
+
+    def change(record):
+        if not allowed(record, user, action):
+            refused.append("Pengajuan ini sudah diputuskan atau tidak bisa diputuskan oleh Anda.")
+            return None
+        signed = _signature(user)
+        decision = {**signed, "action": action, "comment": comment}
+        comments = record.get("comments", [])
+        if comment:
+            comments = comments + [{"id": secrets.token_hex(4), **signed, "text": comment}]
+        return {**record, "status": DECISIONS[action], "decided_at": signed["at"], "updated_at": signed["at"],
+                "decisions": record.get("decisions", []) + [decision], "comments": comments}
+    record = store.submissions.modify(submission_id, change)
+    if record is None:
+        return None, refused[0] if refused else "Pengajuan tidak ditemukan."
+    store.review_index.put(index_row(store, record))
+    store.review_index.clear_pending(submission_id)
+    return record, None
+
+
+def add_comment(store, submission_id: str, user, text: str) -> tuple[dict | None, str | None]:
+    """A dated, signed comment between reviewer and inspector."""
+    text = _clean_text(text)
+    if not text:
+        return None, "Komentar kosong."
+    if len(text) > COMMENT_LIMIT:
+        return None, f"Komentar maksimal {COMMENT_LIMIT} karakter."
+
+    def change(record):
+        if not allowed(record, user, "comment"):
+            return None
+        entry = {"id": secrets.token_hex(4), **_signature(user), "text": text}
+        return {**record, "comments": record.get("comments", []) + [entry], "updated_at": entry["at"]}
+    record = store.submissions.modify(submission_id, change)
+    return (record, None) if record else (None, "Komentar tidak bisa ditambahkan pada pengajuan ini.")
+
+
+def add_addendum(store, submission_id: str, user, text: str) -> tuple[dict | None, str | None]:
+    """A reviewer's dated correction of an approved record; the record itself never changes."""
+    text = _clean_text(text)
+    if not text or len(text) > COMMENT_LIMIT:
+        return None, f"Isi addendum 1 sampai {COMMENT_LIMIT} karakter."
+
+    def change(record):
+        if not allowed(record, user, "addendum"):
+            return None
+        entry = {"id": secrets.token_hex(4), **_signature(user), "text": text}
+        return {**record, "addenda": record.get("addenda", []) + [entry]}
+    record = store.submissions.modify(submission_id, change)
+    return (record, None) if record else (None, "Addendum hanya untuk pengajuan yang sudah disetujui.")
+
+
+def index_row(store, record: dict) -> dict:
+    """The summary row of a submission for the review indexes."""
+    lks = store.lks.get(record["lks_id"]) or {}
+    score = record.get("score") or {}
+    first = (record.get("versions") or [{}])[0].get("submitted_at") or record.get("submitted_at") or record["created_at"]
+    return {"id": record["id"], "lks_id": record["lks_id"], "kecamatan": lks.get("kecamatan", ""),
+            "inspector_id": record["inspector_id"], "status": record["status"],
+            "submitted_at": record.get("submitted_at"), "first_submitted_at": first,
+            "score": score.get("percent"), "failed": len(score.get("failed", [])),
+            "critical": bool(record.get("critical")), "photos": len(record.get("photos", [])),
+            "decided_at": record.get("decided_at"), "checklist_id": record["checklist"]["id"]}
+
+
+def rebuild_indexes(store) -> int:
+    """Recreate the review indexes from every submission; returns how many rows."""
+    rows = [index_row(store, r) for r in store.submissions.every() if r["status"] != "draft"]
+    store.review_index.rebuild(rows)
+    return len(rows)
+
+
+PER_PAGE = 20
+
+
+def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "", inspector_id: str = "",
+          date_from: str = "", date_to: str = "") -> list[dict]:
+    """Rows for the reviewer's queue: critical first, then oldest first.
+
+    Waiting submissions come from the pending index, each confirmed against
+    its submission; other states come from the monthly summaries of the
+    date range only.
+    """
+    if status == "submitted":
+        rows = []
+        for row in store.review_index.pending_rows():
+            record = store.submissions.get(row["id"])
+            if record is not None and record["status"] == "submitted":
+                rows.append(index_row(store, record))
+    else:
+        month_from = (date_from or "0000-00")[:7].replace("-", "")
+        month_to = (date_to or "9999-12")[:7].replace("-", "")
+        rows = [r for r in store.review_index.rows(month_from, month_to) if not status or r["status"] == status]
+    if date_from:
+        rows = [r for r in rows if (r["submitted_at"] or "")[:10] >= date_from]
+    if date_to:
+        rows = [r for r in rows if (r["submitted_at"] or "")[:10] <= date_to]
+    if kecamatan:
+        rows = [r for r in rows if r["kecamatan"] == kecamatan]
+    if lks_id:
+        rows = [r for r in rows if r["lks_id"] == lks_id]
+    if inspector_id:
+        rows = [r for r in rows if r["inspector_id"] == inspector_id]
+    rows.sort(key=lambda r: (not r["critical"], r["submitted_at"] or ""))
+    return rows
+
+
+def previous_approved(store, record: dict) -> dict | None:
+    """The latest approved inspection of the same LKS before this one, for comparison."""
+    merged = [l["id"] for l in store.lks.all() if l.get("merged_into") == record["lks_id"]]
+    for other in store.submissions.for_lks([record["lks_id"], *merged]):
+        if other["id"] != record["id"] and other["status"] == "approved" and \
+                (other.get("submitted_at") or "") < (record.get("submitted_at") or "9999"):
+            return other
+    return None
+
+
+def version_changes(checklist, older: dict, newer: dict) -> list[dict]:
+    """What changed between two versions: [{item, before, after}] in checklist order."""
+    changes = []
+    for item in checklist.items():
+        before = older["answers"].get(item.id) or {}
+        after = newer["answers"].get(item.id) or {}
+        if before != after:
+            changes.append({"item": item, "before": before, "after": after})
+    before_photos, after_photos = set(older.get("photo_ids", [])), set(newer.get("photo_ids", []))
+    if before_photos != after_photos:
+        changes.append({"item": None, "before": {"value": f"{len(before_photos)} foto"},
+                        "after": {"value": f"{len(after_photos)} foto"}})
+    return changes

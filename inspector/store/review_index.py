@@ -1,0 +1,79 @@
+"""Indexes of submitted inspections for the review queue: the pending set, and one summary file per month.
+
+The pending index holds only what waits for review (bounded by the backlog,
+not by history); the monthly summaries hold one row per submission, by the
+month it was first sent, so a date-range filter reads only those months.
+A row is added to the pending index *before* its submission is marked
+submitted, and removed *after* it leaves that state: a crash in between
+leaves an extra row (readers confirm rows against the submission), never a
+missing one. ``rebuild`` recreates both from the submissions themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tinydb import Query
+
+from .engine import Partition
+
+ROW_FIELDS = ("id", "lks_id", "kecamatan", "inspector_id", "status", "submitted_at", "first_submitted_at",
+              "score", "failed", "critical", "photos", "decided_at", "checklist_id")
+
+
+class ReviewIndex:
+    """Summary rows of submissions, for the queue and its filters."""
+
+    def __init__(self, root: Path):
+        self.root = root / "index"
+        self.pending = Partition(self.root / "pending.json")
+
+    def _month(self, month: str) -> Partition:
+        if not (len(month) == 6 and month.isdigit()):
+            raise ValueError("bad month")
+        return Partition(self.root / "months" / f"{month}.json")
+
+    @staticmethod
+    def _upsert(partition: Partition, row: dict) -> None:
+        with partition.transaction() as db:
+            db.table("rows").upsert(row, Query().id == row["id"])
+
+    def mark_pending(self, row: dict) -> None:
+        self._upsert(self.pending, row)
+
+    def clear_pending(self, submission_id: str) -> None:
+        with self.pending.transaction() as db:
+            db.table("rows").remove(Query().id == submission_id)
+
+    def put(self, row: dict) -> None:
+        """Record the current state of one submission in its month's summary."""
+        month = row["first_submitted_at"][:4] + row["first_submitted_at"][5:7]
+        self._upsert(self._month(month), row)
+
+    def pending_rows(self) -> list[dict]:
+        return [dict(r) for r in self.pending.reader().table("rows").all()]
+
+    def months(self) -> list[str]:
+        folder = self.root / "months"
+        return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
+    def rows(self, month_from: str, month_to: str) -> list[dict]:
+        """Every row of the months from ``month_from`` to ``month_to`` (yyyymm, inclusive)."""
+        found = []
+        for month in self.months():
+            if month_from <= month <= month_to:
+                found.extend(dict(r) for r in self._month(month).reader().table("rows").all())
+        return found
+
+    def rebuild(self, rows: list[dict]) -> None:
+        """Replace every index with these rows (from a scan of all submissions)."""
+        by_month: dict[str, list[dict]] = {}
+        for row in rows:
+            by_month.setdefault(row["first_submitted_at"][:4] + row["first_submitted_at"][5:7], []).append(row)
+        for month in set(self.months()) | set(by_month):
+            with self._month(month).transaction() as db:
+                db.table("rows").truncate()
+                db.table("rows").insert_multiple(by_month.get(month, []))
+        with self.pending.transaction() as db:
+            db.table("rows").truncate()
+            db.table("rows").insert_multiple([r for r in rows if r["status"] == "submitted"])

@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, demo
+from . import accounts, audit, demo
 from .auth import ROLES
 
 
@@ -84,6 +84,7 @@ def users_create(username, role, name, agency, lks_codes, password):
                                              "name": name, "agency": agency, "lks_ids": lks_ids})
     if errors:
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    audit.record(store, None, "account_created", "user", record["id"], role=role)
     click.echo(f"Account {record['username']} ({role}) created.")
 
 
@@ -98,25 +99,31 @@ def _user_or_fail(username: str) -> dict:
 @click.argument("username")
 @click.password_option(help="Asked for when not given.")
 def users_reset_password(username, password):
-    reason = accounts.set_password(_store(), _user_or_fail(username)["id"], password)
+    user_id = _user_or_fail(username)["id"]
+    reason = accounts.set_password(_store(), user_id, password)
     if reason:
         raise click.ClickException(reason)
+    audit.record(_store(), None, "password_reset", "user", user_id)
     click.echo(f"Password of {username} changed; its sessions ended.")
 
 
 @users_group.command("disable", help="Disable an account and end its sessions.")
 @click.argument("username")
 def users_disable(username):
-    reason = accounts.set_active(_store(), _user_or_fail(username)["id"], False)
+    user_id = _user_or_fail(username)["id"]
+    reason = accounts.set_active(_store(), user_id, False)
     if reason:
         raise click.ClickException(reason)
+    audit.record(_store(), None, "account_disabled", "user", user_id)
     click.echo(f"Account {username} disabled.")
 
 
 @users_group.command("enable", help="Enable a disabled account.")
 @click.argument("username")
 def users_enable(username):
-    accounts.set_active(_store(), _user_or_fail(username)["id"], True)
+    user_id = _user_or_fail(username)["id"]
+    accounts.set_active(_store(), user_id, True)
+    audit.record(_store(), None, "account_enabled", "user", user_id)
     click.echo(f"Account {username} enabled.")
 
 

@@ -318,7 +318,7 @@ def test_admin_page_filters(app, store, auth, monkeypatch):
     auth.login_as("admin")
     get = lambda **args: auth.client.get("/admin/audit/", query_string=args)  # noqa: E731
     page = get().get_data(as_text=True)
-    assert seqs(page) == [5] and "Masuk" in page and "admin1 (Admin)" in page
+    assert seqs(page) == [6, 5] and "Masuk" in page and "admin1 (Admin)" in page  # 6: the real sign-in above
     feb = {"dari": "2026-02", "sampai": "2026-02"}
     page = get(**feb).get_data(as_text=True)
     assert seqs(page) == [4, 3, 2] and "1 Feb 2026 01.00 WIB" in page and "finding_ids=[q1, q2]" in page
@@ -331,18 +331,18 @@ def test_admin_page_filters(app, store, auth, monkeypatch):
     page = get(**feb, sasaran=ROLE_USERS["reviewer"]).get_data(as_text=True)
     assert seqs(page) == [3] and f"Akun {ROLE_USERS['reviewer']} ({reviewer.record['id']})" in page
     assert seqs(get(dari="2026-01", sampai="2026-01", sasaran=lks["code"]).get_data(as_text=True)) == [1]
-    assert seqs(get(dari="bukan", aksi="bukan", halaman="x").get_data(as_text=True)) == [5]
+    assert seqs(get(dari="bukan", aksi="bukan", halaman="x").get_data(as_text=True)) == [6, 5]
 
 
 def test_admin_page_pages_by_fifty(store, auth):
     admin = user(store, "admin")
     for i in range(60):
         audit.record(store, admin, "draft_saved", "submission", f"s{i}")
-    auth.login_as("admin")  # seq 61 would be the sign-in if the page recorded it; it does not
+    auth.login_as("admin")  # seq 61: the sign-in itself is recorded
     first = auth.client.get("/admin/audit/").get_data(as_text=True)
-    assert seqs(first) == list(range(60, 10, -1)) and "halaman=2" in first and "halaman=0" not in first
+    assert seqs(first) == list(range(61, 11, -1)) and "halaman=2" in first and "halaman=0" not in first
     second = auth.client.get("/admin/audit/?halaman=2").get_data(as_text=True)
-    assert seqs(second) == list(range(10, 0, -1)) and "halaman=1" in second and "halaman=3" not in second
+    assert seqs(second) == list(range(11, 0, -1)) and "halaman=1" in second and "halaman=3" not in second
 
 
 @pytest.mark.parametrize("role", ["reviewer", "inspector", "operator"])

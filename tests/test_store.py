@@ -641,3 +641,20 @@ def test_every_write_gives_the_file_a_new_identity_even_within_one_clock_tick(tm
             db.table("t").insert({"v": value})
         identities.append(engine._identity(os.stat(partition.path)))
     assert len(set(identities)) == 3
+
+
+def test_for_inspector_returns_the_newest_visits_up_to_the_limit_across_years(store):
+    """The list follows the index from the newest year and stops at the limit; one LKS can be asked for."""
+    inspector = "u" + "1" * 12
+    made = []
+    for n, when in enumerate(["2024-05-01T01:00:00+00:00", "2025-02-01T01:00:00+00:00",
+                              "2025-09-01T01:00:00+00:00", "2026-01-01T01:00:00+00:00"]):
+        lks_id = LKS_ID if n % 2 == 0 else OTHER_LKS_ID
+        made.append(store.submissions.insert({"lks_id": lks_id, "inspector_id": inspector, "created_at": when}))
+    assert sorted(p.name for p in (store.root / "index" / "inspectors" / inspector).glob("*.json")) == [
+        "2024.json", "2025.json", "2026.json"]
+    assert [r["id"] for r in store.submissions.for_inspector(inspector)] == [m["id"] for m in reversed(made)]
+    assert [r["id"] for r in store.submissions.for_inspector(inspector, limit=2)] == [made[3]["id"], made[2]["id"]]
+    assert [r["id"] for r in store.submissions.for_inspector(inspector, lks_id=LKS_ID)] == [made[2]["id"],
+                                                                                          made[0]["id"]]
+    assert store.submissions.for_inspector("u" + "2" * 12) == []

@@ -43,7 +43,7 @@ STALE_TMP_SECONDS = 60
 FSYNC = os.environ.get("INSPECTOR_FSYNC", "1") != "0"
 
 # Parsed partitions kept per process; the earliest loaded go first.
-CACHE_PARTITIONS = 512
+CACHE_PARTITIONS = 1024
 _cache: "OrderedDict[str, tuple[tuple[int, int, int], dict]]" = OrderedDict()
 _cache_guard = threading.Lock()
 

@@ -2,8 +2,9 @@
 
 A submission id carries its partition (``<lks id>-<yyyymm>-<random>``), so a
 lookup by id opens exactly one small file. Each inspector has an index of
-the ids they started (written before the submission itself, so a crash can
-leave a dangling reference, which reads skip, but never an unlisted visit).
+the visits they started, one file per year (written before the submission
+itself, so a crash can leave a dangling reference, which reads skip, but
+never an unlisted visit).
 """
 
 from __future__ import annotations
@@ -30,10 +31,16 @@ class SubmissionStore:
     def _table(self, lks_id: str, period: str) -> RecordTable:
         return RecordTable(Partition(self.root / lks_id / f"{period}.json"), "submissions")
 
-    def _index(self, user_id: str) -> RecordTable:
+    def _index(self, user_id: str, year: str) -> RecordTable:
+        if not _USER_ID.fullmatch(user_id or "") or not (len(year) == 4 and year.isdigit()):
+            raise ValueError("bad user id or year")
+        return RecordTable(Partition(self.index_root / user_id / f"{year}.json"), "visits")
+
+    def _index_years(self, user_id: str) -> list[str]:
         if not _USER_ID.fullmatch(user_id or ""):
             raise ValueError("bad user id")
-        return RecordTable(Partition(self.index_root / f"{user_id}.json"), "visits")
+        folder = self.index_root / user_id
+        return sorted((p.stem for p in folder.glob("*.json")), reverse=True) if folder.is_dir() else []
 
     def new_id(self, lks_id: str, period: str) -> str:
         return f"{lks_id}-{period}-{new_id()}"
@@ -45,7 +52,7 @@ class SubmissionStore:
         record.setdefault("id", self.new_id(record["lks_id"], period))
         lks_id, id_period = self._locate(record["id"])
         if record.get("inspector_id"):
-            self._index(record["inspector_id"]).insert(
+            self._index(record["inspector_id"], record["created_at"][:4]).insert(
                 {"id": record["id"], "lks_id": lks_id, "created_at": record["created_at"]})
         return self._table(lks_id, id_period).insert(record)
 
@@ -81,11 +88,22 @@ class SubmissionStore:
                 for path in sorted(folder.glob("*.json")):
                     yield from self._table(folder.name, path.stem).all()
 
-    def for_inspector(self, user_id: str) -> list[Record]:
-        """Every submission an inspector started, drafts included, newest first."""
-        refs = self._index(user_id).all()
-        records = [self.get(ref["id"]) for ref in sorted(refs, key=lambda r: r["created_at"], reverse=True)]
-        return [r for r in records if r is not None]
+    def for_inspector(self, user_id: str, limit: int = 50, lks_id: str | None = None) -> list[Record]:
+        """The newest ``limit`` visits an inspector started (of one LKS, if given), drafts included.
+
+        Reads the index year by year from the newest and opens only the
+        submissions it returns, so the cost follows ``limit``, not history.
+        """
+        records: list[Record] = []
+        for year in self._index_years(user_id):
+            refs = [r for r in self._index(user_id, year).all() if lks_id is None or r["lks_id"] == lks_id]
+            for ref in sorted(refs, key=lambda r: r["created_at"], reverse=True):
+                record = self.get(ref["id"])
+                if record is not None:
+                    records.append(record)
+                if len(records) >= limit:
+                    return records
+        return records
 
     def _locate(self, submission_id: str) -> tuple[str, str] | None:
         match = _ID.fullmatch(submission_id or "")

@@ -9,7 +9,7 @@ from .. import accounts
 from ..auth import PUBLIC, SIGNED_IN, User, access, role_home, throttle
 from ..passwords import verify_password
 from .forms import ActionForm, LoginForm, PasswordChangeForm
-from .helpers import client_address, safe_next, store
+from .helpers import client_address, log, safe_next, store
 
 bp = Blueprint("account", __name__)
 
@@ -32,12 +32,14 @@ def login():
     if not verify_password(record and record.get("password_hash"), form.password.data) or not record.get("active"):
         if record:
             throttle().failed(username, client_address())
+            log("sign_in_failed", "user", record["id"])
         form.password.errors = ["Nama pengguna atau kata sandi salah, atau akun tidak aktif."]
         return render_template("account/login.html", form=form), 401
     throttle().succeeded(username, client_address())
     session.clear()
     session.permanent = True
     login_user(User(record))
+    log("sign_in", "user", record["id"])
     return redirect(next_path or url_for(role_home(current_user)))
 
 
@@ -47,6 +49,7 @@ def logout():
     """Sign out here and on every other device of this account."""
     if ActionForm().validate_on_submit():
         accounts.end_sessions(store(), current_user.record["id"])
+        log("sign_out", "user", current_user.record["id"])
         logout_user()
         session.clear()
         flash("Anda sudah keluar.", "info")
@@ -69,6 +72,7 @@ def change_password():
                 form.new.errors = [reason]
             else:
                 login_user(User(store().users.get(current_user.record["id"])))
+                log("password_changed", "user", current_user.record["id"])
                 flash("Kata sandi sudah diganti. Sesi di perangkat lain sudah diakhiri.", "success")
                 return redirect(url_for(role_home(current_user)))
     status = 400 if request.method == "POST" else 200

@@ -12,7 +12,7 @@ from ..qr import lks_url, qr_png
 from ..store.records import utcnow
 from .forms import (ActionForm, LksForm, LksImportForm, MergeForm, PasswordResetForm, UserForm, apply_errors,
                     options)
-from .helpers import get_lks_by_id_or_404, get_user_or_404, search_lks, store
+from .helpers import get_lks_by_id_or_404, get_user_or_404, log, search_lks, store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -63,6 +63,7 @@ def lks_new():
     if errors:
         apply_errors(form, errors)
         return _lks_form_page(form, None), 400
+    log("lks_created", "lks", record["id"], code=record["code"])
     flash(f"LKS {record['name']} sudah ditambahkan dengan kode {record['code']}.", "success")
     return redirect(url_for("admin.lks_list"))
 
@@ -79,6 +80,7 @@ def lks_edit(lks_id: str):
         apply_errors(form, errors)
         return _lks_form_page(form, record), 400
     store().lks.change(lks_id, fields)
+    log("lks_changed", "lks", lks_id, fields=sorted(k for k in fields if fields[k] != record.get(k)))
     flash("Perubahan LKS sudah disimpan.", "success")
     return redirect(url_for("admin.lks_list"))
 
@@ -89,6 +91,7 @@ def lks_status(lks_id: str):
     record = get_lks_by_id_or_404(lks_id)
     if ActionForm().validate_on_submit():
         store().lks.change(lks_id, {"active": not record.get("active")})
+        log("lks_deactivated" if record.get("active") else "lks_activated", "lks", lks_id)
         flash(f"LKS {record['name']} sekarang {'nonaktif' if record.get('active') else 'aktif'}.", "success")
     return redirect(url_for("admin.lks_list", nonaktif="1"))
 
@@ -104,10 +107,11 @@ def lks_import():
         records, problems = register.parse_csv(data, store().lks.codes())
         if not problems:
             try:
-                store().lks.create_many(records)
+                records = store().lks.create_many(records)
             except ValueError:
                 problems = [(0, "kode", "Kode bentrok dengan LKS yang baru ditambahkan; unggah ulang.")]
         if not problems:
+            log("lks_imported", "lks", None, count=len(records), lks_ids=[r["id"] for r in records])
             flash(f"{len(records)} LKS berhasil diimpor.", "success")
             return redirect(url_for("admin.lks_list"))
     status = 400 if request.method == "POST" else 200
@@ -149,6 +153,7 @@ def user_new():
     if form.validate_on_submit():
         record, errors = accounts.create(store(), form.data)
         if record:
+            log("account_created", "user", record["id"], role=record["role"])
             flash(f"Akun {record['username']} sudah dibuat.", "success")
             return redirect(url_for("admin.users"))
         apply_errors(form, errors)
@@ -164,6 +169,7 @@ def user_edit(user_id: str):
     if form.validate_on_submit():
         updated, errors = accounts.update(store(), user_id, form.data)
         if updated:
+            log("account_changed", "user", user_id, role=updated["role"])
             flash(f"Akun {updated['username']} sudah diubah.", "success")
             return redirect(url_for("admin.users"))
         apply_errors(form, errors)
@@ -181,6 +187,7 @@ def user_reset_password(user_id: str):
     if reason:
         flash(f"Kata sandi {record['username']} tidak diganti: {reason}", "error")
         return users(), 400
+    log("password_reset", "user", user_id)
     flash(f"Kata sandi {record['username']} sudah diganti; semua sesinya diakhiri.", "success")
     return redirect(url_for("admin.users"))
 
@@ -194,6 +201,8 @@ def user_status(user_id: str):
             flash("Anda tidak bisa menonaktifkan akun sendiri.", "error")
         else:
             reason = accounts.set_active(store(), user_id, not record.get("active"))
+            if not reason:
+                log("account_disabled" if record.get("active") else "account_enabled", "user", user_id)
             flash(reason or f"Akun {record['username']} sekarang {'nonaktif' if record.get('active') else 'aktif'}.",
                   "error" if reason else "success")
     return redirect(url_for("admin.users"))
@@ -225,6 +234,7 @@ def _provisional_or_404(lks_id: str) -> dict:
 def provisional_confirm(lks_id: str):
     record = _provisional_or_404(lks_id)
     store().lks.change(lks_id, {"provisional": False, "confirmed_at": utcnow()})
+    log("lks_confirmed", "lks", lks_id)
     flash(f"{record['name']} masuk daftar LKS dengan kode {record['code']}. Lengkapi datanya.", "success")
     return redirect(url_for("admin.lks_edit", lks_id=lks_id))
 
@@ -241,6 +251,7 @@ def provisional_merge(lks_id: str):
         return provisional(), 400
     store().lks.change(lks_id, {"provisional": False, "active": False, "merged_into": target["id"],
                                 "merged_at": utcnow()})
+    log("lks_merged", "lks", lks_id, into_id=target["id"])
     flash(f"{record['name']} digabung ke {target['name']} ({target['code']}).", "success")
     return redirect(url_for("admin.provisional"))
 
@@ -250,6 +261,7 @@ def provisional_merge(lks_id: str):
 def provisional_reject(lks_id: str):
     record = _provisional_or_404(lks_id)
     store().lks.change(lks_id, {"provisional": False, "active": False, "rejected_at": utcnow()})
+    log("lks_rejected", "lks", lks_id)
     flash(f"Laporan {record['name']} ditolak; kunjungannya tetap tersimpan.", "success")
     return redirect(url_for("admin.provisional"))
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
+from flask_login import current_user
+
+from .. import audit
 
 
 def store():
     return current_app.extensions["store"]
+
+
+def log(action: str, target_kind: str | None, target_id: str | None, **details) -> None:
+    """Append to the audit trail as the signed-in user (or anonymous)."""
+    audit.record(store(), current_user, action, target_kind, target_id, **details)
 
 
 def get_lks_or_404(code: str, active_only: bool = True) -> dict:

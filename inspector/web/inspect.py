@@ -13,7 +13,7 @@ from ..photos import PhotoRejected, process
 from ..store.records import utcnow
 from .forms import ProvisionalLksForm, apply_errors
 from ..places import KECAMATAN
-from .helpers import get_lks_or_404, search_lks, store
+from .helpers import get_lks_or_404, log, search_lks, store
 from .visit import start_page
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspeksi")
@@ -68,6 +68,7 @@ def report_lks():
     store().lks.change(record["id"], {"front_photo": {
         "id": photo_id, "taken_at": processed.taken_at, "gps": list(processed.gps) if processed.gps else None,
         "sha256": hashlib.sha256(processed.jpeg).hexdigest()}})
+    log("lks_reported", "lks", record["id"], code=record["code"])
     flash("LKS baru dicatat sebagai data sementara. Admin Dinas Sosial akan memeriksanya. "
           "Silakan mulai inspeksi sekarang.", "success")
     return redirect(url_for("inspect.start", code=record["code"]), 303)

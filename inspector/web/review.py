@@ -9,7 +9,7 @@ from .. import review, visits
 from ..auth import access
 from ..places import KECAMATAN
 from .forms import ActionForm
-from .helpers import get_lks_by_id_or_404, store
+from .helpers import get_lks_by_id_or_404, log, store
 
 bp = Blueprint("review", __name__, url_prefix="/tinjau")
 
@@ -82,6 +82,7 @@ def decide(submission_id: str):
     if reason:
         flash(reason, "error")
         return show(submission_id), 400
+    log(record["status"], "submission", submission_id, lks_id=record["lks_id"])
     flash(f"Keputusan tersimpan: {review.LABELS[record['status']]}.", "success")
     return redirect(url_for("review.index"), 303)
 
@@ -98,6 +99,7 @@ def comment(submission_id: str):
 
         flash(reason, "error")
         return (show if current_user.role == "reviewer" else summary)(submission_id), 400
+    log("comment_added", "submission", submission_id)
     flash("Komentar terkirim.", "success")
     endpoint = "review.show" if current_user.role == "reviewer" else "visit.summary"
     return redirect(url_for(endpoint, submission_id=submission_id) + "#komentar", 303)
@@ -111,6 +113,7 @@ def addendum(submission_id: str):
     if reason:
         flash(reason, "error")
         return show(submission_id), 400
+    log("addendum_added", "submission", submission_id)
     flash("Addendum tersimpan.", "success")
     return redirect(url_for("review.show", submission_id=submission_id) + "#addendum", 303)
 
@@ -127,6 +130,8 @@ def bulk_approve():
             skipped += 1
             continue
         _, reason = review.decide(store(), submission_id, current_user, "approve")
+        if reason is None:
+            log("bulk_approved", "submission", submission_id, lks_id=record["lks_id"])
         approved, skipped = (approved + 1, skipped) if reason is None else (approved, skipped + 1)
     if not ids:
         flash("Pilih dulu pengajuan yang akan disetujui.", "error")

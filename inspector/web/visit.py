@@ -12,7 +12,7 @@ from .. import csrf, review, visits
 from ..auth import PUBLIC, access
 from ..photos import PhotoRejected, process
 from .forms import ActionForm
-from .helpers import get_lks_by_id_or_404, get_lks_or_404, store
+from .helpers import get_lks_by_id_or_404, get_lks_or_404, log, store
 from .visit_form import answers_from, form_class, form_data_from
 
 bp = Blueprint("visit", __name__)
@@ -43,6 +43,7 @@ def start(code: str):
     if checklist is None or lks["kind"] not in checklist.kinds:
         abort(400)
     record = visits.start(store(), checklist, lks, current_user.record)
+    log("visit_started", "submission", record["id"], lks_id=lks["id"], checklist_id=checklist.id)
     return redirect(url_for("visit.form", submission_id=record["id"]), 303)
 
 
@@ -125,6 +126,7 @@ def save(submission_id: str):
     photo_errors, photo_status = _receive_photos(record, checklist)
     record = visits.save_answers(store(), submission_id, answers_from(form_obj, checklist)) or \
         store().submissions.get(submission_id)
+    log("draft_saved", "submission", submission_id, photos=len(record.get("photos", [])))
     if not signed_in:
         flash("Sesi Anda sudah berakhir. Isian sudah disimpan sebagai draf; masuk lagi untuk melanjutkan.", "info")
         if form_obj.errors or photo_errors:
@@ -162,7 +164,11 @@ def submit(submission_id: str):
         flash("Sesi Anda sudah berakhir. Draf tetap tersimpan; masuk lagi lalu kirim.", "info")
         return redirect(url_for("account.login", next=url_for("visit.summary", submission_id=submission_id)), 303)
     checklist = visits.checklist_of(store(), record)
+    was = record["status"]
     record, problems = visits.submit(store(), checklist, submission_id)
+    if was in visits.EDITABLE and record["status"] == "submitted":
+        log("resubmitted" if was == "returned" else "submitted", "submission", submission_id,
+            version=len(record.get("versions", [])), critical=bool(record.get("critical")))
     if problems:
         flash("Belum bisa dikirim: masih ada isian wajib atau foto yang kurang.", "error")
         lks = get_lks_by_id_or_404(record["lks_id"])
@@ -207,7 +213,7 @@ def mine():
 
 def start_page(lks: dict):
     """The inspector's start page of an LKS: the checklists that apply and their open visits there."""
-    open_visits = [r for r in store().submissions.for_inspector(current_user.record["id"])
-                   if r["lks_id"] == lks["id"] and r["status"] in visits.EDITABLE]
+    open_visits = [r for r in store().submissions.for_inspector(current_user.record["id"], limit=20, lks_id=lks["id"])
+                   if r["status"] in visits.EDITABLE]
     return render_template("inspect/start.html", lks=lks, checklists=checklist_rules.for_kind(catalog(), lks["kind"]),
                            open_visits=open_visits, action=ActionForm())

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import review, visits
+from .. import events, review, visits
 from ..auth import access
 from ..places import KECAMATAN
 from .forms import ActionForm
@@ -83,6 +83,7 @@ def decide(submission_id: str):
         flash(reason, "error")
         return show(submission_id), 400
     log(record["status"], "submission", submission_id, lks_id=record["lks_id"])
+    events.emit(store(), current_app.config, "review.decided", record)
     flash(f"Keputusan tersimpan: {review.LABELS[record['status']]}.", "success")
     return redirect(url_for("review.index"), 303)
 
@@ -132,6 +133,7 @@ def bulk_approve():
         _, reason = review.decide(store(), submission_id, current_user, "approve")
         if reason is None:
             log("bulk_approved", "submission", submission_id, lks_id=record["lks_id"])
+            events.emit(store(), current_app.config, "review.decided", store().submissions.get(submission_id))
         approved, skipped = (approved + 1, skipped) if reason is None else (approved, skipped + 1)
     if not ids:
         flash("Pilih dulu pengajuan yang akan disetujui.", "error")

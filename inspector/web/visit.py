@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 
 from .. import checklists as checklist_rules
-from .. import csrf, review, visits
+from .. import csrf, events, review, visits
 from ..auth import PUBLIC, access
 from ..photos import PhotoRejected, process
 from .forms import ActionForm
@@ -169,6 +169,9 @@ def submit(submission_id: str):
     if was in visits.EDITABLE and record["status"] == "submitted":
         log("resubmitted" if was == "returned" else "submitted", "submission", submission_id,
             version=len(record.get("versions", [])), critical=bool(record.get("critical")))
+        events.emit(store(), current_app.config, "submission.created", record)
+        if record.get("critical"):
+            events.emit(store(), current_app.config, "submission.critical", record)
     if problems:
         flash("Belum bisa dikirim: masih ada isian wajib atau foto yang kurang.", "error")
         lks = get_lks_by_id_or_404(record["lks_id"])

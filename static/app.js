@@ -35,3 +35,17 @@
   form.addEventListener("input", count);
   count();
 })();
+
+/* A second tap on a sending button does nothing more: the first request is on its way. */
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[method=post]");
+  for (var i = 0; i < forms.length; i++) {
+    forms[i].addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form.getAttribute("data-sending") === "1") { event.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+      window.setTimeout(function () { form.removeAttribute("data-sending"); }, 15000);
+    });
+  }
+})();

@@ -282,7 +282,7 @@ def test_an_out_of_range_number_shows_its_error_and_keeps_answers_and_photo(page
     before = int(counter.inner_text())
 
     go(page, "Simpan draf", status=400)
-    assert page.get_by_role("status").filter(has_text="perlu diperbaiki").inner_text() == \
+    assert page.get_by_role("alert").filter(has_text="perlu diperbaiki").inner_text() == \
         "Ada isian yang perlu diperbaiki. Jawaban lain sudah disimpan."
     number = page.locator("#item-jumlah_anak_hadir")
     # the top of the page links to the question to fix, which may be far down

@@ -18,8 +18,21 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(users_group)
     app.cli.add_command(forms_group)
+    app.cli.add_command(index_group)
     from .cli_audit import register as register_audit
     register_audit(app)
+
+
+@click.group("index", cls=AppGroup, help="The review queue's indexes.")
+def index_group():
+    pass
+
+
+@index_group.command("rebuild", help="Recreate the review indexes from the submissions (after a crash or restore).")
+def index_rebuild():
+    from .review import rebuild_indexes
+
+    click.echo(f"Review indexes rebuilt: {rebuild_indexes(_store())} submissions.")
 
 
 @click.group("forms", cls=AppGroup, help="Checklist definitions.")

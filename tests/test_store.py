@@ -658,3 +658,25 @@ def test_for_inspector_returns_the_newest_visits_up_to_the_limit_across_years(st
     assert [r["id"] for r in store.submissions.for_inspector(inspector, lks_id=LKS_ID)] == [made[2]["id"],
                                                                                           made[0]["id"]]
     assert store.submissions.for_inspector("u" + "2" * 12) == []
+
+
+def test_flask_index_rebuild_restores_the_review_queue(tmp_path):
+    """After the queue indexes are lost, `flask index rebuild` recreates them from the submissions."""
+    from conftest import make_app, seed_app
+
+    app = make_app(tmp_path)
+    seed_app(app)
+    store = app.extensions["store"]
+    lks = store.lks.all()[0]
+    inspector = store.users.by_username("petugas1")
+    sent = store.submissions.insert({"lks_id": lks["id"], "inspector_id": inspector["id"], "status": "submitted",
+                                     "submitted_at": "2026-11-01T01:00:00+00:00", "checklist": {"id": "lksa"},
+                                     "score": {"percent": 90.0, "failed": ["a"]}, "critical": True, "photos": []})
+    store.submissions.insert({"lks_id": lks["id"], "inspector_id": inspector["id"], "status": "draft",
+                              "checklist": {"id": "lksa"}, "photos": []})
+    assert store.review_index.pending_rows() == []
+    result = app.test_cli_runner().invoke(args=["index", "rebuild"])
+    assert result.exit_code == 0 and "1 submissions" in result.output
+    assert [r["id"] for r in store.review_index.pending_rows()] == [sent["id"]]
+    assert [(r["id"], r["critical"], r["failed"]) for r in store.review_index.rows("202611", "202611")] == [
+        (sent["id"], True, 1)]

@@ -1,0 +1,262 @@
+"""Submissions leaving the system: a CSV table for a spreadsheet, and a checksummed evidence bundle.
+
+CSV: one row per submission, the same fixed columns first, then one value
+and one note column per checklist item. Submissions of several checklists
+(or of several versions of one) share a file: their items are joined by
+checklist, each checklist's items in the order of its newest version.
+Confidential items are included only when ``include_confidential`` is true
+(a reviewer's export); an export for anyone else must pass False, and then
+no confidential column, answer or note is written.
+
+Bundle: a zip of one submission for investigators (police, Kemensos) with
+every answer (confidential ones too), the checklist definition it was
+filled against, the original photos, its audit entries and a SHA-256 of
+every file in ``MANIFEST.sha256`` (``sha256sum -c`` format).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from . import review, visits
+from .checklists import Checklist, Item
+from .timefmt import format_wib, to_wib
+
+BOM = "\ufeff"
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHORT_QUESTION = 48
+FIXED_COLUMNS = ("ID pengajuan", "Kode LKS", "Nama LKS", "Kecamatan", "Kelurahan", "Petugas (nama pengguna)",
+                 "Instansi", "Status", "Dikirim (WIB)", "Skor (%)", "Jumlah temuan", "Kritis", "Daftar periksa")
+# Fields of a submission that are keys, not evidence: never written to a bundle.
+SECRET_FIELDS = ("visit_key",)
+MANIFEST = "MANIFEST.sha256"
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+def safe_cell(value) -> str:
+    """A cell as text that a spreadsheet shows and never evaluates: formulas get a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def short_question(question: str, limit: int = SHORT_QUESTION) -> str:
+    """The question cut at a word boundary to about ``limit`` characters."""
+    question = " ".join(question.split())
+    if len(question) <= limit:
+        return question
+    cut = question[:limit].rsplit(" ", 1)[0].rstrip(",.;:?")
+    return cut + "…"
+
+
+@dataclass(frozen=True)
+class ItemColumn:
+    checklist_id: str
+    item: Item  # from the newest version of the checklist that has it
+
+    @property
+    def key(self) -> str:
+        return f"{self.checklist_id}/{self.item.id}"
+
+
+def item_columns(checklists: list[Checklist], include_confidential: bool) -> list[ItemColumn]:
+    """The union of the checklists' items, grouped by checklist id (sorted), newest version's order first.
+
+    An item confidential in any version counts as confidential.
+    """
+    by_id: dict[str, list[Checklist]] = {}
+    for checklist in checklists:
+        by_id.setdefault(checklist.id, []).append(checklist)
+    columns = []
+    for checklist_id in sorted(by_id):
+        versions = sorted(by_id[checklist_id], key=lambda c: c.version, reverse=True)
+        secret = {i.id for c in versions for i in c.items() if i.confidential}
+        seen: set[str] = set()
+        for checklist in versions:
+            for item in checklist.items():
+                if item.id in seen:
+                    continue
+                seen.add(item.id)
+                if include_confidential or item.id not in secret:
+                    columns.append(ItemColumn(checklist_id, item))
+    return columns
+
+
+def _local_time(value: str | None) -> str:
+    return to_wib(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def csv_table(store, records: list[dict], include_confidential: bool) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the submissions, one row each, in the order given."""
+    checklists: dict[str, Checklist | None] = {}
+    for record in records:
+        digest = record["checklist"]["digest"]
+        if digest not in checklists:
+            try:
+                checklists[digest] = visits.checklist_of(store, record)
+            except LookupError:  # an archive without it: the row keeps its fixed columns
+                checklists[digest] = None
+    columns = item_columns([c for c in checklists.values() if c is not None], include_confidential)
+    header = list(FIXED_COLUMNS)
+    for column in columns:
+        header += [f"{column.key} {short_question(column.item.question)}", f"{column.key} catatan"]
+    lks = {r["id"]: r for r in store.lks.all()}
+    users = {u["id"]: u for u in store.users.all()}
+    rows = []
+    for record in records:
+        place = lks.get(record["lks_id"], {})
+        inspector = users.get(record["inspector_id"], {})
+        score = record.get("score") or {}
+        checklist = checklists.get(record["checklist"]["digest"])
+        row = [record["id"], place.get("code", ""), place.get("name", ""), place.get("kecamatan", ""),
+               place.get("kelurahan", ""), inspector.get("username", ""), inspector.get("agency", ""),
+               review.LABELS.get(record["status"], record["status"]), _local_time(record.get("submitted_at")),
+               _number(score.get("percent")), str(len(score.get("failed", []))),
+               "Ya" if record.get("critical") else "Tidak",
+               f"{record['checklist']['id']} v{record['checklist'].get('version', '')}"]
+        photos = visits.photos_by_item(record)
+        for column in columns:
+            mine = checklist is not None and checklist.id == column.checklist_id and \
+                checklist.item(column.item.id) is not None
+            if not mine:
+                row += ["", ""]
+                continue
+            item = checklist.item(column.item.id)
+            answer = record.get("answers", {}).get(item.id) or {}
+            value = item.label_of(answer.get("value"))
+            if item.type == "photo":
+                count = len(photos.get(item.id, []))
+                value = f"{count} foto" if count else ""
+            row += [value, answer.get("note", "")]
+        rows.append(row)
+    return header, rows
+
+
+def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
+    """UTF-8 with a byte-order mark (so Excel reads Indonesian text right), CRLF lines, safe cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def submissions_csv(store, records: list[dict], include_confidential: bool) -> bytes:
+    return to_csv(*csv_table(store, records, include_confidential))
+
+
+# --- Evidence bundle ---------------------------------------------------------------------------
+
+def _json(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def photo_ids(record: dict) -> list[str]:
+    """The photos of the record now and of every sent version, in first-seen order."""
+    ids = [p["id"] for p in record.get("photos", [])]
+    for version in record.get("versions", []):
+        ids += [i for i in version.get("photo_ids", []) if i not in ids]
+    return list(dict.fromkeys(ids))
+
+
+def audit_lines(store, submission_id: str) -> bytes:
+    """The submission's audit entries, oldest first, one JSON line each as the log writes them."""
+    entries = store.audit.entries(target_id=submission_id, limit=None, newest_first=False)
+    return "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in entries).encode("utf-8")
+
+
+README = """Paket bukti pengawasan LKS — Dinas Sosial Kota Tangerang
+
+Pengajuan: {submission_id}
+LKS: {lks_name} ({lks_code})
+Dibuat: {exported_at} oleh {exported_by}
+
+Isi paket:
+  submission.json   rekaman lengkap pengajuan (semua jawaban, termasuk jawaban RAHASIA),
+                    data LKS, petugas, dan daftar periksa yang dipakai saat mengisi
+  checklist.json    definisi daftar periksa (pertanyaan) persis seperti saat diisi
+  photos/*.jpg      foto asli seperti tersimpan di server ({photo_count} berkas){missing}
+  audit.jsonl       catatan jejak audit pengajuan ini (satu entri per baris, berantai SHA-256:
+                    'prev' menunjuk entri sebelumnya di log lengkap server, bukan di berkas ini)
+  {manifest}   SHA-256 setiap berkas di atas
+
+Memeriksa keutuhan (Linux/macOS):  sha256sum -c {manifest}
+Setiap baris harus berstatus OK. Kode SHA-256 paket zip ini juga tercatat di
+jejak audit server (aksi 'export_bundle').
+
+DOKUMEN RAHASIA: berisi data anak/penghuni dan temuan pengawasan.
+Hanya untuk penyidik dan pejabat yang berwenang.
+"""
+
+
+def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None = None) -> dict[str, bytes]:
+    """Every file of the bundle by its path in the zip, the manifest last."""
+    exported_at = exported_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    lks = store.lks.get(record["lks_id"]) or {}
+    inspector = store.users.get(record["inspector_id"]) or {}
+    definition = store.checklists.get(record["checklist"]["digest"])
+    files: dict[str, bytes] = {}
+    missing = []
+    for photo_id in photo_ids(record):
+        data = store.photos.read(record["id"], photo_id)
+        if data is None:
+            missing.append(photo_id)
+        else:
+            files[f"photos/{photo_id}.jpg"] = data
+    files["submission.json"] = _json({
+        "submission": {k: v for k, v in record.items() if k not in SECRET_FIELDS},
+        "checklist": {"ref": record["checklist"], "definition": definition},
+        "lks": lks,
+        "inspector": {k: inspector.get(k) for k in ("id", "username", "name", "agency", "role")},
+        "export": {"at": exported_at, "by": exported_by, "missing_photo_ids": missing},
+    })
+    files["checklist.json"] = _json(definition)
+    files["audit.jsonl"] = audit_lines(store, record["id"])
+    files["README.txt"] = README.format(
+        submission_id=record["id"], lks_name=lks.get("name", "?"), lks_code=lks.get("code", "?"),
+        exported_at=format_wib(exported_at), exported_by=f"{exported_by.get('name', '')} "
+        f"({exported_by.get('username', '')})", photo_count=len(photo_ids(record)) - len(missing),
+        manifest=MANIFEST,
+        missing=f"\n                    tidak ditemukan di server: {', '.join(missing)}" if missing else "",
+    ).encode("utf-8")
+    ordered = dict(sorted(files.items()))
+    ordered[MANIFEST] = "".join(f"{sha256(data)}  {path}\n" for path, data in ordered.items()).encode("utf-8")
+    return ordered
+
+
+def write_zip(files: dict[str, bytes], target, moment: datetime | None = None) -> None:
+    """Write the files into a zip on the open binary file ``target``: JPEGs stored as they are, text deflated."""
+    moment = to_wib(moment or datetime.now(timezone.utc))
+    stamp = moment.timetuple()[:6]
+    with zipfile.ZipFile(target, "w") as archive:
+        for path, data in files.items():
+            info = zipfile.ZipInfo(path, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if path.endswith(".jpg") else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+
+
+def read_manifest(text: str) -> dict[str, str]:
+    """{path: sha256} from a ``sha256sum`` file."""
+    found = {}
+    for line in text.splitlines():
+        digest, _, path = line.partition("  ")
+        if digest and path:
+            found[path] = digest
+    return found

@@ -1,0 +1,99 @@
+"""Reviewer exports: the queue as CSV, a printable report of one submission, its evidence bundle (zip)."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, render_template, send_file
+from flask_login import current_user
+
+from .. import export, review, visits
+from ..auth import access
+from ..timefmt import WIB
+from .helpers import get_lks_by_id_or_404, log, store
+from .review import _filters as queue_filters
+from .review import get_submission_or_404
+
+bp = Blueprint("export", __name__)
+
+STATUS_SLUGS = {"submitted": "menunggu", "returned": "perlu-perbaikan", "approved": "disetujui",
+                "rejected": "ditolak", "draft": "draf", "": "semua"}
+DECISION_LABELS = {"approve": "Disetujui", "return": "Dikembalikan untuk diperbaiki", "reject": "Ditolak"}
+MAX_LOGGED_IDS = 1000  # the audit log keeps at most this many ids in one entry
+SPOOL_BYTES = 16 * 1024 * 1024  # a bundle larger than this is built in a temporary file, not in memory
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+@bp.route("/tinjau/ekspor/csv")
+@access("reviewer")
+def submissions_csv():
+    """The queue's submissions, with the queue's filters, as a spreadsheet (confidential answers included)."""
+    filters = queue_filters()
+    rows = review.queue(store(), **filters)
+    records = [r for r in (store().submissions.get(row["id"]) for row in rows) if r is not None]
+    data = export.submissions_csv(store(), records, include_confidential=True)
+    ids = [r["id"] for r in records]
+    log("export_csv", None, None, rows=len(ids), status=filters["status"] or "semua",
+        kecamatan=filters["kecamatan"] or None, lks_id=filters["lks_id"] or None,
+        inspector_id=filters["inspector_id"] or None, date_from=filters["date_from"] or None,
+        date_to=filters["date_to"] or None, submission_ids=ids[:MAX_LOGGED_IDS],
+        ids_complete=len(ids) <= MAX_LOGGED_IDS)
+    span = "".join(f"-{d.replace('-', '')}" for d in (filters["date_from"], filters["date_to"]) if d)
+    stamp = datetime.now(WIB).strftime("%Y%m%d-%H%M")
+    name = f"inspeksi-lks-{STATUS_SLUGS.get(filters['status'], 'semua')}{span}-{stamp}.csv"
+    return _no_store(Response(data, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'}))
+
+
+@bp.route("/tinjau/<submission_id>/cetak")
+@access("reviewer")
+def report(submission_id: str):
+    """One submission as a clean page to print on A4 or save as PDF."""
+    record = get_submission_or_404(submission_id)
+    checklist = visits.checklist_of(store(), record)
+    score = record.get("score") or {}
+    failed = set(score.get("failed", []))
+    critical_ids = score.get("critical_failed", [])
+    findings = [checklist.item(i) for i in score.get("failed", []) if i not in critical_ids and checklist.item(i)]
+    users = {u["id"]: u for u in store().users.all()}
+    page = render_template(
+        "export/report.html", record=record, checklist=checklist, lks=get_lks_by_id_or_404(record["lks_id"]),
+        inspector=users.get(record["inspector_id"], {}), labels=review.LABELS, failed=failed,
+        critical=[checklist.item(i) for i in critical_ids if checklist.item(i)], findings=findings,
+        photos=visits.photos_by_item(record), section_scores=dict(map(tuple, score.get("per_section", []))),
+        decision_labels=DECISION_LABELS, printed_at=datetime.now(timezone.utc).isoformat(),
+        confidential_answered=any(i.confidential and record.get("answers", {}).get(i.id) for i in checklist.items()))
+    log("report_printed", "submission", submission_id, lks_id=record["lks_id"])
+    return _no_store(Response(page, mimetype="text/html"))
+
+
+@bp.route("/tinjau/<submission_id>/paket.zip")
+@access("reviewer")
+def bundle(submission_id: str):
+    """The evidence bundle for investigators; the zip's SHA-256 goes into the audit trail."""
+    record = get_submission_or_404(submission_id)
+    lks = get_lks_by_id_or_404(record["lks_id"])
+    actor = {k: current_user.record.get(k) for k in ("id", "username", "name", "role")}
+    files = export.bundle_files(store(), record, actor)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    try:
+        export.write_zip(files, spool)
+        spool.seek(0)
+        digest = hashlib.file_digest(spool, "sha256").hexdigest()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    log("export_bundle", "submission", submission_id, lks_id=record["lks_id"], zip_sha256=digest,
+        photos=sum(1 for path in files if path.startswith("photos/")))
+    response = send_file(spool, mimetype="application/zip", as_attachment=True,
+                         download_name=f"paket-bukti-{lks.get('code', 'lks')}-{submission_id}.zip")
+    response.headers["X-Content-SHA256"] = digest
+    return _no_store(response)
+

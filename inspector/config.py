@@ -21,6 +21,25 @@ DEFAULTS = {
     "INSPECTOR_MAX_PHOTOS": 60,  # per visit
     "INSPECTOR_LOGIN_FREE_FAILURES": 5,
     "INSPECTOR_LOGIN_MAX_WAIT_SECONDS": 300,
+    # Oversight (the reviewer's dashboard)
+    "INSPECTOR_OVERDUE_DAYS": 90,  # an LKS without an approved inspection for longer is overdue
+    "INSPECTOR_WAITING_DAYS": 7,  # a submission waiting for review longer is flagged
+    # Alerts by e-mail: sent only when a host and at least one address are set
+    "INSPECTOR_SMTP_HOST": "",
+    "INSPECTOR_SMTP_PORT": 587,
+    "INSPECTOR_SMTP_USER": "",
+    "INSPECTOR_SMTP_PASSWORD": "",
+    "INSPECTOR_SMTP_FROM": "",
+    "INSPECTOR_SMTP_TLS": "starttls",  # starttls | ssl | off
+    "INSPECTOR_ALERT_EMAILS": "",  # comma-separated
+    # Outgoing webhooks: comma-separated http(s) URLs; bodies signed with the secret (HMAC-SHA256)
+    "INSPECTOR_WEBHOOK_URLS": "",
+    "INSPECTOR_WEBHOOK_SECRET": "",
+    # Background sending (e-mail and webhooks): tries, first retry delay (doubling), timeout, queue size
+    "INSPECTOR_SEND_TRIES": 5,
+    "INSPECTOR_SEND_BACKOFF_SECONDS": 1.0,
+    "INSPECTOR_SEND_TIMEOUT_SECONDS": 10,
+    "INSPECTOR_SEND_QUEUE": 200,
 }
 
 

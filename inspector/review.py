@@ -10,8 +10,10 @@ Views ask ``allowed`` and call the moves here; nothing else changes a status.
 from __future__ import annotations
 
 import secrets
+from datetime import date, timedelta
 
 from .store.records import utcnow
+from .timefmt import to_wib
 
 LABELS = {"draft": "Draf", "submitted": "Menunggu tinjauan", "returned": "Perlu perbaikan",
           "approved": "Disetujui", "rejected": "Ditolak"}
@@ -137,6 +139,11 @@ def rebuild_indexes(store) -> int:
 PER_PAGE = 20
 
 
+def _wib_day(moment: str | None) -> str:
+    """The WIB date (yyyy-mm-dd) of a stored UTC time; '' for none."""
+    return to_wib(moment).date().isoformat() if moment else ""
+
+
 def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "", inspector_id: str = "",
           date_from: str = "", date_to: str = "") -> list[dict]:
     """Rows for the reviewer's queue: critical first, then oldest first.
@@ -152,13 +159,15 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
             if record is not None and record["status"] == "submitted":
                 rows.append(index_row(store, record))
     else:
-        month_from = (date_from or "0000-00")[:7].replace("-", "")
-        month_to = (date_to or "9999-12")[:7].replace("-", "")
+        # The summaries are by the UTC month of first sending; a WIB day begins at 17.00 UTC the day before.
+        month_from = (date.fromisoformat(date_from) - timedelta(days=1)).strftime("%Y%m") if date_from else "000000"
+        month_to = date_to[:7].replace("-", "") if date_to else "999912"
         rows = [r for r in store.review_index.rows(month_from, month_to) if not status or r["status"] == status]
+    # Dates are the WIB day of the first sending: the day the page shows, and the one the summaries are kept by.
     if date_from:
-        rows = [r for r in rows if (r["submitted_at"] or "")[:10] >= date_from]
+        rows = [r for r in rows if _wib_day(r["first_submitted_at"]) >= date_from]
     if date_to:
-        rows = [r for r in rows if (r["submitted_at"] or "")[:10] <= date_to]
+        rows = [r for r in rows if _wib_day(r["first_submitted_at"]) <= date_to]
     if kecamatan:
         rows = [r for r in rows if r["kecamatan"] == kecamatan]
     if lks_id:

@@ -52,6 +52,13 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "review.comment": frozenset({"reviewer", "inspector"}),
     "review.addendum": frozenset({"reviewer"}),
     "review.bulk_approve": frozenset({"reviewer"}),
+    "oversight.dashboard": frozenset({"reviewer"}),
+    "oversight.notifications": frozenset({"reviewer", "inspector"}),
+    "oversight.mark_read": frozenset({"reviewer", "inspector"}),
+    "oversight.webhooks": frozenset({"admin"}),
+    "export.submissions_csv": frozenset({"reviewer"}),
+    "export.report": frozenset({"reviewer"}),
+    "export.bundle": frozenset({"reviewer"}),
     "operator.index": frozenset({"operator"}),
     "admin.index": frozenset({"admin"}),
     "admin.lks_list": frozenset({"admin", "reviewer"}),
@@ -164,7 +171,7 @@ def site(tmp_path_factory):
 
 
 def url_for_rule(rule, values: dict) -> str:
-    if rule.endpoint.startswith("review.") and "sent_id" in values:  # reviewers see sent visits, not drafts
+    if rule.endpoint.startswith(("review.", "export.")) and "sent_id" in values:  # reviewers see sent visits, not drafts
         values = {**values, "submission_id": values["sent_id"]}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no test value for URL variables {sorted(missing)}; add one to populate()"

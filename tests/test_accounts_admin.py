@@ -24,7 +24,7 @@ def field_errors(page: str) -> dict[str, str]:
 
 
 def flashes(page: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<p class="flash \w+" role="status">(.*?)</p>', page)]
+    return [html.unescape(m) for m in re.findall(r'<p class="flash \w+" role="(?:status|alert)">(.*?)</p>', page)]
 
 
 @pytest.fixture

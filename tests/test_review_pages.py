@@ -611,13 +611,15 @@ def test_a_first_submission_shows_no_changes(site):
 
 def test_bulk_approve_approves_the_selected_plain_ones_and_skips_the_rest(site):
     reviewer = site.clients["reviewer"]
-    plain = [make(site, "submitted"), make(site, "submitted")]
-    critical = make(site, "submitted", tanda_kekerasan="ya", tanda_kekerasan__note="memar")
-    decided = make(site, "returned")
-    waiting_aside = make(site, "submitted")  # not selected
+    lks = new_lksa(site, "Panti Uji Massal")
+    plain = [make(site, "submitted", lks), make(site, "submitted", lks)]
+    critical = make(site, "submitted", lks, tanda_kekerasan="ya", tanda_kekerasan__note="memar")
+    decided = make(site, "returned", lks)
+    waiting_aside = make(site, "submitted", lks)  # not selected
     assert record_of(site, critical)["critical"] is True
     # the queue offers a checkbox for plain waiting ones only
-    queue_page = reviewer.get("/tinjau/").get_data(as_text=True)
+    queue_page = reviewer.get(f"/tinjau/?lks={lks['id']}").get_data(as_text=True)
+    assert queue_page.count('name="pilih"') == 3
     assert f'name="pilih" value="{plain[0]}"' in queue_page and f'name="pilih" value="{critical}"' not in queue_page
     before = {sid: record_of(site, sid) for sid in (critical, decided, waiting_aside)}
 
@@ -686,3 +688,193 @@ def test_no_new_findings_are_counted_when_nothing_new_failed(site, monkeypatch):
     shown = text_of(site.clients["reviewer"].get(f"/tinjau/{current}"))
     assert "Inspeksi disetujui sebelumnya: 11 Jan 2026 09.00 WIB" in shown and "2 temuan." in shown
     assert "Temuan baru" not in shown
+
+
+# --- 6. the queue page: order, rows, paging, filters ------------------------------------------------
+
+@dataclass(frozen=True)
+class Sent:
+    day: int  # of March 2026, sent at 09.00 WIB
+    lks: int  # index into the seeded LKS (0: Pinang, 2: Cibodas)
+    by: str  # "owner" or "other"
+    failed: int = 0
+    critical: bool = False
+    photos: int = 1
+    real: bool = False  # through the pages; else written straight to the store
+
+
+# 25 waiting, listed out of date order; five go through the real flow.
+WAITING = [
+    Sent(14, 0, "owner", 2), Sent(3, 2, "other", real=True), Sent(25, 0, "owner", 1, photos=3),
+    Sent(9, 2, "owner", 4), Sent(17, 0, "other", 1, critical=True, real=True), Sent(1, 0, "owner"),
+    Sent(22, 2, "other", 3, critical=True), Sent(6, 0, "other", photos=2), Sent(11, 2, "owner", 1, real=True),
+    Sent(20, 0, "owner", 5), Sent(5, 2, "owner", 2, critical=True), Sent(13, 0, "other"), Sent(2, 2, "other", 1),
+    Sent(24, 0, "owner", real=True), Sent(8, 2, "owner"), Sent(19, 0, "other", 2), Sent(10, 0, "owner", 1),
+    Sent(16, 2, "other"), Sent(4, 0, "owner", 3, photos=4), Sent(23, 2, "owner"), Sent(7, 0, "other", real=True),
+    Sent(12, 2, "owner", 1), Sent(18, 0, "other"), Sent(15, 2, "other", 2), Sent(21, 0, "owner"),
+]
+# Decided ones (real flow): they leave the waiting queue and are found by status.
+DECIDED = {"approved": Sent(26, 0, "owner", real=True), "returned": Sent(27, 2, "other", real=True),
+           "rejected": Sent(28, 0, "owner", real=True), "approved in February": Sent(-8, 2, "owner", 1, real=True)}
+FAILING = ["kasur_sendiri", "makan_cukup", "air_minum", "dapur_bersih", "apar", "toilet_layak"]
+
+
+def sent_at(day: int) -> str:
+    return f"2026-03-{day:02d}T02:00:00+00:00" if day > 0 else f"2026-02-{28 + day:02d}T02:00:00+00:00"
+
+
+def answers_for(sent: Sent) -> dict:
+    fails = {item_id: "tidak" for item_id in FAILING[:sent.failed]}
+    return {**fails, **({"tanda_kekerasan": "ya"} if sent.critical else {})}
+
+
+@pytest.fixture(scope="module")
+def queue_site(tmp_path_factory):
+    """A queue of 25 waiting submissions over March 2026 (5 sent through the pages), and 4 decided."""
+    app = make_app(tmp_path_factory.mktemp("queue"))
+    lks = seed_app(app)
+    store = app.extensions["store"]
+    other, errors = accounts.create(store, {
+        "username": "petugas2", "password": PASSWORD, "role": "inspector", "name": "Uji petugas lain",
+        "agency": "Kelurahan", "lks_ids": []}, password_hash=_HASH[0])
+    assert not errors, errors
+    users = {"owner": store.users.by_username(ROLE_USERS["inspector"]), "other": other,
+             "reviewer": store.users.by_username(ROLE_USERS["reviewer"])}
+    clients = {"owner": signed_in(app, ROLE_USERS["inspector"]), "other": signed_in(app, "petugas2"),
+               "reviewer": signed_in(app, ROLE_USERS["reviewer"])}
+    site = SimpleNamespace(app=app, store=store, lks=lks, clients=clients, users=users, reviewer=User(users["reviewer"]),
+                           checklist=app.extensions["checklists"]["lksa"], data=Path(app.config["INSPECTOR_DATA_DIR"]))
+    ids: dict = {}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for sent in [s for s in WAITING if s.real] + list(DECIDED.values()):
+            set_clock(monkeypatch, sent_at(sent.day))
+            state = next((k.split()[0] for k, v in DECIDED.items() if v is sent), "submitted")
+            sid = make(site, state, lks[sent.lks], clients[sent.by], **answers_for(sent))
+            for n in range(1, sent.photos):  # more photos, kept before sending in real life; here added after
+                store.submissions.modify(sid, lambda r, n=n: {**r, "photos": r["photos"] + [
+                    {**r["photos"][0], "id": f"{r['photos'][0]['id']}{n}"}]})
+            ids[sent] = sid
+    template = store.submissions.get(ids[WAITING[1]])
+    for sent in WAITING:
+        if not sent.real:
+            ids[sent] = insert_sent(store, template, lks[sent.lks], users[sent.by], sent)
+    for sent in WAITING + list(DECIDED.values()):  # the real ones got their photos after sending: index again
+        store.review_index.put(review.index_row(store, store.submissions.get(ids[sent])))
+        if sent in WAITING:
+            store.review_index.mark_pending(review.index_row(store, store.submissions.get(ids[sent])))
+    site.ids = ids
+    return site
+
+
+def insert_sent(store, template: dict, lks: dict, inspector: dict, sent: Sent) -> str:
+    """A waiting submission written straight to the store and its indexes, shaped like a real one."""
+    at = sent_at(sent.day)
+    failed = FAILING[:sent.failed] + (["tanda_kekerasan"] if sent.critical else [])
+    score = {**template["score"], "percent": round(100 - 1.7 * len(failed), 1), "failed": failed,
+             "critical_failed": ["tanda_kekerasan"] if sent.critical else []}
+    photos = [{**template["photos"][0], "id": f"{template['photos'][0]['id']}{n}"} for n in range(sent.photos)]
+    record = {**template, "id": store.submissions.new_id(lks["id"], at[:4] + at[5:7]), "lks_id": lks["id"],
+              "inspector_id": inspector["id"], "created_at": at, "updated_at": at, "submitted_at": at,
+              "critical": sent.critical, "score": score, "photos": photos,
+              "versions": [{**template["versions"][0], "submitted_at": at, "score": score,
+                            "photo_ids": [p["id"] for p in photos]}]}
+    store.submissions.insert(record)
+    row = review.index_row(store, record)
+    store.review_index.mark_pending(row)
+    store.review_index.put(row)
+    return record["id"]
+
+
+def queue_rows(response) -> list[dict]:
+    """The queue page's rows: submission id, visible text, critical mark, and whether it can be picked."""
+    body = response.get_data(as_text=True).split('<ul class="list queue">', 1)[1].split("</ul>", 1)[0]
+    rows = []
+    for match in re.finditer(r'<li class="([^"]*)">(.*?)</li>', body, flags=re.S):
+        link = re.search(r'href="/tinjau/([^"#?/]+)"', match.group(2))
+        if link:
+            rows.append({"id": link.group(1), "critical": "is-critical" in match.group(1),
+                         "pick": 'name="pilih"' in match.group(2),
+                         "text": " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(2))).split())})
+    return rows
+
+
+def expected_order(sents) -> list[Sent]:
+    return sorted(sents, key=lambda s: (not s.critical, s.day))
+
+
+def test_the_queue_lists_critical_first_then_oldest_first_twenty_a_page(queue_site):
+    reviewer = queue_site.clients["reviewer"]
+    order = [queue_site.ids[s] for s in expected_order(WAITING)]
+    assert [s.day for s in expected_order(WAITING)][:4] == [5, 17, 22, 1]  # the three critical, then the oldest
+    first = reviewer.get("/tinjau/")
+    assert first.status_code == 200
+    assert [r["id"] for r in queue_rows(first)] == order[:20]
+    assert "25 pengajuan · halaman 1 dari 2." in text_of(first)
+    assert 'href="/tinjau/?halaman=2&amp;status=submitted' in first.get_data(as_text=True)
+    second = reviewer.get("/tinjau/?halaman=2")
+    assert [r["id"] for r in queue_rows(second)] == order[20:]
+    assert "25 pengajuan · halaman 2 dari 2." in text_of(second)
+    assert [r["id"] for r in queue_rows(reviewer.get("/tinjau/?halaman=9"))] == order[20:]
+    assert [r["id"] for r in queue_rows(reviewer.get("/tinjau/?halaman=x"))] == order[:20]
+    assert [r["id"] for r in queue_rows(reviewer.get("/tinjau/?halaman=-3"))] == order[:20]
+
+
+def test_each_queue_row_shows_lks_inspector_wib_date_score_findings_critical_and_photos(queue_site):
+    reviewer, store = queue_site.clients["reviewer"], queue_site.store
+    names = {"owner": "Uji inspector", "other": "Uji petugas lain"}
+    shown = {r["id"]: r for page in (1, 2) for r in queue_rows(reviewer.get(f"/tinjau/?halaman={page}"))}
+    assert len(shown) == 25
+    for sent in WAITING:
+        record = store.submissions.get(queue_site.ids[sent])
+        row = shown[record["id"]]
+        failed = sent.failed + sent.critical
+        assert len(record["score"]["failed"]) == failed and len(record["photos"]) == sent.photos
+        assert record["critical"] is sent.critical
+        wib = format_wib(record["submitted_at"])
+        assert wib == f"{sent.day} Mar 2026 09.00 WIB"
+        lks_name = queue_site.lks[sent.lks]["name"]
+        tail = f"{lks_name} {names[sent.by]} · {wib} · Menunggu tinjauan " \
+               f"Skor {record['score']['percent']:.0f}% · {failed} temuan · {sent.photos} foto"
+        assert row["text"].endswith(("Kritis " if sent.critical else "") + tail), (sent, row["text"])
+        assert row["critical"] is sent.critical and ("Kritis" in row["text"]) is sent.critical
+        assert row["pick"] is (not sent.critical)
+
+
+def listed(queue_site, query: str) -> list[str]:
+    reviewer = queue_site.clients["reviewer"]
+    response = reviewer.get(f"/tinjau/?{query}")
+    assert response.status_code == 200
+    ids = [r["id"] for r in queue_rows(response)]
+    if "halaman 1 dari 2" in text_of(response):
+        ids += [r["id"] for r in queue_rows(reviewer.get(f"/tinjau/?{query}&halaman=2"))]
+    return ids
+
+
+@pytest.mark.parametrize("query, wanted", [
+    ("status=submitted", lambda s, state: state == "submitted"),
+    ("status=approved", lambda s, state: state == "approved"),
+    ("status=returned", lambda s, state: state == "returned"),
+    ("status=rejected", lambda s, state: state == "rejected"),
+    ("status=", lambda s, state: True),
+    ("status=bogus", lambda s, state: state == "submitted"),
+    ("kecamatan=Pinang", lambda s, state: state == "submitted" and s.lks == 0),
+    ("kecamatan=Cibodas&status=", lambda s, state: s.lks == 2),
+    ("kecamatan=Atlantis", lambda s, state: state == "submitted"),
+    ("lks={lks2}", lambda s, state: state == "submitted" and s.lks == 2),
+    ("petugas={other}", lambda s, state: state == "submitted" and s.by == "other"),
+    ("petugas={owner}&lks={lks0}&status=", lambda s, state: s.by == "owner" and s.lks == 0),
+    ("dari=2026-03-05&sampai=2026-03-09", lambda s, state: state == "submitted" and 5 <= s.day <= 9),
+    ("dari=2026-03-20", lambda s, state: state == "submitted" and s.day >= 20),
+    ("sampai=2026-03-02", lambda s, state: state == "submitted" and s.day <= 2),
+    ("status=approved&dari=2026-03-01", lambda s, state: state == "approved" and s.day > 0),
+    ("status=approved&sampai=2026-02-28", lambda s, state: state == "approved" and s.day <= 0),
+    ("status=&dari=2026-03-26&sampai=2026-03-27", lambda s, state: 26 <= s.day <= 27),
+    ("status=&dari=2026-03-5&sampai=kemarin", lambda s, state: True),  # malformed dates are ignored
+])
+def test_the_queue_filters(queue_site, query, wanted):
+    query = query.format(lks0=queue_site.lks[0]["id"], lks2=queue_site.lks[2]["id"],
+                         owner=queue_site.users["owner"]["id"], other=queue_site.users["other"]["id"])
+    everything = [(s, "submitted") for s in WAITING] + [(s, k.split()[0]) for k, s in DECIDED.items()]
+    expected = [queue_site.ids[s] for s in expected_order([s for s, state in everything if wanted(s, state)])]
+    assert expected, query
+    assert listed(queue_site, query) == expected

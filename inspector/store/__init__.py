@@ -6,8 +6,10 @@ from pathlib import Path
 
 from .audit import AuditLog
 from .engine import sweep_stale_temporaries
+from .followups import FollowupStore
 from .checklists import ChecklistArchive
 from .lks import LksStore
+from .notifications import NotificationStore
 from .photos import PhotoStore
 from .review_index import ReviewIndex
 from .submissions import SubmissionStore
@@ -30,3 +32,5 @@ class Store:
         self.checklists = ChecklistArchive(self.root)
         self.audit = AuditLog(self.root)
         self.review_index = ReviewIndex(self.root)
+        self.notifications = NotificationStore(self.root)
+        self.followups = FollowupStore(self.root)

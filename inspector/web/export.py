@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
+import io
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, render_template, send_file
+from flask import Blueprint, Response, render_template
 from flask_login import current_user
 
 from .. import export, review, visits
@@ -22,7 +22,6 @@ STATUS_SLUGS = {"submitted": "menunggu", "returned": "perlu-perbaikan", "approve
                 "rejected": "ditolak", "draft": "draf", "": "semua"}
 DECISION_LABELS = {"approve": "Disetujui", "return": "Dikembalikan untuk diperbaiki", "reject": "Ditolak"}
 MAX_LOGGED_IDS = 1000  # the audit log keeps at most this many ids in one entry
-SPOOL_BYTES = 16 * 1024 * 1024  # a bundle larger than this is built in a temporary file, not in memory
 
 
 def _no_store(response: Response) -> Response:
@@ -81,19 +80,14 @@ def bundle(submission_id: str):
     lks = get_lks_by_id_or_404(record["lks_id"])
     actor = {k: current_user.record.get(k) for k in ("id", "username", "name", "role")}
     files = export.bundle_files(store(), record, actor)
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    try:
-        export.write_zip(files, spool)
-        spool.seek(0)
-        digest = hashlib.file_digest(spool, "sha256").hexdigest()
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
+    buffer = io.BytesIO()  # photos are at most a few hundred kB each, and a visit has at most 60
+    export.write_zip(files, buffer)
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
     log("export_bundle", "submission", submission_id, lks_id=record["lks_id"], zip_sha256=digest,
         photos=sum(1 for path in files if path.startswith("photos/")))
-    response = send_file(spool, mimetype="application/zip", as_attachment=True,
-                         download_name=f"paket-bukti-{lks.get('code', 'lks')}-{submission_id}.zip")
-    response.headers["X-Content-SHA256"] = digest
+    name = f"paket-bukti-{lks.get('code', 'lks')}-{submission_id}.zip"
+    response = Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "X-Content-SHA256": digest})
     return _no_store(response)
 

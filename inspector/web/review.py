@@ -119,6 +119,24 @@ def addendum(submission_id: str):
     return redirect(url_for("review.show", submission_id=submission_id) + "#addendum", 303)
 
 
+@bp.route("/<inspection_id>/tindak-lanjut/<followup_id>/terima", methods=["POST"])
+@access("reviewer")
+def followup_accept(inspection_id: str, followup_id: str):
+    """Accept an LKS's follow-up of a finding; the approved submission itself stays as it was."""
+    from .. import followups
+
+    record = get_submission_or_404(inspection_id)
+    followup, changed = followups.accept(store(), record, followup_id, current_user)
+    if followup is None:
+        abort(404)
+    if changed:
+        log("followup_accepted", "submission", record["id"], followup_id=followup["id"], lks_id=record["lks_id"])
+        flash("Tindak lanjut diterima.", "success")
+    else:
+        flash("Tindak lanjut ini sudah diterima sebelumnya.", "info")
+    return redirect(url_for("review.show", submission_id=record["id"]) + "#tindak-lanjut", 303)
+
+
 @bp.route("/setujui-massal", methods=["POST"])
 @access("reviewer")
 def bulk_approve():

@@ -1,0 +1,88 @@
+"""Oversight pages: the reviewer's dashboard, each account's alerts (and the header badge), the webhook log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import notify, oversight, review
+from ..auth import access
+from ..places import KECAMATAN
+from .helpers import store
+
+bp = Blueprint("oversight", __name__)
+ALERTED = ("reviewer", "inspector")  # the roles that receive in-app alerts
+SHOWN_ALERTS = 100
+
+
+@bp.app_context_processor
+def unread_alerts() -> dict:
+    """The header badge: unread alerts of the signed-in reviewer or inspector (one small file read)."""
+    if not (current_user.is_authenticated and current_user.role in ALERTED):
+        return {}
+    try:
+        return {"unread_alerts": store().notifications.unread_count(current_user.record["id"])}
+    except Exception:  # a badge must never break a page, error pages included
+        current_app.logger.exception("unread alert count failed")
+        return {}
+
+
+@bp.route("/tinjau/pantauan")
+@access("reviewer")
+def dashboard():
+    """Overdue and never-inspected LKS, counts per kecamatan, open critical findings, long waits."""
+    kecamatan = request.args.get("kecamatan", "")
+    kecamatan = kecamatan if kecamatan in KECAMATAN else ""
+    cfg = current_app.config
+    board = oversight.build(store(), overdue_days=int(cfg["INSPECTOR_OVERDUE_DAYS"]),
+                            waiting_days=int(cfg["INSPECTOR_WAITING_DAYS"]), kecamatan=kecamatan)
+    return render_template("oversight/dashboard.html", board=board, kecamatan=kecamatan, labels=review.LABELS)
+
+
+@bp.route("/tinjau/notifikasi")
+@access(*ALERTED)
+def notifications():
+    """The signed-in account's alerts, newest first, unread marked."""
+    alerts = store().notifications.for_user(current_user.record["id"])
+    lks = {r["id"]: r for r in store().lks.all()}
+    return render_template("oversight/notifications.html", alerts=alerts[:SHOWN_ALERTS], total=len(alerts),
+                           unread=sum(1 for a in alerts if not a.get("read_at")), lks=lks, labels=review.LABELS)
+
+
+def _target(alert: dict) -> str:
+    """Where an alert leads: the review page for a reviewer, the visit summary for an inspector."""
+    if current_user.role == "reviewer":
+        return url_for("review.show", submission_id=alert["submission_id"])
+    return url_for("visit.summary", submission_id=alert["submission_id"])
+
+
+@bp.route("/tinjau/notifikasi/baca", methods=["POST"])
+@access(*ALERTED)
+def mark_read():
+    """Mark one alert read (and open it, with ``buka``), or every alert with ``semua``."""
+    user_id = current_user.record["id"]
+    if request.form.get("semua"):
+        changed = store().notifications.mark_read(user_id)
+        flash(f"{changed} notifikasi ditandai sudah dibaca." if changed else "Tidak ada notifikasi baru.", "success")
+        return redirect(url_for("oversight.notifications"), 303)
+    alert_id = request.form.get("id", "")[:32]
+    alert = store().notifications.get_alert(user_id, alert_id) if alert_id else None
+    if alert is None:
+        flash("Notifikasi tidak ditemukan.", "error")
+        return redirect(url_for("oversight.notifications"), 303)
+    store().notifications.mark_read(user_id, alert_id)
+    if request.form.get("buka"):
+        return redirect(_target(alert), 303)
+    flash("Notifikasi ditandai sudah dibaca.", "success")
+    return redirect(url_for("oversight.notifications"), 303)
+
+
+@bp.route("/admin/webhook")
+@access("admin")
+def webhooks():
+    """Configured webhook addresses and the latest deliveries with their last error."""
+    cfg = current_app.config
+    urls = [notify.shown_url(url) for url in notify.webhook_urls(cfg)]
+    return render_template("oversight/webhooks.html", urls=urls, signed=bool(cfg.get("INSPECTOR_WEBHOOK_SECRET")),
+                           deliveries=store().notifications.delivery_list(),
+                           email_on=notify.email_configured(cfg), email_count=len(notify.alert_addresses(cfg)))

@@ -1,0 +1,339 @@
+"""The life of a submission in inspector.review, called directly: the rules, decisions, comments and addenda,
+what changed between versions, the queue and its indexes (healing after a crash, rebuilding), and the
+previous approved inspection.
+
+Submissions are made the real way (visits.start, save_answers, add_photo, submit) on a clock the tests set.
+"""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+
+from conftest import _HASH, PASSWORD, ROLE_USERS, make_app, seed_app
+from inspector import accounts, review, visits
+from inspector.auth import User
+from inspector.photos import process
+from inspector.store import records as records_module
+from inspector.store import submissions as submissions_module
+
+STATES = ("draft", "submitted", "returned", "approved", "rejected")
+WHO = ("admin", "reviewer", "owner", "other", "operator", "nobody")
+REASON = "Foto APAR tidak jelas."
+
+# Every (state, who, action) that ``allowed`` permits; everything else is refused.
+ALLOWED = {
+    *{(s, "owner", a) for s in ("draft", "returned") for a in ("edit", "submit")},
+    *{("submitted", "reviewer", a) for a in ("approve", "return", "reject")},
+    *{(s, who, "comment") for s in ("submitted", "returned", "approved", "rejected") for who in ("reviewer", "owner")},
+    ("approved", "reviewer", "addendum"),
+}
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 90, 140)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def set_clock(monkeypatch, when: str) -> None:
+    for module in (records_module, submissions_module, visits, review):
+        monkeypatch.setattr(module, "utcnow", lambda: when)
+
+
+def stored(item):
+    """A passing answer of ``item`` as the store keeps it."""
+    if item.type == "yes_no":
+        value = "tidak" if item.fail_answer == "ya" else "ya"
+    elif item.type in ("choice", "multi"):
+        value = next(v for v, _ in item.options if v not in item.fail_values)
+        value = [value] if item.type == "multi" else value
+    else:
+        value = {"number": int(item.min), "date": "2025-01-15"}.get(item.type, "Ada")
+    return {"value": value, "note": ""}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("review"))
+    lks = seed_app(app)
+    store = app.extensions["store"]
+    other, errors = accounts.create(store, {
+        "username": "petugas2", "password": PASSWORD, "role": "inspector", "name": "Uji petugas lain",
+        "agency": "Kelurahan", "lks_ids": []}, password_hash=_HASH[0])
+    assert not errors, errors
+    users = {role: User(store.users.by_username(ROLE_USERS[role])) for role in ("admin", "reviewer", "operator")}
+    users["owner"] = User(store.users.by_username(ROLE_USERS["inspector"]))
+    users["other"] = User(other)
+    users["nobody"] = None
+    return SimpleNamespace(app=app, store=store, lks=lks, users=users, photo=process(jpeg()),
+                           checklist=app.extensions["checklists"]["lksa"])
+
+
+def new_lksa(env, name: str, kecamatan: str = "Karawaci") -> dict:
+    return env.store.lks.create(code=f"RU{len(env.store.lks.all()):04d}", name=name, kind="lksa",
+                                address="Jl. Uji No. 3", kecamatan=kecamatan, kelurahan="Bugel", active=True,
+                                registered=True)
+
+
+def visit(env, lks: dict | None = None, by: str = "owner", **answers) -> dict:
+    """A complete draft: every required item passing (then ``answers``: item -> value), and the front photo."""
+    store, checklist = env.store, env.checklist
+    record = visits.start(store, checklist, lks or env.lks[0], env.users[by].record)
+    full = {i.id: stored(i) for i in checklist.items() if i.required and i.type != "photo"}
+    full.update({k: {"value": v, "note": ""} for k, v in answers.items()})
+    assert visits.save_answers(store, record["id"], full) is not None
+    assert visits.add_photo(store, record["id"], "foto_depan", env.photo, f"up-{record['id']}", 60) is None
+    return store.submissions.get(record["id"])
+
+
+def sent(env, lks: dict | None = None, by: str = "owner", state: str = "submitted", **answers) -> dict:
+    """A visit sent the real way, then decided when ``state`` says so."""
+    record, problems = visits.submit(env.store, env.checklist, visit(env, lks, by, **answers)["id"])
+    assert problems == {} and record["status"] == "submitted"
+    action = {"returned": "return", "approved": "approve", "rejected": "reject"}.get(state)
+    if action:
+        record, reason = review.decide(env.store, record["id"], env.users["reviewer"], action, REASON)
+        assert reason is None, reason
+    return record
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("action", sorted(review.RULES) + ["delete", ""])
+def test_allowed_follows_the_rules_for_every_state_and_user(env, action):
+    record = visit(env)
+    for state in STATES:
+        for who in WHO:
+            expected = (state, who, action) in ALLOWED
+            assert review.allowed({**record, "status": state}, env.users[who], action) is expected, (state, who)
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("action", ["return", "reject"])
+@pytest.mark.parametrize("comment", ["", "   \n"])
+def test_return_and_reject_need_a_reason(env, action, comment):
+    record = sent(env)
+    result, reason = review.decide(env.store, record["id"], env.users["reviewer"], action, comment)
+    assert (result, reason) == (None, "Tulis alasan untuk inspektur saat mengembalikan atau menolak.")
+    assert env.store.submissions.get(record["id"]) == record
+    assert record["id"] in {r["id"] for r in env.store.review_index.pending_rows()}
+
+
+def test_approve_needs_no_reason_and_each_decision_is_signed(env, monkeypatch):
+    record = sent(env)
+    set_clock(monkeypatch, "2026-05-06T01:02:03+00:00")
+    result, reason = review.decide(env.store, record["id"], env.users["reviewer"], "approve")
+    assert reason is None and result == env.store.submissions.get(record["id"])
+    reviewer = env.users["reviewer"].record
+    assert result["status"] == "approved" and result["decided_at"] == "2026-05-06T01:02:03+00:00"
+    assert result["decisions"] == [{"by": reviewer["id"], "by_name": reviewer["name"], "role": "reviewer",
+                                    "at": "2026-05-06T01:02:03+00:00", "action": "approve", "comment": ""}]
+    assert result.get("comments", []) == []
+    assert {k: result[k] for k in ("answers", "versions", "score")} == \
+        {k: record[k] for k in ("answers", "versions", "score")}
+    assert record["id"] not in {r["id"] for r in env.store.review_index.pending_rows()}
+
+
+@pytest.mark.parametrize("action, comment, message", [
+    ("publish", REASON, "Keputusan tidak dikenal."),
+    ("return", "x" * 2001, "Komentar maksimal 2000 karakter."),
+    ("approve", "x" * 2001, "Komentar maksimal 2000 karakter."),
+])
+def test_a_bad_decision_changes_nothing(env, action, comment, message):
+    record = sent(env)
+    assert review.decide(env.store, record["id"], env.users["reviewer"], action, comment) == (None, message)
+    assert env.store.submissions.get(record["id"]) == record
+
+
+@pytest.mark.parametrize("state", ["returned", "approved", "rejected"])
+def test_a_decided_submission_cannot_be_decided_again(env, state):
+    record = sent(env, state=state)
+    for action in review.DECISIONS:
+        assert review.decide(env.store, record["id"], env.users["reviewer"], action, REASON) == (
+            None, "Pengajuan ini sudah diputuskan atau tidak bisa diputuskan oleh Anda.")
+    assert env.store.submissions.get(record["id"]) == record
+
+
+def test_only_a_reviewer_decides_and_an_unknown_submission_is_reported(env):
+    record = sent(env)
+    for who in ("admin", "owner", "other", "operator"):
+        assert review.decide(env.store, record["id"], env.users[who], "approve")[0] is None, who
+    assert env.store.submissions.get(record["id"]) == record
+    assert review.decide(env.store, "l000000000000-202601-000000000000", env.users["reviewer"], "approve") == (
+        None, "Pengajuan tidak ditemukan.")
+
+
+# --- comments and addenda --------------------------------------------------------------------
+
+def test_comments_are_signed_dated_and_limited(env, monkeypatch):
+    record = sent(env)
+    set_clock(monkeypatch, "2026-05-07T10:00:00+00:00")
+    _, reason = review.add_comment(env.store, record["id"], env.users["owner"], "  " + "k" * 2000 + "  ")
+    assert reason is None
+    assert review.add_comment(env.store, record["id"], env.users["owner"], "k" * 2001) == (
+        None, "Komentar maksimal 2000 karakter.")
+    assert review.add_comment(env.store, record["id"], env.users["reviewer"], " \n ") == (None, "Komentar kosong.")
+    for who in ("other", "admin", "operator"):
+        assert review.add_comment(env.store, record["id"], env.users[who], "Halo") == (
+            None, "Komentar tidak bisa ditambahkan pada pengajuan ini."), who
+    owner = env.users["owner"].record
+    comments = env.store.submissions.get(record["id"])["comments"]
+    assert comments == [{"id": comments[0]["id"], "by": owner["id"], "by_name": owner["name"], "role": "inspector",
+                         "at": "2026-05-07T10:00:00+00:00", "text": "k" * 2000}]
+    # a draft takes no comment
+    draft = visit(env)
+    assert review.add_comment(env.store, draft["id"], env.users["reviewer"], "Halo")[0] is None
+
+
+def test_an_addendum_is_for_an_approved_submission_and_leaves_it_as_it_was(env, monkeypatch):
+    waiting = sent(env)
+    assert review.add_addendum(env.store, waiting["id"], env.users["reviewer"], "Koreksi") == (
+        None, "Addendum hanya untuk pengajuan yang sudah disetujui.")
+    approved = sent(env, state="approved")
+    for text in ("", "a" * 2001):
+        assert review.add_addendum(env.store, approved["id"], env.users["reviewer"], text) == (
+            None, "Isi addendum 1 sampai 2000 karakter.")
+    assert review.add_addendum(env.store, approved["id"], env.users["owner"], "Koreksi")[0] is None
+    set_clock(monkeypatch, "2026-05-08T00:00:00+00:00")
+    result, reason = review.add_addendum(env.store, approved["id"], env.users["reviewer"], "Koreksi nomor izin.")
+    assert reason is None
+    assert {k: v for k, v in result.items() if k != "addenda"} == approved
+    assert [(a["text"], a["at"], a["role"]) for a in result["addenda"]] == [
+        ("Koreksi nomor izin.", "2026-05-08T00:00:00+00:00", "reviewer")]
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+def test_version_changes_lists_what_changed_in_checklist_order(env):
+    checklist = env.checklist
+    older = {"answers": {"terdaftar_dinsos": {"value": "ya", "note": ""}, "kasur_sendiri": {"value": "ya", "note": ""},
+                         "catatan_umum": {"value": "Bersih", "note": ""}, "makan_cukup": {"value": "ya", "note": ""},
+                         "jumlah_anak_hadir": {"value": 12, "note": ""}},
+             "photo_ids": ["p1", "p2"]}
+    newer = {"answers": {"terdaftar_dinsos": {"value": "ya", "note": ""},  # unchanged
+                         "kasur_sendiri": {"value": "tidak", "note": ""},  # value changed
+                         "makan_cukup": {"value": "ya", "note": "lauk kurang"},  # only the note changed
+                         "jumlah_anak_hadir": {"value": 12, "note": ""},
+                         "apar": {"value": "ya", "note": ""}},  # newly answered; catatan_umum removed
+             "photo_ids": ["p2", "p3", "p4"]}
+    changes = review.version_changes(checklist, older, newer)
+    assert [(c["item"].id if c["item"] else None, c["before"], c["after"]) for c in changes] == [
+        ("makan_cukup", {"value": "ya", "note": ""}, {"value": "ya", "note": "lauk kurang"}),
+        ("kasur_sendiri", {"value": "ya", "note": ""}, {"value": "tidak", "note": ""}),
+        ("apar", {}, {"value": "ya", "note": ""}),
+        ("catatan_umum", {"value": "Bersih", "note": ""}, {}),
+        (None, {"value": "2 foto"}, {"value": "3 foto"}),
+    ]
+    order = [i.id for i in checklist.items()]
+    ids = [c["item"].id for c in changes if c["item"]]
+    assert ids == sorted(ids, key=order.index)
+    assert review.version_changes(checklist, older, older) == []
+    # the same photos in another order are no change
+    assert review.version_changes(checklist, older, {**older, "photo_ids": ["p2", "p1"]}) == []
+
+
+def test_a_resubmission_keeps_both_versions(env):
+    record = sent(env, state="returned")
+    visits.save_answers(env.store, record["id"], {"kasur_sendiri": {"value": "tidak", "note": "berbagi"}})
+    result, problems = visits.submit(env.store, env.checklist, record["id"])
+    assert problems == {} and [v["n"] for v in result["versions"]] == [1, 2]
+    changes = review.version_changes(env.checklist, *result["versions"])
+    assert [(c["item"].id, c["before"], c["after"]) for c in changes] == [
+        ("kasur_sendiri", {"value": "ya", "note": ""}, {"value": "tidak", "note": "berbagi"})]
+    assert result["versions"][0]["answers"] == record["answers"]
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def spread(env):
+    """Submissions of one new LKS pair, sent on different days by two inspectors, some critical, some decided."""
+    a = new_lksa(env, "Panti Uji Antrean A", "Larangan")
+    b = new_lksa(env, "Panti Uji Antrean B", "Neglasari")
+    plan = [  # (name, lks, by, sent at, state, answers)
+        ("a1", a, "owner", "2026-06-03T03:00:00+00:00", "submitted", {}),
+        ("b1", b, "other", "2026-06-01T03:00:00+00:00", "submitted", {}),
+        ("a2", a, "other", "2026-06-09T03:00:00+00:00", "submitted", {"anak_dipekerjakan": "ya"}),
+        ("b2", b, "owner", "2026-06-05T03:00:00+00:00", "submitted", {"hukuman_fisik": "ya"}),
+        ("a3", a, "owner", "2026-06-02T03:00:00+00:00", "approved", {}),
+        ("b3", b, "other", "2026-06-07T03:00:00+00:00", "returned", {}),
+        ("a4", a, "other", "2026-05-30T03:00:00+00:00", "rejected", {}),
+        ("b4", b, "owner", "2026-06-04T03:00:00+00:00", "submitted", {}),
+    ]
+    made = {}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, lks, by, at, state, answers in plan:
+            set_clock(monkeypatch, at)
+            made[name] = sent(env, lks, by, state, **answers)
+    return SimpleNamespace(a=a, b=b, ids={name: r["id"] for name, r in made.items()},
+                           names={r["id"]: name for name, r in made.items()})
+
+
+def names(spread, rows) -> list[str]:
+    return [spread.names[r["id"]] for r in rows if r["id"] in spread.names]
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({}, ["b2", "a2", "b1", "a1", "b4"]),  # critical first (oldest first among them), then oldest first
+    ({"kecamatan": "Larangan"}, ["a2", "a1"]),
+    ({"lks_id": "B"}, ["b2", "b1", "b4"]),
+    ({"inspector_id": "other"}, ["a2", "b1"]),
+    ({"date_from": "2026-06-03", "date_to": "2026-06-05"}, ["b2", "a1", "b4"]),
+    ({"status": "approved"}, ["a3"]),
+    ({"status": "returned", "kecamatan": "Neglasari"}, ["b3"]),
+    ({"status": "rejected"}, ["a4"]),
+    ({"status": "rejected", "date_from": "2026-06-01"}, []),
+    ({"status": ""}, ["b2", "a2", "a4", "b1", "a3", "a1", "b4", "b3"]),
+    ({"status": "", "date_from": "2026-06-02", "date_to": "2026-06-04", "inspector_id": "owner"}, ["a3", "a1", "b4"]),
+])
+def test_queue_order_and_filters(env, spread, filters, expected):
+    filters = {**filters}
+    if "lks_id" in filters:
+        filters["lks_id"] = getattr(spread, filters["lks_id"].lower())["id"]
+    if "inspector_id" in filters:
+        filters["inspector_id"] = env.users[filters["inspector_id"]].record["id"]
+    assert names(spread, review.queue(env.store, **filters)) == expected
+
+
+def test_queue_rows_carry_what_the_page_shows(env, spread):
+    rows = {r["id"]: r for r in review.queue(env.store)}
+    record = env.store.submissions.get(spread.ids["a2"])
+    assert rows[record["id"]] == {
+        "id": record["id"], "lks_id": spread.a["id"], "kecamatan": "Larangan",
+        "inspector_id": env.users["other"].record["id"], "status": "submitted",
+        "submitted_at": "2026-06-09T03:00:00+00:00", "first_submitted_at": "2026-06-09T03:00:00+00:00",
+        "score": record["score"]["percent"], "failed": 1, "critical": True, "photos": 1, "decided_at": None,
+        "checklist_id": "lksa"}
+
+
+def test_the_date_filter_uses_the_day_shown_in_wib(env, monkeypatch):
+    """Sent at 01.30 WIB on 10 June (18.30 UTC on 9 June): the page shows 10 Jun, so the filter must too."""
+    lks = new_lksa(env, "Panti Uji Tengah Malam", "Periuk")
+    set_clock(monkeypatch, "2026-06-09T18:30:00+00:00")
+    late = sent(env, lks)
+    decided = sent(env, lks, state="approved")
+    for status, record in (("submitted", late), ("approved", decided)):
+        found = lambda **dates: [r["id"] for r in review.queue(env.store, status=status, lks_id=lks["id"], **dates)]
+        assert found(date_from="2026-06-10", date_to="2026-06-10") == [record["id"]], status
+        assert found(date_to="2026-06-09") == [], status
+
+
+def test_a_resubmission_in_a_later_month_is_found_by_the_day_it_was_first_sent(env, monkeypatch):
+    """The monthly summaries are by first sending: the date filter must be too, or the row is found by no range."""
+    lks = new_lksa(env, "Panti Uji Lintas Bulan", "Benda")
+    set_clock(monkeypatch, "2026-07-30T03:00:00+00:00")
+    record = sent(env, lks, state="returned")
+    set_clock(monkeypatch, "2026-08-02T03:00:00+00:00")
+    visits.save_answers(env.store, record["id"], {"kasur_sendiri": {"value": "tidak", "note": ""}})
+    result, problems = visits.submit(env.store, env.checklist, record["id"])
+    assert problems == {} and result["submitted_at"] == "2026-08-02T03:00:00+00:00"
+    july = {"date_from": "2026-07-01", "date_to": "2026-07-31", "lks_id": lks["id"]}
+    assert [r["id"] for r in review.queue(env.store, **july)] == [record["id"]]
+    review.decide(env.store, record["id"], env.users["reviewer"], "approve")
+    for status in ("approved", ""):
+        assert [r["id"] for r in review.queue(env.store, status=status, **july)] == [record["id"]], status

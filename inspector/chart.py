@@ -13,15 +13,16 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from .timefmt import MONTHS, today_wib
+from .timefmt import MONTHS
 
-WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 40, 14, 12, 34  # margins: y labels on the left, date labels below
+WIDTH, HEIGHT = 320, 200
+LEFT, RIGHT, TOP, BOTTOM = 50, 10, 10, 42  # margins: y labels on the left, dates below
+FONT = 14  # in viewBox units: about 13 px on a 360 px phone
 MAX_DATE_LABELS = 5
 
 
-def _short(day: date, with_year: bool) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]}" + (f" {day.year}" if with_year else "")
+def _short(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _percent_text(value: float) -> str:
@@ -42,7 +43,6 @@ def score_chart(points: list[tuple[date, float]], title: str) -> str:
     if not points:
         return ""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    with_year = len({day.year for day, _ in points}) > 1 or points[0][0].year != today_wib().year
 
     def x_of(n: int) -> float:
         return LEFT + (plot_w / 2 if len(points) == 1 else plot_w * n / (len(points) - 1))
@@ -50,7 +50,7 @@ def score_chart(points: list[tuple[date, float]], title: str) -> str:
     def y_of(value: float) -> float:
         return TOP + plot_h * (1 - value / 100)
 
-    summary = ", ".join(f"{_short(day, True)}: {_percent_text(value)}" for day, value in points[-MAX_DATE_LABELS:])
+    summary = ", ".join(f"{_short(day)}: {_percent_text(value)}" for day, value in points[-MAX_DATE_LABELS:])
     label = escape(f"{title}. Skor dari {len(points)} inspeksi, 0 sampai 100 persen. Terakhir: {summary}.")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
              f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" aria-label="{label}">',
@@ -59,8 +59,8 @@ def score_chart(points: list[tuple[date, float]], title: str) -> str:
         y = y_of(value)
         parts.append(f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
                      f'stroke="#ccc" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-                     f'fill="#444">{value}%</text>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 5:.1f}" text-anchor="end" font-size="{FONT}" '
+                     f'fill="#333">{value}%</text>')
     parts.append(f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" '
                  f'stroke="#444" stroke-width="1.5"/>')
     parts.append(f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
@@ -71,13 +71,17 @@ def score_chart(points: list[tuple[date, float]], title: str) -> str:
         parts.append(f'<polyline class="line" points="{line}" fill="none" stroke="#0b5394" stroke-width="2.5" '
                      f'stroke-linejoin="round"/>')
     labelled = _labelled(len(points))
+    shown_year = None
     for n, ((day, value), (x, y)) in enumerate(zip(points, coords)):
-        parts.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#0b5394">'
-                     f"<title>{escape(_short(day, True))}: {_percent_text(value)}</title></circle>")
-        if n in labelled:
-            anchor = "start" if len(points) > 1 and n == 0 else "end" if len(points) > 1 and n == len(points) - 1 \
-                else "middle"
-            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" font-size="12" '
-                         f'fill="#444">{escape(_short(day, with_year))}</text>')
+        parts.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#0b5394">'
+                     f"<title>{escape(_short(day))}: {_percent_text(value)}</title></circle>")
+        if n not in labelled:
+            continue
+        anchor = "middle" if len(points) == 1 else "start" if n == 0 else "end" if n == len(points) - 1 else "middle"
+        lines = [f"{day.day} {MONTHS[day.month - 1]}"] + ([str(day.year)] if day.year != shown_year else [])
+        shown_year = day.year  # "10 Mar", and beneath it the year where the year changes
+        for row, text in enumerate(lines):
+            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 18 + 16 * row}" text-anchor="{anchor}" '
+                         f'font-size="{FONT}" fill="#333">{escape(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -5,7 +5,7 @@ a submit or a decision is already stored when it is called, and an alert that
 cannot be made must not turn that into an error page.
 
     submission.created   webhooks
-    submission.critical  in-app alert to every active reviewer, e-mail, webhooks
+    submission.critical  oversight state, in-app alert to every active reviewer, e-mail, webhooks
     review.decided       in-app alert to the visit's inspector, oversight state, webhooks
 """
 
@@ -62,6 +62,10 @@ def _alert(found: dict, kind: str) -> dict:
 def alert_reviewers(store, config, event: str, found: dict) -> None:
     reviewers = [u["id"] for u in store.users.all() if u.get("role") == "reviewer" and u.get("active")]
     store.notifications.add(reviewers, _alert(found, "critical"))
+
+
+def remember_critical(store, config, event: str, found: dict) -> None:
+    """Feed the oversight state: this critical finding is open until approved or rejected."""
     store.notifications.critical_opened(found["submission_id"], found["lks_id"])
 
 
@@ -89,6 +93,6 @@ def webhooks(store, config, event: str, found: dict) -> None:
 
 REACTIONS = {
     "submission.created": (webhooks,),
-    "submission.critical": (alert_reviewers, email, webhooks),
+    "submission.critical": (remember_critical, alert_reviewers, email, webhooks),
     "review.decided": (alert_inspector, remember_decision, webhooks),
 }

@@ -144,6 +144,15 @@ def _wib_day(moment: str | None) -> str:
     return to_wib(moment).date().isoformat() if moment else ""
 
 
+def _month_before(day: str) -> str:
+    """The month (yyyymm) of the day before ``day``: the first hours of a WIB day are the UTC day before."""
+    try:
+        before = date.fromisoformat(day) - timedelta(days=1)
+    except (ValueError, OverflowError):
+        return "000000"
+    return f"{before.year:04d}{before.month:02d}"
+
+
 def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "", inspector_id: str = "",
           date_from: str = "", date_to: str = "") -> list[dict]:
     """Rows for the reviewer's queue: critical first, then oldest first.
@@ -160,7 +169,7 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
                 rows.append(index_row(store, record))
     else:
         # The summaries are by the UTC month of first sending; a WIB day begins at 17.00 UTC the day before.
-        month_from = (date.fromisoformat(date_from) - timedelta(days=1)).strftime("%Y%m") if date_from else "000000"
+        month_from = _month_before(date_from) if date_from else "000000"
         month_to = date_to[:7].replace("-", "") if date_to else "999912"
         rows = [r for r in store.review_index.rows(month_from, month_to) if not status or r["status"] == status]
     # Dates are the WIB day of the first sending: the day the page shows, and the one the summaries are kept by.

@@ -52,6 +52,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "review.comment": frozenset({"reviewer", "inspector"}),
     "review.addendum": frozenset({"reviewer"}),
     "review.bulk_approve": frozenset({"reviewer"}),
+    "review.followup_accept": frozenset({"reviewer"}),
     "oversight.dashboard": frozenset({"reviewer"}),
     "oversight.notifications": frozenset({"reviewer", "inspector"}),
     "oversight.mark_read": frozenset({"reviewer", "inspector"}),
@@ -60,6 +61,10 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "export.report": frozenset({"reviewer"}),
     "export.bundle": frozenset({"reviewer"}),
     "operator.index": frozenset({"operator"}),
+    "operator.inspection": frozenset({"operator"}),
+    "operator.photo": frozenset({"operator"}),
+    "operator.followup_add": frozenset({"operator"}),
+    "operator.followup_photo": frozenset({"operator", "reviewer"}),
     "admin.index": frozenset({"admin"}),
     "admin.lks_list": frozenset({"admin", "reviewer"}),
     "admin.lks_new": frozenset({"admin"}),
@@ -143,8 +148,10 @@ def populate(app) -> dict:
     store.submissions.modify(sent["id"], lambda r: {
         **r, "status": "submitted", "submitted_at": utcnow(), "critical": False, "versions": [],
         "score": {"percent": 100.0, "failed": [], "critical_failed": [], "per_section": []}})
+    from test_operator import approved_with_followup  # the operator's pages: an approved inspection, a follow-up
+
     return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "submission_id": visit["id"],
-            "photo_id": photo_id, "size": "kecil", "sent_id": sent["id"]}
+            "photo_id": photo_id, "size": "kecil", "sent_id": sent["id"], **approved_with_followup(app, lks)}
 
 
 def new_provisional(store) -> dict:

@@ -68,7 +68,8 @@ def sent_visit(app, lks: dict, checklist_id: str = "lksa", fail=(), notes=None, 
     for item_id, value in (values or {}).items():
         answers[item_id] = {**answers.get(item_id, {"note": ""}), "value": value}
     visits.save_answers(store, visit["id"], answers)
-    needed = [i.id for i in checklist.items() if (i.type == "photo" and i.required) or (i.photo_on_fail and i.id in fail)]
+    needed = [i.id for i in checklist.items()
+              if (i.type == "photo" and i.required) or (i.photo_on_fail and i.id in fail)]
     for n, item_id in enumerate([*needed, *extra_photos]):
         assert visits.add_photo(store, visit["id"], item_id, process(jpeg(n)), f"unggah-{n}", 60) is None
     record, problems = visits.submit(store, checklist, visit["id"])
@@ -219,7 +220,8 @@ def test_csv_joins_the_items_of_different_checklists_grouped_by_checklist(app, s
 
 
 def test_item_columns_join_versions_newest_first_and_keep_old_items():
-    source = {"id": "uji", "title": "Uji", "version": 1, "kinds": ["lksa"], "sections": [{"id": "s", "title": "S", "items": [
+    source = {"id": "uji", "title": "Uji", "version": 1, "kinds": ["lksa"],
+              "sections": [{"id": "s", "title": "S", "items": [
         {"id": "lama", "question": "Pertanyaan lama?", "type": "yes_no"},
         {"id": "tetap", "question": "Pertanyaan tetap versi 1?", "type": "yes_no"}]}]}
     newer = {**source, "version": 2, "sections": [{"id": "s", "title": "S", "items": [
@@ -313,7 +315,8 @@ def test_report_shows_header_critical_findings_first_then_every_answer_and_the_t
     assert "no-store" in response.headers["Cache-Control"]
     html = response.get_data(as_text=True)
     lks = store.lks.get(case["lks_id"])
-    for expected in (lks["name"], lks["code"], "Uji inspector", "Satpol PP", "Disetujui", f"{case['score']['percent']:.0f}%",
+    for expected in (lks["name"], lks["code"], "Uji inspector", "Satpol PP", "Disetujui",
+                     f"{case['score']['percent']:.0f}%",
                      "Mohon foto ulang kamar mandi.", "Sudah dicek.", "Nomor izin yang benar: 463/77/2024.",
                      PUBLIC_NOTE, SECRET_NOTE, "RAHASIA", "print.css"):
         assert expected in html, expected
@@ -440,7 +443,8 @@ def test_bundle_names_a_photo_missing_from_disk_and_still_verifies(app, store, r
     assert f"photos/{gone}.jpg" not in bundle.namelist()
     assert json.loads(bundle.read("submission.json"))["export"]["missing_photo_ids"] == [gone]
     manifest = export.read_manifest(bundle.read("MANIFEST.sha256").decode())
-    assert manifest == {p: hashlib.sha256(bundle.read(p)).hexdigest() for p in bundle.namelist() if p != "MANIFEST.sha256"}
+    assert manifest == {p: hashlib.sha256(bundle.read(p)).hexdigest()
+                        for p in bundle.namelist() if p != "MANIFEST.sha256"}
 
 
 def test_bundle_keeps_photos_of_earlier_versions(app, store, reviewer, case):

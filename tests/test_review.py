@@ -337,3 +337,126 @@ def test_a_resubmission_in_a_later_month_is_found_by_the_day_it_was_first_sent(e
     review.decide(env.store, record["id"], env.users["reviewer"], "approve")
     for status in ("approved", ""):
         assert [r["id"] for r in review.queue(env.store, status=status, **july)] == [record["id"]], status
+
+
+# --- the indexes heal ------------------------------------------------------------------------------
+
+class PowerCut(Exception):
+    pass
+
+
+def cut(*args, **kwargs):
+    raise PowerCut
+
+
+def ids(rows) -> list[str]:
+    return [r["id"] for r in rows]
+
+
+def reviewer_page(env, query: str) -> str:
+    client = env.app.test_client()
+    assert client.post("/masuk", data={"username": ROLE_USERS["reviewer"], "password": PASSWORD}).status_code == 302
+    response = client.get(f"/tinjau/?{query}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_pending_row_left_by_a_crash_after_the_decision_is_not_shown(env, monkeypatch):
+    lks = new_lksa(env, "Panti Uji Putus Listrik")
+    record, kept = sent(env, lks), sent(env, lks)
+    with monkeypatch.context() as patched:  # the decision is written, then the power fails before clear_pending
+        patched.setattr(env.store.review_index, "clear_pending", cut)
+        with pytest.raises(PowerCut):
+            review.decide(env.store, record["id"], env.users["reviewer"], "approve")
+    assert env.store.submissions.get(record["id"])["status"] == "approved"
+    assert record["id"] in ids(env.store.review_index.pending_rows())  # the stale row is there ...
+    assert ids(review.queue(env.store, lks_id=lks["id"])) == [kept["id"]]  # ... and not shown
+    page = reviewer_page(env, f"lks={lks['id']}")
+    assert f"/tinjau/{kept['id']}" in page and f"/tinjau/{record['id']}" not in page and "1 pengajuan" in page
+    assert ids(review.queue(env.store, status="approved", lks_id=lks["id"])) == [record["id"]]
+    review.rebuild_indexes(env.store)
+    assert record["id"] not in ids(env.store.review_index.pending_rows())
+    assert kept["id"] in ids(env.store.review_index.pending_rows())
+
+
+def test_a_pending_row_of_a_visit_whose_sending_failed_is_not_shown(env, monkeypatch):
+    lks = new_lksa(env, "Panti Uji Gagal Kirim")
+    draft = visit(env, lks)
+    with monkeypatch.context() as patched:  # the queue is told first; the submission write then fails
+        patched.setattr(env.store.submissions, "modify", cut)
+        with pytest.raises(PowerCut):
+            visits.submit(env.store, env.checklist, draft["id"])
+    assert env.store.submissions.get(draft["id"]) == draft
+    assert draft["id"] in ids(env.store.review_index.pending_rows())
+    assert ids(review.queue(env.store, lks_id=lks["id"])) == []
+    env.store.review_index.mark_pending({**review.index_row(env.store, {**draft, "status": "submitted"}),
+                                         "id": "l000000000000-202601-000000000000"})  # a row of nothing at all
+    assert "l000000000000-202601-000000000000" not in ids(review.queue(env.store))
+    # sent again, it is listed once
+    record, problems = visits.submit(env.store, env.checklist, draft["id"])
+    assert problems == {} and ids(review.queue(env.store, lks_id=lks["id"])) == [draft["id"]]
+
+
+def test_a_row_missing_from_the_monthly_index_after_a_crash_is_restored_by_a_rebuild(env, monkeypatch):
+    lks = new_lksa(env, "Panti Uji Bangun Ulang")
+    draft = visit(env, lks)
+    with monkeypatch.context() as patched:  # sent, then the power fails before the monthly summary is written
+        patched.setattr(env.store.review_index, "put", cut)
+        with pytest.raises(PowerCut):
+            visits.submit(env.store, env.checklist, draft["id"])
+    assert env.store.submissions.get(draft["id"])["status"] == "submitted"
+    assert ids(review.queue(env.store, lks_id=lks["id"])) == [draft["id"]]  # never a sent visit unseen
+    assert ids(review.queue(env.store, status="", lks_id=lks["id"])) == []  # but the summary lacks it
+
+    # a decision whose summary write fails leaves the old state in the summary
+    decided = sent(env, lks)
+    with monkeypatch.context() as patched:
+        patched.setattr(env.store.review_index, "put", cut)
+        with pytest.raises(PowerCut):
+            review.decide(env.store, decided["id"], env.users["reviewer"], "reject", REASON)
+    assert ids(review.queue(env.store, status="rejected", lks_id=lks["id"])) == []
+    assert ids(review.queue(env.store, lks_id=lks["id"])) == [draft["id"]]  # confirmed against the record
+
+    everything = [r for r in env.store.submissions.every() if r["status"] != "draft"]
+    assert review.rebuild_indexes(env.store) == len(everything)
+    assert ids(review.queue(env.store, status="", lks_id=lks["id"])) == [draft["id"], decided["id"]]
+    assert ids(review.queue(env.store, status="rejected", lks_id=lks["id"])) == [decided["id"]]
+    assert decided["id"] not in ids(env.store.review_index.pending_rows())
+    months = env.store.review_index.rows("000000", "999912")
+    assert sorted(ids(months)) == sorted(r["id"] for r in everything)
+    assert {r["id"]: r for r in months}[draft["id"]] == review.index_row(env.store, env.store.submissions.get(draft["id"]))
+    # a second rebuild changes nothing
+    pending = sorted(ids(env.store.review_index.pending_rows()))
+    assert review.rebuild_indexes(env.store) == len(everything)
+    assert sorted(ids(env.store.review_index.rows("000000", "999912"))) == sorted(ids(months))
+    assert sorted(ids(env.store.review_index.pending_rows())) == pending
+
+
+# --- the previous approved inspection ---------------------------------------------------------------
+
+def test_previous_approved_is_the_latest_approved_one_of_the_same_lks_before(env, monkeypatch):
+    lks, elsewhere = new_lksa(env, "Panti Uji Riwayat"), new_lksa(env, "Panti Uji Tetangga")
+    made = {}
+    for name, where, at, state in [
+            ("first", lks, "2026-01-05T02:00:00+00:00", "approved"),
+            ("rejected", lks, "2026-02-05T02:00:00+00:00", "rejected"),
+            ("second", lks, "2026-03-05T02:00:00+00:00", "approved"),
+            ("returned", lks, "2026-03-20T02:00:00+00:00", "returned"),
+            ("neighbour", elsewhere, "2026-03-25T02:00:00+00:00", "approved"),
+            ("current", lks, "2026-04-05T02:00:00+00:00", "submitted"),
+            ("later", lks, "2026-05-05T02:00:00+00:00", "approved")]:
+        set_clock(monkeypatch, at)
+        made[name] = sent(env, where, state=state)
+    previous = lambda name: (review.previous_approved(env.store, env.store.submissions.get(made[name]["id"])) or {}).get("id")
+    assert previous("current") == made["second"]["id"]
+    assert previous("second") == previous("rejected") == made["first"]["id"]
+    assert previous("later") == made["second"]["id"]
+    assert previous("first") is None and previous("neighbour") is None
+
+    # an LKS reported twice and merged into this one brings its history along
+    merged = new_lksa(env, "Panti Uji Riwayat (laporan ganda)")
+    set_clock(monkeypatch, "2026-03-28T02:00:00+00:00")
+    twin = sent(env, merged, state="approved")
+    env.store.lks.change(merged["id"], {"merged_into": lks["id"]})
+    assert previous("current") == twin["id"]
+    assert previous("second") == made["first"]["id"]

@@ -878,3 +878,13 @@ def test_the_queue_filters(queue_site, query, wanted):
     expected = [queue_site.ids[s] for s in expected_order([s for s, state in everything if wanted(s, state)])]
     assert expected, query
     assert listed(queue_site, query) == expected
+
+
+@pytest.mark.parametrize("query, same_as", [
+    ("status=&dari=2026-02-30&sampai=2026-03-02", "status=&sampai=2026-03-02"),
+    ("status=approved&sampai=2026-13-45", "status=approved"),
+    ("dari=0001-01-01", "status=submitted"),
+    ("status=&dari=20260301", "status="),
+])
+def test_impossible_or_malformed_dates_are_ignored(queue_site, query, same_as):
+    assert listed(queue_site, query) == listed(queue_site, same_as)

@@ -16,7 +16,6 @@ from ..auth import access
 from ..chart import score_chart
 from ..photos import PhotoRejected, process
 from ..timefmt import today_wib
-from .forms import ActionForm
 from .helpers import log, store
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -70,7 +69,7 @@ def _render_inspection(view, status: int = 200, errors: dict | None = None, post
     for f in store().followups.for_submission(view.lks_id, view.id):
         by_item.setdefault(f["item_id"], []).append(f)
     return render_template("operator/inspection.html", view=view, lks=lks, followups=by_item,
-                           errors=errors or {}, posted=posted or {}, action=ActionForm(),
+                           errors=errors or {}, posted=posted or {},
                            text_limit=followups.TEXT_LIMIT, today=today_wib().isoformat()), status
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -14,14 +16,21 @@ from .helpers import get_lks_by_id_or_404, log, store
 bp = Blueprint("review", __name__, url_prefix="/tinjau")
 
 
+def _day(value: str) -> str:
+    """A real calendar day as yyyy-mm-dd; '' for anything else (malformed or impossible dates are ignored)."""
+    try:
+        return date.fromisoformat(value).isoformat() if len(value) == 10 and value[4] == "-" else ""
+    except ValueError:
+        return ""
+
+
 def _filters() -> dict:
     args = request.args
     status = args.get("status", "submitted")
     if status not in review.LABELS and status != "":
         status = "submitted"
     kecamatan = args.get("kecamatan", "")
-    dates = [args.get(k, "")[:10] for k in ("dari", "sampai")]
-    dates = [d if len(d) == 10 and d[4] == "-" and d[7] == "-" and d.replace("-", "").isdigit() else "" for d in dates]
+    dates = [_day(args.get(k, "")[:10]) for k in ("dari", "sampai")]
     return {"status": status, "kecamatan": kecamatan if kecamatan in KECAMATAN else "",
             "lks_id": args.get("lks", "")[:32], "inspector_id": args.get("petugas", "")[:32],
             "date_from": dates[0], "date_to": dates[1]}

@@ -33,8 +33,8 @@ def printed_case(live_server):
     assert not errors, errors
     lks = live_server.lks[2]
     assert lks["kind"] == "lksa"
-    record = sent_visit(app, lks, username="petugas-cetak", fail=("tanda_kekerasan", "anak_tidak_sekolah", "dapur_bersih",
-                                                                  "apar", "visi_misi"),
+    record = sent_visit(app, lks, username="petugas-cetak",
+                        fail=("tanda_kekerasan", "anak_tidak_sekolah", "dapur_bersih", "apar", "visi_misi"),
                         notes={"tanda_kekerasan": "Dua anak dengan memar di lengan; pengasuh tidak bisa menjelaskan.",
                                "catatan_kekerasan": SECRET_NOTE, "dapur_bersih": "Beras disimpan di lantai.",
                                "apar": "APAR kedaluwarsa sejak 2023."},
@@ -55,7 +55,6 @@ def test_report_prints_to_a4_pdf_with_the_lks_and_its_photos(page, live_server, 
     assert response.status == 200
     assert page.evaluate("() => [...document.images].every(img => img.complete && img.naturalWidth > 0)")
     pdf = tmp_path / "laporan.pdf"
-    import os; pdf = __import__("pathlib").Path(os.environ.get("KEEP_PDF", str(pdf)))
     page.pdf(path=str(pdf), format="A4")
 
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout

@@ -1,0 +1,489 @@
+"""Alerts: in-app alerts and the header badge, e-mail to a local SMTP sink, signed webhooks with retries.
+
+Every server here listens on 127.0.0.1 only. Background deliveries are
+awaited by polling with a bounded wait, never by sleeping a fixed time, and
+every worker thread is stopped and joined after each test.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import hashlib
+import hmac
+import io
+import json
+import logging
+import socket
+import socketserver
+import threading
+import time
+from datetime import datetime
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PIL import Image
+
+from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
+from inspector import accounts, events, notify
+from inspector.store.notifications import NotificationStore
+
+SECRET = "rahasia-webhook-uji"
+ALERT_EMAILS = "dinsos.satu@contoh.test, dinsos.dua@contoh.test"
+NOTE = "memar di lengan"  # a confidential note: must never leave in an e-mail or a webhook
+
+
+@pytest.fixture(autouse=True)
+def stop_workers():
+    yield
+    assert notify.stop_all(), "a background worker did not stop"
+
+
+def wait_for(check, what: str, seconds: float = 15.0):
+    """Poll ``check`` until it returns something true; fail after ``seconds`` (a bound, not a measurement)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.01)
+
+
+# --- local servers ------------------------------------------------------------------
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT."""
+
+    timeout = 10
+
+    def reply(self, text: str) -> None:
+        self.wfile.write(text.encode() + b"\r\n")
+
+    def handle(self):
+        self.reply("220 sink.test ESMTP")
+        envelope = {"from": None, "to": [], "auth": None}
+        while line := self.rfile.readline():
+            command = line.decode().strip()
+            verb = command.split(" ")[0].upper()
+            if verb == "EHLO":
+                self.reply("250-sink.test\r\n250-AUTH PLAIN\r\n250 8BITMIME")
+            elif verb == "AUTH":
+                envelope["auth"] = base64.b64decode(command.split()[2]).split(b"\0")[1:]
+                self.reply("235 ok")
+            elif verb == "MAIL":
+                envelope["from"] = command[10:]
+                self.reply("250 ok")
+            elif verb == "RCPT":
+                envelope["to"].append(command[8:].strip("<>"))
+                self.reply("250 ok")
+            elif verb == "DATA":
+                self.reply("354 go on")
+                data = b""
+                while (part := self.rfile.readline()) not in (b".\r\n", b""):
+                    data += part[1:] if part.startswith(b"..") else part
+                self.server.messages.append({**envelope, "message": email.message_from_bytes(data, policy=policy.default)})
+                self.reply("250 queued")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 ok" if verb in ("RSET", "NOOP") else "502 not here")
+
+
+class SmtpSink(socketserver.ThreadingTCPServer):
+    daemon_threads = False
+    block_on_close = True  # server_close joins the handler threads
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _SmtpHandler)
+        self.messages: list[dict] = []
+
+
+class _HookHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.hold.wait(10)
+        hit = {"path": self.path, "headers": self.headers, "body": body}  # names compared case-blind
+        with self.server.guard:
+            earlier = [h for h in self.server.hits if h["headers"].get("X-Inspector-Delivery") ==
+                       hit["headers"].get("X-Inspector-Delivery")]
+            self.server.hits.append(hit)
+        failing = self.path == "/gagal" or (self.path == "/sekali-gagal" and not earlier)
+        self.send_response(500 if failing else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+class Receiver(ThreadingHTTPServer):
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _HookHandler)
+        self.hits: list[dict] = []
+        self.guard = threading.Lock()
+        self.hold = threading.Event()
+        self.hold.set()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+def _serve(server):
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        if isinstance(server, Receiver):
+            server.hold.set()
+        assert notify.stop_all()  # no delivery left talking to the server
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.fixture
+def sink():
+    yield from _serve(SmtpSink())
+
+
+@pytest.fixture
+def receiver():
+    yield from _serve(Receiver())
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (connections are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def app_with(tmp_path, **settings):
+    app = make_app(tmp_path, INSPECTOR_SEND_BACKOFF_SECONDS="0.01", **settings)
+    seed_app(app)
+    return app
+
+
+def client_as(app, username: str):
+    client = app.test_client()
+    assert client.post("/masuk", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def add_account(app, username: str, role: str, active: bool = True) -> dict:
+    store = app.extensions["store"]
+    record, errors = accounts.create(store, {"username": username, "password": PASSWORD, "role": role,
+                                             "name": f"Nama {username}", "agency": "", "lks_ids": []})
+    assert not errors, errors
+    if not active:
+        store.users.update(record["id"], {"active": False})
+    return record
+
+
+# --- a visit sent through the pages ----------------------------------------------------
+
+def _jpeg() -> tuple:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 110, 130)).save(buffer, "JPEG")
+    return (io.BytesIO(buffer.getvalue()), "foto.jpg", "image/jpeg")
+
+
+def _passing(item):
+    if item.type == "yes_no":
+        return "tidak" if item.fail_answer == "ya" else "ya"
+    if item.type in ("choice", "multi"):
+        value = next(v for v, _ in item.options if v not in item.fail_values)
+        return [value] if item.type == "multi" else value
+    return {"number": str(int(item.min)), "date": "2025-01-15"}.get(item.type, "Ada")
+
+
+def send_visit(app, inspector, critical: bool) -> str:
+    """Start, fill and send an LKSA visit of the first LKS as the inspector; its submission id."""
+    store = app.extensions["store"]
+    lks = store.lks.all()[0]
+    response = inspector.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"})
+    assert response.status_code == 303
+    sid = response.location.rsplit("/", 1)[1]
+    key = store.submissions.get(sid)["visit_key"]
+    checklist = app.extensions["checklists"]["lksa"]
+    answers = {i.id: _passing(i) for i in checklist.items() if i.required and i.type != "photo"}
+    if critical:
+        answers.update(tanda_kekerasan="ya", tanda_kekerasan__note=NOTE)
+    response = inspector.post(f"/kunjungan/{sid}", content_type="multipart/form-data", data={
+        "visit_key": key, "action": "simpan", **answers, "foto_depan__photos": _jpeg()})
+    assert response.status_code == 303
+    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key}).status_code == 303
+    record = store.submissions.get(sid)
+    assert record["status"] == "submitted" and record["critical"] is critical
+    return sid
+
+
+def badge(html: str) -> str | None:
+    start = html.find('<span class="badge">')
+    return None if start < 0 else html[start + 20:html.index("<", start + 20)]
+
+
+# --- in-app alerts ---------------------------------------------------------------------
+
+def test_a_critical_submission_alerts_every_active_reviewer_with_a_badge(tmp_path):
+    app = app_with(tmp_path)
+    store = app.extensions["store"]
+    second = add_account(app, "peninjau2", "reviewer")
+    retired = add_account(app, "peninjau3", "reviewer", active=False)
+    reviewer = client_as(app, ROLE_USERS["reviewer"])
+    assert badge(reviewer.get("/tinjau/").get_data(as_text=True)) is None
+
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    send_visit(app, inspector, critical=False)
+    assert badge(reviewer.get("/tinjau/").get_data(as_text=True)) is None  # not critical: no alert
+    sid = send_visit(app, inspector, critical=True)
+
+    ids = {role: store.users.by_username(name)["id"] for role, name in ROLE_USERS.items()}
+    assert store.notifications.unread_count(ids["reviewer"]) == 1
+    assert store.notifications.unread_count(second["id"]) == 1
+    assert not (store.notifications.root / "users" / f"{retired['id']}.json").exists()
+    assert not (store.notifications.root / "users" / f"{ids['admin']}.json").exists()
+    assert store.notifications.for_user(ids["inspector"]) == []
+
+    page = reviewer.get("/tinjau/").get_data(as_text=True)
+    assert badge(page) == "1" and 'href="/tinjau/notifikasi"' in page
+    listing = reviewer.get("/tinjau/notifikasi").get_data(as_text=True)
+    assert "Temuan kritis" in listing and store.lks.all()[0]["name"] in listing and "1 belum dibaca dari 1" in listing
+    assert NOTE not in listing
+
+    alert = store.notifications.for_user(ids["reviewer"])[0]
+    assert alert["submission_id"] == sid and alert["kind"] == "critical"
+    response = reviewer.post("/tinjau/notifikasi/baca", data={"id": alert["id"], "buka": "1"})
+    assert response.status_code == 303 and response.location == f"/tinjau/{sid}"
+    assert badge(reviewer.get("/tinjau/").get_data(as_text=True)) is None
+    assert store.notifications.unread_count(second["id"]) == 1  # each reviewer reads their own
+
+    # Someone else's alert id does nothing; "mark all" reads the rest.
+    peer = client_as(app, "peninjau2")
+    response = peer.post("/tinjau/notifikasi/baca", data={"id": alert["id"]}, follow_redirects=True)
+    assert "Notifikasi tidak ditemukan." in response.get_data(as_text=True)
+    assert store.notifications.unread_count(second["id"]) == 1
+    assert peer.post("/tinjau/notifikasi/baca", data={"semua": "1"}).status_code == 303
+    assert store.notifications.unread_count(second["id"]) == 0
+
+
+def test_a_decision_alerts_the_visits_inspector(tmp_path):
+    app = app_with(tmp_path)
+    store = app.extensions["store"]
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    sid = send_visit(app, inspector, critical=False)
+    reviewer = client_as(app, ROLE_USERS["reviewer"])
+    response = reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "return", "komentar": "Foto kurang jelas"})
+    assert response.status_code == 303
+
+    page = inspector.get("/inspeksi/").get_data(as_text=True)
+    assert badge(page) == "1"
+    listing = inspector.get("/tinjau/notifikasi").get_data(as_text=True)
+    assert "Perlu perbaikan" in listing
+    alert = store.notifications.for_user(store.users.by_username(ROLE_USERS["inspector"])["id"])[0]
+    response = inspector.post("/tinjau/notifikasi/baca", data={"id": alert["id"], "buka": "1"})
+    assert response.location == f"/kunjungan/{sid}/ringkasan"
+    assert badge(inspector.get("/inspeksi/").get_data(as_text=True)) is None
+
+
+def test_an_accounts_alerts_stay_bounded_read_ones_going_first(store, monkeypatch):
+    monkeypatch.setattr(NotificationStore, "MAX_PER_USER", 3)
+    user_id = store.users.by_username(ROLE_USERS["reviewer"])["id"]
+    for n in range(3):
+        store.notifications.add([user_id], {"kind": "critical", "submission_id": f"s{n}", "lks_id": "l", "status": "submitted"})
+    first = [a for a in store.notifications.for_user(user_id) if a["submission_id"] == "s0"][0]
+    store.notifications.mark_read(user_id, store.notifications.for_user(user_id)[1]["id"])  # s1 read
+    store.notifications.add([user_id], {"kind": "critical", "submission_id": "s3", "lks_id": "l", "status": "submitted"})
+    kept = {a["submission_id"] for a in store.notifications.for_user(user_id)}
+    assert kept == {"s0", "s2", "s3"} and first["id"] in {a["id"] for a in store.notifications.for_user(user_id)}
+    assert store.notifications.unread_count(user_id) == 3
+
+
+def test_emit_never_raises_and_one_broken_reaction_spares_the_others(app, store, receiver, caplog, monkeypatch):
+    app.config.update(INSPECTOR_WEBHOOK_URLS=receiver.url("/hook"))
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store.notifications, "add", broken)
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    with caplog.at_level(logging.ERROR, logger="inspector.events"):
+        sid = send_visit(app, inspector, critical=True)  # the page answers as always
+    assert any("alert_reviewers failed" in r.getMessage() for r in caplog.records)
+    wait_for(lambda: {json.loads(h["body"])["event"] for h in receiver.hits} >= {"submission.created",
+                                                                                "submission.critical"}, "webhooks")
+    assert store.notifications.open_critical() == [sid]  # the reaction before the broken one ran
+    with pytest.raises(ValueError):
+        events.emit(store, app.config, "submission.deleted", store.submissions.get(sid))
+    events.emit(store, app.config, "review.decided", {"id": "nothing"})  # unreadable: logged, not raised
+
+
+def test_nothing_configured_starts_no_background_thread(app, store):
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    send_visit(app, inspector, critical=True)
+    assert notify._workers == {}
+    assert not [t for t in threading.enumerate() if t.name.startswith("inspector-")]
+
+
+# --- e-mail --------------------------------------------------------------------------
+
+def test_a_critical_submission_is_mailed_to_the_alert_addresses(tmp_path, sink):
+    app = app_with(tmp_path, INSPECTOR_SMTP_HOST="127.0.0.1", INSPECTOR_SMTP_PORT=str(sink.server_address[1]),
+                   INSPECTOR_SMTP_TLS="off", INSPECTOR_SMTP_USER="inspector", INSPECTOR_SMTP_PASSWORD="sandi-smtp",
+                   INSPECTOR_SMTP_FROM="Inspector Dinsos <inspector@contoh.test>", INSPECTOR_ALERT_EMAILS=ALERT_EMAILS)
+    store = app.extensions["store"]
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    send_visit(app, inspector, critical=False)
+    sid = send_visit(app, inspector, critical=True)
+    sent = wait_for(lambda: sink.messages, "the e-mail")
+    assert notify.stop_all()  # everything queued has run: the non-critical visit sent nothing
+    assert len(sink.messages) == 1
+    lks = store.lks.all()[0]
+    mail = sent[0]
+    assert mail["to"] == ["dinsos.satu@contoh.test", "dinsos.dua@contoh.test"]
+    assert mail["auth"] == [b"inspector", b"sandi-smtp"]
+    message = mail["message"]
+    assert message["Subject"] == f"[Inspector] Temuan kritis: {lks['name']} ({lks['code']})"
+    assert message["From"] == "Inspector Dinsos <inspector@contoh.test>"
+    body = message.get_content()
+    assert f"https://lks.tangerangkota.go.id/tinjau/{sid}" in body and "WIB" in body and "Temuan kritis: 1" in body
+    assert NOTE not in body and "Uji inspector" not in body and "tanda_kekerasan" not in body
+
+
+def test_a_failing_mail_server_neither_breaks_the_submit_nor_logs_addresses(tmp_path, caplog):
+    app = app_with(tmp_path, INSPECTOR_SMTP_HOST="127.0.0.1", INSPECTOR_SMTP_PORT=str(closed_port()),
+                   INSPECTOR_SMTP_TLS="off", INSPECTOR_ALERT_EMAILS=ALERT_EMAILS, INSPECTOR_SEND_TRIES="2")
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    with caplog.at_level(logging.WARNING, logger="inspector.notify"):
+        sid = send_visit(app, inspector, critical=True)
+        wait_for(lambda: [r for r in caplog.records if "try 2 of 2" in r.getMessage()], "the last failed try")
+    messages = [r.getMessage() for r in caplog.records if r.name == "inspector.notify"]
+    assert len(messages) == 2 and all(sid in m and "koneksi ditolak" in m for m in messages)
+    assert not any("contoh.test" in m or "@" in m for m in messages)
+
+
+# --- webhooks -------------------------------------------------------------------------
+
+def test_webhooks_are_signed_retried_after_a_failure_and_logged_for_the_admin(tmp_path, receiver):
+    app = app_with(tmp_path, INSPECTOR_WEBHOOK_URLS=receiver.url("/sekali-gagal"), INSPECTOR_WEBHOOK_SECRET=SECRET)
+    store = app.extensions["store"]
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    sid = send_visit(app, inspector, critical=True)
+    reviewer = client_as(app, ROLE_USERS["reviewer"])
+    assert reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "approve"}).status_code == 303
+
+    deliveries = wait_for(lambda: [d for d in store.notifications.delivery_list() if d["state"] == "terkirim"]
+                          if len([d for d in store.notifications.delivery_list() if d["state"] == "terkirim"]) == 3
+                          else None, "three deliveries")
+    assert all(d["tries"] == 2 and d["last_error"] == "HTTP 500" and d["last_status"] == 200 for d in deliveries)
+    assert len(receiver.hits) == 6
+
+    lks = store.lks.all()[0]
+    bodies = {}
+    for hit in receiver.hits:
+        headers, body = hit["headers"], hit["body"]
+        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["X-Inspector-Signature"], expected)
+        payload = json.loads(body)
+        assert headers["X-Inspector-Event"] == payload["event"]
+        assert headers["Content-Type"] == "application/json"
+        assert int(headers["X-Inspector-Timestamp"]) == int(datetime.fromisoformat(payload["time"]).timestamp())
+        bodies.setdefault(headers["X-Inspector-Delivery"], set()).add(body)
+        assert set(payload) == {"event", "submission_id", "lks_id", "lks_code", "status", "critical", "score", "time"}
+        assert payload["submission_id"] == sid and payload["lks_id"] == lks["id"] and payload["lks_code"] == lks["code"]
+        assert payload["critical"] is True and isinstance(payload["score"], float)
+        assert NOTE.encode() not in body and b"Uji" not in body and lks["name"].encode() not in body
+    assert all(len(same) == 1 for same in bodies.values()) and len(bodies) == 3  # a retry re-sends the same body
+    events_seen = sorted((json.loads(b)["event"], json.loads(b)["status"]) for (b,) in bodies.values())
+    assert events_seen == [("review.decided", "approved"), ("submission.created", "submitted"),
+                           ("submission.critical", "submitted")]
+
+    admin = client_as(app, ROLE_USERS["admin"])
+    page = admin.get("/admin/webhook").get_data(as_text=True)
+    assert page.count(">terkirim</span>") == 3 and "Galat terakhir: HTTP 500" in page
+    assert receiver.url("/sekali-gagal") in page and "bertanda tangan HMAC-SHA256" in page
+    assert client_as(app, ROLE_USERS["reviewer"]).get("/admin/webhook").status_code == 403
+
+
+def test_a_permanently_failing_webhook_ends_as_gagal_on_the_admin_page(tmp_path, receiver):
+    refused = f"http://127.0.0.1:{closed_port()}/hook"
+    app = app_with(tmp_path, INSPECTOR_WEBHOOK_URLS=f"{receiver.url('/gagal')}, {refused}, ftp://127.0.0.1/x",
+                   INSPECTOR_SEND_TRIES="3")
+    store = app.extensions["store"]
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    send_visit(app, inspector, critical=False)  # submission.created only
+
+    def finished():
+        found = store.notifications.delivery_list()
+        return found if len(found) == 2 and all(d["state"] == "gagal" for d in found) else None
+
+    deliveries = {d["url"]: d for d in wait_for(finished, "both deliveries to give up")}
+    assert set(deliveries) == {receiver.url("/gagal"), refused}  # the ftp:// entry is ignored
+    assert deliveries[receiver.url("/gagal")]["last_error"] == "HTTP 500"
+    assert deliveries[refused]["last_error"] == "koneksi ditolak"
+    assert all(d["tries"] == 3 for d in deliveries.values())
+    assert len(receiver.hits) == 3 and "X-Inspector-Signature" not in receiver.hits[0]["headers"]  # no secret set
+
+    page = client_as(app, ROLE_USERS["admin"]).get("/admin/webhook").get_data(as_text=True)
+    assert page.count(">gagal</span>") == 2 and "Galat terakhir: koneksi ditolak" in page
+    assert "tanpa tanda tangan" in page
+
+
+def test_a_slow_receiver_does_not_hold_up_the_request(tmp_path, receiver):
+    receiver.hold.clear()  # the receiver takes the request but does not answer until released
+    app = app_with(tmp_path, INSPECTOR_WEBHOOK_URLS=receiver.url("/hook"))
+    store = app.extensions["store"]
+    inspector = client_as(app, ROLE_USERS["inspector"])
+    send_visit(app, inspector, critical=False)  # returned while the delivery is still open
+    assert [d["state"] for d in store.notifications.delivery_list()] == ["menunggu"]
+    receiver.hold.set()
+    wait_for(lambda: store.notifications.delivery_list()[0]["state"] == "terkirim", "the delivery")
+
+
+def test_webhook_urls_are_shown_without_credentials_or_query():
+    assert notify.shown_url("https://user:pw@hooks.contoh.test:8443/a/b?token=x") == "https://hooks.contoh.test:8443/a/b?…"
+    assert notify.webhook_urls({"INSPECTOR_WEBHOOK_URLS": " http://127.0.0.1/a ,file:///etc/passwd,, "}) == [
+        "http://127.0.0.1/a"]
+
+
+# --- the worker ------------------------------------------------------------------------
+
+def test_retries_wait_twice_as_long_each_time_and_stop_after_the_last_try():
+    reports = []
+
+    def fail():
+        raise ConnectionRefusedError()
+
+    job = notify.Retrying(fail, lambda *a: reports.append(a[:3]), tries=4, base=0.5)
+    assert [job(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, None]
+    assert [(n, final) for n, _, final in reports] == [(1, False), (2, False), (3, False), (4, True)]
+    assert notify.describe(reports[0][1]) == "koneksi ditolak"
+    done = notify.Retrying(lambda: 201, lambda *a: reports.append(a), tries=4, base=0.5)
+    assert done(1) is None and reports[-1] == (1, None, True, 201)
+
+
+def test_a_full_queue_refuses_at_once_and_stop_joins_the_thread():
+    worker = notify.Worker("uji", size=1)
+    started, release, ran = threading.Event(), threading.Event(), []
+
+    def blocking(attempt):
+        started.set()
+        release.wait(10)
+        ran.append("first")
+
+    assert worker.submit(blocking)
+    assert started.wait(10)
+    assert worker.submit(lambda attempt: ran.append("second"))  # waits in the queue
+    assert worker.submit(lambda attempt: ran.append("third")) is False  # full: refused, not blocked
+    release.set()
+    assert worker.stop(10)
+    assert ran == ["first", "second"]
+    assert not worker._thread.is_alive()

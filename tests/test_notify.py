@@ -280,18 +280,21 @@ def test_a_decision_alerts_the_visits_inspector(tmp_path):
     store = app.extensions["store"]
     inspector = client_as(app, ROLE_USERS["inspector"])
     sid = send_visit(app, inspector, critical=False)
+    assert 'href="/tinjau/notifikasi"' not in inspector.get("/inspeksi/").get_data(as_text=True)  # nothing unread
     reviewer = client_as(app, ROLE_USERS["reviewer"])
     response = reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "return", "komentar": "Foto kurang jelas"})
     assert response.status_code == 303
 
     page = inspector.get("/inspeksi/").get_data(as_text=True)
-    assert badge(page) == "1"
+    assert badge(page) == "1" and 'href="/tinjau/notifikasi"' in page
     listing = inspector.get("/tinjau/notifikasi").get_data(as_text=True)
     assert "Perlu perbaikan" in listing
     alert = store.notifications.for_user(store.users.by_username(ROLE_USERS["inspector"])["id"])[0]
     response = inspector.post("/tinjau/notifikasi/baca", data={"id": alert["id"], "buka": "1"})
     assert response.location == f"/kunjungan/{sid}/ringkasan"
-    assert badge(inspector.get("/inspeksi/").get_data(as_text=True)) is None
+    page = inspector.get("/inspeksi/").get_data(as_text=True)
+    assert badge(page) is None and 'href="/tinjau/notifikasi"' not in page
+    assert inspector.get("/tinjau/notifikasi").status_code == 200  # the list itself stays reachable
 
 
 def test_an_accounts_alerts_stay_bounded_read_ones_going_first(store, monkeypatch):

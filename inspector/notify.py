@@ -282,7 +282,8 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
     body = json.dumps({"event": event, **payload}, separators=(",", ":"), sort_keys=True).encode("utf-8")
     secret = str(config.get("INSPECTOR_WEBHOOK_SECRET") or "")
     tries, base, timeout = _settings(config)
-    stamp = str(int(datetime.fromisoformat(payload["time"]).timestamp())) if payload.get("time") else str(int(time.time()))
+    sent_at = datetime.fromisoformat(payload["time"]).timestamp() if payload.get("time") else time.time()
+    stamp = str(int(sent_at))
     queued = 0
     for url in urls:
         delivery = store.notifications.delivery_add({

@@ -84,7 +84,8 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
                 data = b""
                 while (part := self.rfile.readline()) not in (b".\r\n", b""):
                     data += part[1:] if part.startswith(b"..") else part
-                self.server.messages.append({**envelope, "message": email.message_from_bytes(data, policy=policy.default)})
+                message = email.message_from_bytes(data, policy=policy.default)
+                self.server.messages.append({**envelope, "message": message})
                 self.reply("250 queued")
             elif verb == "QUIT":
                 self.reply("221 bye")
@@ -300,11 +301,14 @@ def test_a_decision_alerts_the_visits_inspector(tmp_path):
 def test_an_accounts_alerts_stay_bounded_read_ones_going_first(store, monkeypatch):
     monkeypatch.setattr(NotificationStore, "MAX_PER_USER", 3)
     user_id = store.users.by_username(ROLE_USERS["reviewer"])["id"]
+    def alert(submission_id: str) -> dict:
+        return {"kind": "critical", "submission_id": submission_id, "lks_id": "l", "status": "submitted"}
+
     for n in range(3):
-        store.notifications.add([user_id], {"kind": "critical", "submission_id": f"s{n}", "lks_id": "l", "status": "submitted"})
+        store.notifications.add([user_id], alert(f"s{n}"))
     first = [a for a in store.notifications.for_user(user_id) if a["submission_id"] == "s0"][0]
     store.notifications.mark_read(user_id, store.notifications.for_user(user_id)[1]["id"])  # s1 read
-    store.notifications.add([user_id], {"kind": "critical", "submission_id": "s3", "lks_id": "l", "status": "submitted"})
+    store.notifications.add([user_id], alert("s3"))
     kept = {a["submission_id"] for a in store.notifications.for_user(user_id)}
     assert kept == {"s0", "s2", "s3"} and first["id"] in {a["id"] for a in store.notifications.for_user(user_id)}
     assert store.notifications.unread_count(user_id) == 3
@@ -383,9 +387,11 @@ def test_webhooks_are_signed_retried_after_a_failure_and_logged_for_the_admin(tm
     reviewer = client_as(app, ROLE_USERS["reviewer"])
     assert reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "approve"}).status_code == 303
 
-    deliveries = wait_for(lambda: [d for d in store.notifications.delivery_list() if d["state"] == "terkirim"]
-                          if len([d for d in store.notifications.delivery_list() if d["state"] == "terkirim"]) == 3
-                          else None, "three deliveries")
+    def delivered():
+        done = [d for d in store.notifications.delivery_list() if d["state"] == "terkirim"]
+        return done if len(done) == 3 else None
+
+    deliveries = wait_for(delivered, "three deliveries")
     assert all(d["tries"] == 2 and d["last_error"] == "HTTP 500" and d["last_status"] == 200 for d in deliveries)
     assert len(receiver.hits) == 6
 
@@ -452,7 +458,8 @@ def test_a_slow_receiver_does_not_hold_up_the_request(tmp_path, receiver):
 
 
 def test_webhook_urls_are_shown_without_credentials_or_query():
-    assert notify.shown_url("https://user:pw@hooks.contoh.test:8443/a/b?token=x") == "https://hooks.contoh.test:8443/a/b?…"
+    shown = notify.shown_url("https://user:pw@hooks.contoh.test:8443/a/b?token=x")
+    assert shown == "https://hooks.contoh.test:8443/a/b?…"
     assert notify.webhook_urls({"INSPECTOR_WEBHOOK_URLS": " http://127.0.0.1/a ,file:///etc/passwd,, "}) == [
         "http://127.0.0.1/a"]
 

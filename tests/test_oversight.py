@@ -1,4 +1,4 @@
-"""The reviewer's dashboard: overdue and never-inspected LKS, counts per kecamatan, open critical findings, long waits."""
+"""The reviewer's dashboard: overdue and never-inspected LKS, counts per kecamatan, open critical findings, waits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS
+from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
 from inspector import events, notify, oversight, review
 
 
@@ -69,10 +69,11 @@ def test_lks_are_sorted_into_inspected_overdue_and_never_inspected(store, lks, i
     assert names(board.overdue) == [lks[1]["name"]]
     assert board.overdue[0]["last"] == store.submissions.for_lks(lks[1]["id"])[0]["versions"][0]["submitted_at"]
     assert [l["id"] for l in board.never] == [lks[2]["id"]]
-    assert provisional["id"] not in {l["id"] for l in board.never} and inactive["id"] not in {l["id"] for l in board.never}
+    assert {provisional["id"], inactive["id"]}.isdisjoint({l["id"] for l in board.never})
 
     per = {row["kecamatan"]: row for row in board.per_kecamatan}
-    assert per[lks[0]["kecamatan"]] == {"kecamatan": lks[0]["kecamatan"], "lks": 1, "overdue": 0, "never": 0, "waiting": 0}
+    assert per[lks[0]["kecamatan"]] == {"kecamatan": lks[0]["kecamatan"], "lks": 1, "overdue": 0, "never": 0,
+                                        "waiting": 0}
     assert per[lks[1]["kecamatan"]]["overdue"] == 1 and per[lks[2]["kecamatan"]]["never"] == 1
     assert board.totals == {"lks": 3, "overdue": 1, "never": 1, "waiting": 0}
     # A longer window makes the 200-day-old inspection recent enough.
@@ -108,7 +109,8 @@ def test_an_approval_through_the_review_page_feeds_the_oversight_state(app, stor
     monkeypatch.setattr(store.review_index, "rows", lambda a, b: [])
     board = oversight.build(store, overdue_days=90)
     assert lks[2]["id"] not in {l["id"] for l in board.never}
-    assert [(i["lks"]["id"], i["last"]) for i in board.overdue] == [(lks[2]["id"], waiting["versions"][0]["submitted_at"])]
+    first_sent = waiting["versions"][0]["submitted_at"]
+    assert [(i["lks"]["id"], i["last"]) for i in board.overdue] == [(lks[2]["id"], first_sent)]
 
 
 def test_an_lks_merged_into_another_lends_it_its_inspections(store, lks, inspector_id):
@@ -177,8 +179,6 @@ def test_the_dashboard_page_on_a_phone(app, store, lks, inspector_id, client, au
 
 
 def test_the_overdue_days_come_from_the_settings(tmp_path):
-    from conftest import make_app, seed_app
-
     app = make_app(tmp_path, INSPECTOR_OVERDUE_DAYS="400", INSPECTOR_WAITING_DAYS="30")
     seed_app(app)
     store = app.extensions["store"]

@@ -424,7 +424,8 @@ def test_a_row_missing_from_the_monthly_index_after_a_crash_is_restored_by_a_reb
     assert decided["id"] not in ids(env.store.review_index.pending_rows())
     months = env.store.review_index.rows("000000", "999912")
     assert sorted(ids(months)) == sorted(r["id"] for r in everything)
-    assert {r["id"]: r for r in months}[draft["id"]] == review.index_row(env.store, env.store.submissions.get(draft["id"]))
+    row = {r["id"]: r for r in months}[draft["id"]]
+    assert row == review.index_row(env.store, env.store.submissions.get(draft["id"]))
     # a second rebuild changes nothing
     pending = sorted(ids(env.store.review_index.pending_rows()))
     assert review.rebuild_indexes(env.store) == len(everything)
@@ -447,7 +448,10 @@ def test_previous_approved_is_the_latest_approved_one_of_the_same_lks_before(env
             ("later", lks, "2026-05-05T02:00:00+00:00", "approved")]:
         set_clock(monkeypatch, at)
         made[name] = sent(env, where, state=state)
-    previous = lambda name: (review.previous_approved(env.store, env.store.submissions.get(made[name]["id"])) or {}).get("id")
+
+    def previous(name):
+        found = review.previous_approved(env.store, env.store.submissions.get(made[name]["id"]))
+        return found["id"] if found else None
     assert previous("current") == made["second"]["id"]
     assert previous("second") == previous("rejected") == made["first"]["id"]
     assert previous("later") == made["second"]["id"]

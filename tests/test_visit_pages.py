@@ -711,3 +711,23 @@ def test_an_invalid_re_entry_keeps_the_answer_saved_before(app, store):
     again = client.post(location, data={"visit_key": key, "action": "simpan", number_item.id: "99999"})
     assert again.status_code == 400
     assert store.submissions.get(visit_id)["answers"][number_item.id]["value"] == 5
+
+
+def test_a_post_without_some_questions_keeps_their_saved_answers(app, store):
+    """Only questions that were on the posted page change: a cut-short post erases nothing."""
+    client = app.test_client()
+    client.post("/masuk", data={"username": ROLE_USERS["inspector"], "password": PASSWORD})
+    lks = next(r for r in store.lks.all() if r["kind"] == "lksa")
+    location = client.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"}).headers["Location"]
+    visit_id = location.rsplit("/", 1)[1]
+    key = store.submissions.get(visit_id)["visit_key"]
+    saved = client.post(location, data={"visit_key": key, "action": "simpan", "izin_operasional": "ya",
+                                         "izin_operasional__note": "", "kasur_sendiri": "ya",
+                                         "kasur_sendiri__note": "kasur baru"})
+    assert saved.status_code == 303
+    partial = client.post(location, data={"visit_key": key, "action": "simpan", "kasur_sendiri": "tidak",
+                                           "kasur_sendiri__note": ""})
+    assert partial.status_code == 303
+    answers = store.submissions.get(visit_id)["answers"]
+    assert answers["izin_operasional"] == {"value": "ya", "note": ""}
+    assert answers["kasur_sendiri"] == {"value": "tidak", "note": ""}

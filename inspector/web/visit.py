@@ -124,7 +124,7 @@ def save(submission_id: str):
     form_obj = form_class(checklist)()
     form_obj.validate()
     photo_errors, photo_status = _receive_photos(record, checklist)
-    record = visits.save_answers(store(), submission_id, answers_from(form_obj, checklist)) or \
+    record = visits.save_answers(store(), submission_id, answers_from(form_obj, checklist, request.form)) or \
         store().submissions.get(submission_id)
     log("draft_saved", "submission", submission_id, photos=len(record.get("photos", [])))
     if not signed_in:

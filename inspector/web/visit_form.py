@@ -116,13 +116,18 @@ def form_class(checklist: Checklist) -> type:
     return VisitForm
 
 
-def answers_from(form, checklist: Checklist) -> dict:
+def answers_from(form, checklist: Checklist, posted=None) -> dict:
     """Valid answers from a validated form: {item id: {"value", "note"} or None when empty}.
 
-    An item with an error is left out, so what was saved before for it stays.
+    An item with an error is left out, so what was saved before for it stays;
+    so is an item of which ``posted`` holds neither the answer nor the note
+    (a browser always sends the note field): a cut-short post never erases
+    answers.
     """
     answers = {}
     for item in checklist.items():
+        if posted is not None and item.id not in posted and f"{item.id}__note" not in posted:
+            continue
         field = form._fields.get(item.id)
         note_field = form._fields[f"{item.id}__note"]
         if (field is not None and field.errors) or note_field.errors:

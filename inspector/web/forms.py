@@ -56,8 +56,8 @@ def _kelurahan_choices():
     return [PICK] + [SelectChoice(kel, kel, optgroup=f"Kec. {kec}") for kec, kels in KECAMATAN.items() for kel in kels]
 
 
-class LksForm(FlaskForm):
-    """Rendering and CSRF only: the rules live in ``inspector.register.clean``."""
+class LksPlaceForm(FlaskForm):
+    """What every LKS record has: name, kind, address, place. Rules in ``inspector.register.clean``."""
     name = StringField("Nama LKS")
     kind = SelectField("Jenis", choices=[PICK] + options(KINDS.items()), validate_choice=False)
     address = TextAreaField("Alamat")
@@ -65,6 +65,10 @@ class LksForm(FlaskForm):
     kelurahan = SelectField("Kelurahan", choices=_kelurahan_choices(), validate_choice=False)
     lat = StringField("Lintang (mis. -6.2157)", render_kw={"inputmode": "decimal"})
     lon = StringField("Bujur (mis. 106.6383)", render_kw={"inputmode": "decimal"})
+
+
+class LksForm(LksPlaceForm):
+    """The register's full record (rendering and CSRF only)."""
     contact_name = StringField("Nama kontak")
     contact_phone = StringField("Telepon kontak", render_kw={"inputmode": "tel"})
     registered = BooleanField("Terdaftar di Dinas Sosial")
@@ -95,15 +99,9 @@ def apply_errors(form, errors: dict[str, str]) -> None:
             form[field].errors = list(form[field].errors) + [reason]
 
 
-class ProvisionalLksForm(FlaskForm):
-    """An LKS found in the field that is not in the register; rules in ``inspector.register.clean``."""
+class ProvisionalLksForm(LksPlaceForm):
+    """An LKS found in the field that is not in the register, with a photo of its front."""
     name = StringField("Nama LKS (sesuai papan nama)")
-    kind = SelectField("Jenis", choices=[PICK] + options(KINDS.items()), validate_choice=False)
-    address = TextAreaField("Alamat")
-    kecamatan = SelectField("Kecamatan", choices=_kecamatan_choices(), validate_choice=False)
-    kelurahan = SelectField("Kelurahan", choices=_kelurahan_choices(), validate_choice=False)
-    lat = StringField("Lintang (mis. -6.2157)", render_kw={"inputmode": "decimal"})
-    lon = StringField("Bujur (mis. 106.6383)", render_kw={"inputmode": "decimal"})
     front_photo = FileField("Foto bagian depan bangunan")
 
 

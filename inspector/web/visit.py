@@ -83,6 +83,14 @@ def _authorise_post(record) -> bool:
     return signed_in
 
 
+def _posted_visit(submission_id: str) -> tuple[dict, bool]:
+    """The visit a POST names (404 if none), authorised by its visit key; and whether its inspector is signed in."""
+    record = store().submissions.get(submission_id) if len(submission_id) <= 64 else None
+    if record is None:
+        abort(404)
+    return record, _authorise_post(record)
+
+
 def _receive_photos(record, checklist) -> tuple[dict[str, str], int]:
     """Process every uploaded photo into the visit; ({item id: reason}, worst status)."""
     errors, status = {}, 200
@@ -114,10 +122,7 @@ def _receive_photos(record, checklist) -> tuple[dict[str, str], int]:
 @access(PUBLIC)  # checked by the visit key: see _authorise_post
 def save(submission_id: str):
     """Save the form as a draft (always), then go to the summary when asked and nothing is wrong."""
-    record = store().submissions.get(submission_id) if len(submission_id) <= 64 else None
-    if record is None:
-        abort(404)
-    signed_in = _authorise_post(record)
+    record, signed_in = _posted_visit(submission_id)
     if record["status"] not in visits.EDITABLE:
         return redirect(url_for("visit.summary", submission_id=submission_id), 303)
     checklist = visits.checklist_of(store(), record)
@@ -157,10 +162,8 @@ def summary(submission_id: str):
 @access(PUBLIC)  # checked by the visit key: see _authorise_post
 def submit(submission_id: str):
     """Send once: a double tap or a retry of the same visit answers as the first did."""
-    record = store().submissions.get(submission_id) if len(submission_id) <= 64 else None
-    if record is None:
-        abort(404)
-    if not _authorise_post(record):
+    record, signed_in = _posted_visit(submission_id)
+    if not signed_in:
         flash("Sesi Anda sudah berakhir. Draf tetap tersimpan; masuk lagi lalu kirim.", "info")
         return redirect(url_for("account.login", next=url_for("visit.summary", submission_id=submission_id)), 303)
     checklist = visits.checklist_of(store(), record)

@@ -416,7 +416,7 @@ def _inspector_probe(folder: str, result) -> None:
     """In a fresh process: one inspector's list of visits (for_inspector), cold then warm."""
     store = Store(Path(folder) / "data")
     index = Path(folder) / "data" / "index" / "inspectors"
-    sizes = sorted((p.stat().st_size, p.stem) for p in index.glob("*.json"))
+    sizes = sorted((sum(f.stat().st_size for f in d.glob("*.json")), d.name) for d in index.iterdir() if d.is_dir())
     size, user_id = sizes[len(sizes) // 2]  # the inspector with the median index size
     cold, rows = timed(store.submissions.for_inspector, user_id)
     warm = []

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .register import KINDS
+from .timefmt import format_date
 
 TYPES = ("yes_no", "choice", "multi", "text", "longtext", "number", "date", "photo")
 YES_NO = {"ya": "Ya", "tidak": "Tidak", "tb": "Tidak berlaku"}
@@ -101,6 +102,11 @@ class Item:
             return labels.get(value, str(value))
         if self.type == "number":
             return f"{value:g} {self.unit}".strip() if isinstance(value, (int, float)) else str(value)
+        if self.type == "date":
+            try:
+                return format_date(value)
+            except (TypeError, ValueError):
+                return str(value)
         return str(value)
 
 

@@ -408,3 +408,14 @@ def test_flask_forms_check_lists_problems_and_exits_non_zero(tmp_path):
     good = make_app(tmp_path / "good").test_cli_runner().invoke(args=["forms", "check"])
     assert good.exit_code == 0
     assert "lksa v1" in good.output and "umum v1" in good.output
+
+
+def test_answers_read_as_a_person_reads_them():
+    checklist = load_folder(Path(__file__).resolve().parent.parent / "forms")["lksa"]
+    by_type = {item.type: item for item in checklist.items()}
+    assert by_type["yes_no"].label_of("tb") == "Tidak berlaku"
+    assert by_type["date"].label_of("2025-06-30") == "30 Jun 2025"
+    assert by_type["date"].label_of("bukan tanggal") == "bukan tanggal"
+    number = by_type["number"]
+    assert number.label_of(5) == f"5 {number.unit}".strip()
+    assert by_type["text"].label_of(None) == ""

@@ -578,6 +578,7 @@ def test_a_returned_visit_is_fixed_resubmitted_and_the_change_shown(site):
     assert "Dikembalikan untuk perbaikan." in text_of(summary) and REASON in section(summary, "Komentar")
     form = owner.get(f"/kunjungan/{sid}")
     assert form.status_code == 200
+    assert REASON in section(form, "Catatan peninjau")  # the reason is on the form too
     key = record_of(site, sid)["visit_key"]
     assert f'value="{key}"' in form.get_data(as_text=True)
     assert seen(post_visit(owner, sid, edited_answers(site), key, "ringkasan")) == f"303 /kunjungan/{sid}/ringkasan"

@@ -21,12 +21,22 @@ def create_app(overrides: dict | None = None, strict_checklists: bool = True) ->
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"))
     config.load(app, overrides)
+    register_proxy(app)
     register_store(app)
     register_checklists(app, strict_checklists)
     register_security(app)
     register_pages(app)
     register_commands(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* only from as many proxies as configured (none by default)."""
+    proxies = int(app.config["INSPECTOR_PROXIES"])
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def register_store(app: Flask) -> None:

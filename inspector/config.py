@@ -19,6 +19,7 @@ DEFAULTS = {
     "INSPECTOR_MAX_UPLOAD_MB": 64,  # one request: a form with several photos
     "INSPECTOR_MAX_PHOTO_MB": 15,
     "INSPECTOR_MAX_PHOTOS": 60,  # per visit
+    "INSPECTOR_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
     "INSPECTOR_LOGIN_FREE_FAILURES": 5,
     "INSPECTOR_LOGIN_MAX_WAIT_SECONDS": 300,
     # Oversight (the reviewer's dashboard)

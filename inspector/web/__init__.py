@@ -35,7 +35,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(ROLES=ROLES, KINDS=lks_register.KINDS, GRADES=lks_register.GRADES,
                                  KECAMATAN=list(KECAMATAN))
     app.context_processor(template_globals)
-    app.after_request(no_store_when_signed_in)
+    app.after_request(security_headers)
 
 
 def template_globals() -> dict:
@@ -68,10 +68,17 @@ def server_error(error: Exception):
     return error_page(500)
 
 
-def no_store_when_signed_in(response):
-    """Pages with records must not linger in shared caches or a phone's back-forward cache."""
+# Only this server's own files; no inline script or style; never framed. Referrer-Policy stays
+# same-origin (not no-referrer): flask-wtf's HTTPS referrer check needs the referrer.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(response):
+    """Headers on every response; pages with records must not linger in shared or back-forward caches."""
     if current_user.is_authenticated:
         response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -19,9 +19,9 @@ from unittest import mock
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS
+from helpers import jpeg
 from inspector import accounts, review, visits
 from inspector.auth import User
 from inspector.chart import score_chart
@@ -33,12 +33,6 @@ VISIBLE_NOTE = "Dua pengasuh belum punya SKCK, sedang diurus."
 
 
 # --- making inspections through the real flow ------------------------------------------------
-
-def jpeg(colour=(90, 110, 130)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
-    return buffer.getvalue()
-
 
 def passing(item):
     if item.type == "yes_no":

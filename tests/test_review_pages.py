@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -20,9 +19,9 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from PIL import Image
 
 from conftest import _HASH, PASSWORD, ROLE_USERS, make_app, seed_app
+from helpers import jpeg, upload
 from inspector import accounts, review, visits
 from inspector.auth import User
 from inspector.store import records as records_module
@@ -43,16 +42,6 @@ NEEDS_REASON = "Tulis alasan untuk inspektur saat mengembalikan atau menolak."
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-def jpeg(colour=(90, 110, 130)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def upload(data: bytes, name: str = "foto.jpg"):
-    return (io.BytesIO(data), name, "image/jpeg")
-
 
 def passing(item):
     """An answer of this item that passes (as the form posts it)."""

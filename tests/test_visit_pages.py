@@ -6,7 +6,6 @@ and what the admin does with it.
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import threading
@@ -19,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import itsdangerous.timed
 import pytest
 from argon2 import PasswordHasher
-from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
+from helpers import jpeg, upload
 from inspector import accounts, passwords, visits
 from inspector.store import engine
 
@@ -32,16 +31,6 @@ NEW_QUESTION = "Apakah setiap anak tidur di kasurnya sendiri (pertanyaan versi 2
 
 
 # --- helpers -------------------------------------------------------------------
-
-def jpeg(colour=(90, 110, 130)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def upload(data: bytes, name: str = "foto.jpg"):
-    return (io.BytesIO(data), name, "image/jpeg")
-
 
 def sign_in(client, username: str, next_path: str | None = None):
     url = "/masuk" + (f"?next={next_path}" if next_path else "")

@@ -1,4 +1,4 @@
-"""Small builders several test modules share: photos and passing answers."""
+"""Small builders several test modules share: real photos and uploads."""
 
 from __future__ import annotations
 
@@ -18,14 +18,3 @@ def upload(data: bytes, name: str = "foto.jpg"):
     """A file for the test client's multipart form."""
     return (io.BytesIO(data), name, "image/jpeg")
 
-
-def passing(item, posted: bool = True):
-    """An answer of ``item`` that meets the standard: as the form posts it, or (posted=False) as stored."""
-    if item.type == "yes_no":
-        return "tidak" if item.fail_answer == "ya" else "ya"
-    if item.type in ("choice", "multi"):
-        value = next(v for v, _ in item.options if v not in item.fail_values)
-        return [value] if item.type == "multi" else value
-    if item.type == "number":
-        return str(int(item.min)) if posted else int(item.min)
-    return {"date": "2025-01-15", "text": "Ada", "longtext": "Ada"}.get(item.type)

@@ -8,8 +8,9 @@ hundred LKS holds one page image in memory at a time, not all of them as Pillow'
 
 from __future__ import annotations
 
+import io
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +32,7 @@ DPI = 300  # one poster
 BATCH_DPI = 150  # the batch from the web: a quarter of the pixels per page; the QR keeps its printed size
 QR_CM = 10.0  # the QR symbol's printed width, without its quiet zone
 MIN_QR_CM = 8.0
-MAX_BATCH = 400  # pages in one batch PDF
+MAX_BATCH = 300  # pages in one batch PDF
 
 HEADER = "DINAS SOSIAL KOTA TANGERANG"
 SUBHEADER = "Pemantauan Lembaga Kesejahteraan Sosial"
@@ -163,8 +164,9 @@ class _Pen:
         current = ""
         for word in text.split():
             while self.length(word, size, bold) > width:
-                cut = max(1, max(i for i in range(1, len(word) + 1)
-                                 if self.length(word[:i], size, bold) <= width or i == 1))
+                cut = 1
+                while cut < len(word) and self.length(word[:cut + 1], size, bold) <= width:
+                    cut += 1
                 if current:
                     lines.append(current)
                     current = ""
@@ -198,11 +200,12 @@ def _name_lines(pen: _Pen, name: str, width: int) -> tuple[int, list[str]]:
 
 def _qr(url: str, dpi: int) -> tuple[Image.Image, int, int]:
     """The QR image (quiet zone included), its modules without the quiet zone, and a module's pixels."""
-    modules = qr_image(url, 1).width - 8
+    small = qr_image(url, 1)  # one pixel a module: scaled up exactly, rather than made again
+    modules = small.width - 8
     module_px = max(1, round(QR_CM / 2.54 * dpi / modules))
     if modules * module_px / dpi * 2.54 < MIN_QR_CM:
         module_px += 1
-    return qr_image(url, module_px), modules, module_px
+    return small.resize((small.width * module_px,) * 2, Image.Resampling.NEAREST), modules, module_px
 
 
 def layout(record: dict, base_url: str, dpi: int = DPI, printed_on: date | None = None) -> Layout:
@@ -224,7 +227,7 @@ def layout(record: dict, base_url: str, dpi: int = DPI, printed_on: date | None 
     # The bottom: when it was printed, and above it the hotline.
     footer_text = FOOTER.format(date=format_date(printed_on or today_wib()))
     footer = pen.line(footer_text, 46, 0, False, GREY)
-    footer = pen.line(footer_text, 46, height - pen.px(110) - footer.height, False, GREY)
+    footer = replace(footer, y=height - pen.px(110) - footer.height)
     page.texts.append(footer)
     box_bottom = footer.y - pen.px(45)
     box_top = box_bottom - pen.px(560)
@@ -274,7 +277,7 @@ def layout(record: dict, base_url: str, dpi: int = DPI, printed_on: date | None 
         if kind == "qr":
             page.qr_at = ((width - qr.width) // 2, offset + item)
         else:
-            page.texts.append(Text(**{**item.__dict__, "y": item.y + offset}))
+            page.texts.append(replace(item, y=item.y + offset))
     return page
 
 
@@ -297,8 +300,6 @@ def poster_image(record: dict, base_url: str, dpi: int = DPI, printed_on: date |
 
 
 def poster_png(record: dict, base_url: str, printed_on: date | None = None) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     poster_image(record, base_url, DPI, printed_on).save(buffer, format="PNG", dpi=(DPI, DPI))
     return buffer.getvalue()
@@ -315,8 +316,6 @@ def write_pdf(records: Iterable[dict], base_url: str, out: BinaryIO, dpi: int = 
 
 
 def poster_pdf(record: dict, base_url: str, printed_on: date | None = None) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     write_pdf([record], base_url, buffer, DPI, f"Poster LKS {record['code']}", printed_on)
     return buffer.getvalue()

@@ -172,7 +172,7 @@ class Links(HTMLParser):
 
 
 def inspection_links(html: str) -> list[str]:
-    return re.findall(r'href="/operator/inspeksi/([a-z0-9-]+)"', html)
+    return list(dict.fromkeys(re.findall(r'href="/operator/inspeksi/([a-z0-9-]+)"', html)))  # in order, once
 
 
 def stored_files(app, *folders) -> dict[str, bytes]:

@@ -1,6 +1,9 @@
-"""``flask`` commands: demo data and accounts, for the first admin on a fresh server."""
+"""``flask`` commands: demo data and accounts, for the first admin on a fresh server; posters."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -8,6 +11,7 @@ from flask.cli import AppGroup
 
 from . import accounts, audit, demo
 from .auth import ROLES
+from .places import KECAMATAN
 
 
 def _store():
@@ -19,8 +23,45 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(forms_group)
     app.cli.add_command(index_group)
+    app.cli.add_command(posters_group)
     from .cli_audit import register as register_audit
     register_audit(app)
+    from .cli_backup import register as register_backup
+    register_backup(app)
+
+
+@click.group("posters", cls=AppGroup, help="A4 QR posters to hang at the LKS.")
+def posters_group():
+    pass
+
+
+@posters_group.command("batch", help="One A4 poster page per active, registered LKS, into one PDF.")
+@click.option("--kecamatan", default="", help="Only the LKS of this kecamatan (default: all of them).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The PDF file to write.")
+@click.option("--dpi", type=click.Choice(["150", "300"]), default="300", show_default=True,
+              help="Page resolution; the QR is 10 cm wide either way.")
+def posters_batch(kecamatan, out_path, dpi):
+    from . import posters
+
+    try:
+        name, records = posters.for_batch(_store().lks.all(), kecamatan)
+    except posters.UnknownKecamatan:
+        raise click.ClickException(f"unknown kecamatan {kecamatan!r}; one of: {', '.join(KECAMATAN)}") from None
+    if not records:
+        raise click.ClickException(f"no active LKS in {name or 'the register'}")
+    base_url = current_app.config["INSPECTOR_BASE_URL"]
+    if urlsplit(base_url).hostname in ("localhost", "127.0.0.1", "::1"):
+        click.echo(f"Warning: INSPECTOR_BASE_URL is {base_url}; phones cannot reach it. Set it first.", err=True)
+    partial = out_path.with_name(out_path.name + ".part")
+    try:
+        with open(partial, "wb") as out:
+            pages = posters.write_pdf(records, base_url, out, int(dpi), f"Poster LKS {name or 'Kota Tangerang'}")
+        partial.replace(out_path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    click.echo(f"{pages} posters written to {out_path}; their QR codes open {posters.lks_url(base_url, '<kode>')}.")
 
 
 @click.group("index", cls=AppGroup, help="The review queue's indexes.")

@@ -9,6 +9,7 @@ hundred LKS holds one page image in memory at a time, not all of them as Pillow'
 from __future__ import annotations
 
 import io
+import math
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -148,9 +149,11 @@ class _Pen:
         x = (self.width - width) // 2 if x is None else x
         return Text(text, x, y, face.size, bold, color, width, ascent + descent)
 
-    def step(self, size: int) -> int:
-        """Baseline to baseline."""
-        return round(self.px(size) * 1.22)
+    @staticmethod
+    def advance(text: Text) -> int:
+        """From this line's top to the next one's: 1.22 times the font size, or the font's own line height
+        when that is more (Pillow's fallback font)."""
+        return max(text.height, round(text.size * 1.22))
 
     def fit(self, text: str, size: int, bold: bool, width: int, smallest: int) -> int:
         """The largest size not above ``size`` at which ``text`` fits on one line of ``width``."""
@@ -201,10 +204,8 @@ def _name_lines(pen: _Pen, name: str, width: int) -> tuple[int, list[str]]:
 def _qr(url: str, dpi: int) -> tuple[Image.Image, int, int]:
     """The QR image (quiet zone included), its modules without the quiet zone, and a module's pixels."""
     small = qr_image(url, 1)  # one pixel a module: scaled up exactly, rather than made again
-    modules = small.width - 8
-    module_px = max(1, round(QR_CM / 2.54 * dpi / modules))
-    if modules * module_px / dpi * 2.54 < MIN_QR_CM:
-        module_px += 1
+    modules = small.width - 8  # qr_image's quiet zone: 4 modules each side
+    module_px = max(round(QR_CM / 2.54 * dpi / modules), math.ceil(MIN_QR_CM / 2.54 * dpi / modules))
     return small.resize((small.width * module_px,) * 2, Image.Resampling.NEAREST), modules, module_px
 
 
@@ -229,43 +230,43 @@ def layout(record: dict, base_url: str, dpi: int = DPI, printed_on: date | None 
     footer = pen.line(footer_text, 46, 0, False, GREY)
     footer = replace(footer, y=height - pen.px(110) - footer.height)
     page.texts.append(footer)
-    box_bottom = footer.y - pen.px(45)
-    box_top = box_bottom - pen.px(560)
-    page.blocks.append(Block((margin, box_top, width - margin, box_bottom), RED, pen.px(40)))
     box_inner = inner - 2 * pen.px(60)
-    y = box_top + pen.px(50)
-    intro_size = pen.fit(HOTLINE_INTRO, 58, False, box_inner, 40)
-    page.texts.append(pen.line(HOTLINE_INTRO, intro_size, y, False, WHITE))
-    y += pen.step(intro_size) + pen.px(10)
-    page.texts.append(pen.line(HOTLINE, 210, y, True, WHITE))
-    y += pen.step(210) - pen.px(10)
-    numbers_size = pen.fit(HOTLINE_NUMBERS, 86, True, box_inner, 60)
-    page.texts.append(pen.line(HOTLINE_NUMBERS, numbers_size, y, True, WHITE))
+    hotline = [pen.line(HOTLINE_INTRO, pen.fit(HOTLINE_INTRO, 58, False, box_inner, 40), 0, False, WHITE),
+               pen.line(HOTLINE, 210, 0, True, WHITE),
+               pen.line(HOTLINE_NUMBERS, pen.fit(HOTLINE_NUMBERS, 86, True, box_inner, 60), 0, True, WHITE)]
+    padding = pen.px(50)
+    box_bottom = footer.y - pen.px(45)
+    box_top = box_bottom - 2 * padding - sum(pen.advance(line) for line in hotline[:-1]) - hotline[-1].height
+    page.blocks.append(Block((margin, box_top, width - margin, box_bottom), RED, pen.px(40)))
+    y = box_top + padding
+    for line in hotline:
+        page.texts.append(replace(line, y=y))
+        y += pen.advance(line)
 
-    # The middle: the LKS, its QR and what to do with it, centred between the two.
-    middle: list[tuple[str, object]] = []
+    # The middle: the LKS, its QR and what to do with it, centred between the two; placed from y = 0 first.
+    middle: list[Text] = []
+
+    def add(line: Text) -> int:
+        middle.append(line)
+        return pen.advance(line)
+
     name_size, name_lines = _name_lines(pen, record["name"], inner)
     y = 0
     for line in name_lines:
-        middle.append(("text", pen.line(line, name_size, y, True, INK)))
-        y += pen.step(name_size)
+        y += add(pen.line(line, name_size, y, True, INK))
     y += pen.px(8)
-    middle.append(("text", pen.line(f"Kode LKS: {record['code']}", 72, y, True, GREY)))
-    y += pen.step(72)
-    middle.append(("qr", y))  # the quiet zone is the space around it
+    y += add(pen.line(f"Kode LKS: {record['code']}", 72, y, True, GREY))
+    qr_y = y  # the quiet zone is the space around it
     y += qr.height
-    address = url.split("://", 1)[-1]
-    middle.append(("text", pen.line(f"atau buka {address}", pen.fit(f"atau buka {address}", 50, False, inner, 30),
-                                    y, False, GREY)))
-    y += pen.step(50) + pen.px(40)
-    size = 60
+    where = f"atau buka {url.split('://', 1)[-1]}"
+    y += add(pen.line(where, pen.fit(where, 50, False, inner, 30), y, False, GREY)) + pen.px(40)
+    size = 64
     label_width = max(pen.length(label, size, True) for label, _ in INSTRUCTIONS) + pen.px(20)
     left = margin + pen.px(40)
     for label, text in INSTRUCTIONS:
-        middle.append(("text", pen.line(label, size, y, True, INK, x=left)))
+        middle.append(pen.line(label, size, y, True, INK, x=left))
         for line in pen.wrap(text, size, False, inner - pen.px(80) - label_width):
-            middle.append(("text", pen.line(line, size, y, False, INK, x=left + label_width)))
-            y += pen.step(size)
+            y += add(pen.line(line, size, y, False, INK, x=left + label_width))
         y += pen.px(20)
     middle_height = y - pen.px(20)
 
@@ -273,11 +274,8 @@ def layout(record: dict, base_url: str, dpi: int = DPI, printed_on: date | None 
     if middle_height > space_bottom - space_top:
         raise LayoutError(f"poster for {record['code']} does not fit: {middle_height} > {space_bottom - space_top}")
     offset = space_top + (space_bottom - space_top - middle_height) // 2
-    for kind, item in middle:
-        if kind == "qr":
-            page.qr_at = ((width - qr.width) // 2, offset + item)
-        else:
-            page.texts.append(replace(item, y=item.y + offset))
+    page.qr_at = ((width - qr.width) // 2, offset + qr_y)
+    page.texts.extend(replace(line, y=line.y + offset) for line in middle)
     return page
 
 

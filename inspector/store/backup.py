@@ -1,0 +1,750 @@
+"""Backup and restore of a whole data folder: one point in time, taken while the server keeps serving.
+
+A backup is a tar.gz holding ``data/<path>`` for every file of the data
+folder and, last, ``manifest.json`` with the size and SHA-256 of each.
+
+Left out: lock files (``*.lock``), hidden entries (the writers' ``.*.tmp``
+temporaries, a backup's own staging folder) and ``secret_key``. The key signs
+session cookies: a backup is copied off the machine, and a copy holding the
+key (and the accounts' session versions beside it) would let whoever reads it
+forge a sign-in to the live server as anyone, admins included. Leaving it out
+costs one thing after a restore: a new key is made at the first start and
+everyone signs in again. (Set ``INSPECTOR_SECRET_KEY`` in the environment to
+keep sessions across a restore.) The backup still holds personal data and
+password hashes: it is written mode 0600 and must be kept like the server.
+
+How the snapshot is taken (``create``)
+--------------------------------------
+
+Partition files change only by ``os.replace`` under their own
+``<file>.lock``, and no code path holds two partition locks at once (every
+read-modify-write is one ``Partition.transaction``; the ``change`` callbacks
+of ``modify`` are pure; audit appends happen after, not inside, them). So:
+
+1. scan the folder (photos and audit apart) for partition files, and take the
+   lock of each, in sorted order; scan again and take the locks of files that
+   appeared meanwhile; repeat until a scan finds nothing new. The audit lock is
+   taken with them. Writers hold one lock at a time and backups exclude each
+   other (``backup.lock``), so this cannot deadlock;
+2. with every lock held, hard-link each partition file into a staging folder
+   (instant: the link keeps that version, since writers replace files rather
+   than change them) and note where the audit files end;
+3. release every lock, then link the photos (written once, never changed),
+   copy the audit files up to the noted ends (the log only grows), and pack.
+
+The guarantee. Let t be the start of the last scan of step 1. Every file
+under the lock protocol that existed at t was already locked by us then and
+stays so until step 3, so the backup holds exactly its version at t; a file
+created after t has no lock we hold and is left out, as it did not exist at t.
+The audit trail holds exactly the entries appended before t (an unfinished
+last line, an append that never returned, is left out). So the backup is the
+folder as it was at the instant t, as a crash at t would have left it. A
+request that writes several files in sequence (an inspector's index entry,
+then the submission; a queue row, then the submission's state; a change, then
+its audit entry) is in the backup up to some step, never with a later step
+and without an earlier one; the app already tolerates every such prefix
+(dangling index entries are skipped, queue rows are confirmed against the
+submission, ``flask index rebuild`` recreates the queue indexes). Photos are
+those existing at t, plus perhaps some written after t that no record in the
+backup refers to. A file outside the lock protocol (none today besides
+``secret_key``) is copied after step 3, as it is then.
+
+Each partition is blocked for writers from the moment its lock is taken to
+the end of step 2: the links, not the copying or packing (``BackupResult``
+reports the times). A folder that keeps gaining partitions faster than a scan
+(never seen in use: a new partition is a new LKS month or a new account) makes
+step 1 start over, and after a few tries the backup gives up.
+
+Restore (``restore``) works only on an empty data folder, reads the whole
+archive into a hidden staging folder inside it, refuses absolute paths,
+``..``, links, devices and anything that is not a plain file under ``data/``,
+checks every file against the manifest, and only then moves the files into
+place. Nothing is ever written outside the data folder.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import gzip
+import hashlib
+import io
+import json
+import os
+import resource
+import shutil
+import stat
+import tarfile
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from . import engine
+from .audit import AuditLog
+
+FORMAT = "inspector-backup"
+VERSION = 1
+MANIFEST = "manifest.json"
+DATA = "data"
+BACKUP_LOCK = "backup.lock"
+SECRET_KEY = "secret_key"
+AUDIT = "audit"
+PHOTOS = "photos"
+STAGING_PREFIX = ".backup-"
+RESTORE_PREFIX = ".restore-"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+COMPRESSLEVEL = 6  # photos are JPEG already; level 9 costs much more time for little
+SCAN_ROUNDS = 10  # scans per try before a folder that keeps gaining files counts as too busy
+TRIES = 3
+_CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """A backup or restore refused or failed; the message says why, for the person running it."""
+
+
+@dataclass
+class BackupResult:
+    path: Path
+    files: int
+    bytes: int  # of the files, before compression
+    archive_bytes: int
+    locks: int  # partition locks taken (the audit lock among them)
+    scans: int  # scans of step 1 in the try that succeeded
+    lock_wait_ms: float  # from the first lock taken to the last (a scan included)
+    frozen_ms: float  # every lock held: the hard links
+    longest_hold_ms: float  # first lock taken to last released: the longest a writer could wait on us
+    skipped: list[str] = field(default_factory=list)  # symlinks and special files, never backed up
+
+
+@dataclass
+class RestoreResult:
+    files: int
+    bytes: int
+    audit_ok: bool
+    audit_problem: str | None
+    audit_entries: int
+
+
+# --------------------------------------------------------------------------
+# Shared
+# --------------------------------------------------------------------------
+
+
+def _hidden_or_lock(name: str) -> bool:
+    """Never backed up: temporaries and staging folders (hidden) and lock files."""
+    return name.startswith(".") or name.endswith(".lock")
+
+
+def _check_owner(folder: Path) -> None:
+    """Refuse to run as another account than the folder's owner: files made by it could lock the server out."""
+    owner = folder.stat().st_uid
+    if owner != os.geteuid():
+        try:
+            import pwd
+
+            who = pwd.getpwuid(owner).pw_name
+        except (ImportError, KeyError):
+            who = f"uid {owner}"
+        raise BackupError(f"{folder} belongs to {who}: run this as that account (e.g. sudo -u {who} ...), "
+                          "so that every file it makes stays usable by the server")
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _serialised(root: Path) -> FileLock:
+    """The lock that keeps backups and restores of one folder from running at once."""
+    return FileLock(str(root / BACKUP_LOCK), timeout=0)
+
+
+def _remove_stale(root: Path, prefix: str) -> None:
+    """Staging folders left by a backup or restore that was killed (only called holding ``backup.lock``)."""
+    for entry in os.scandir(root):
+        if entry.name.startswith(prefix) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# Backup
+# --------------------------------------------------------------------------
+
+
+def create(data_dir: str | Path, archive: str | Path) -> BackupResult:
+    """Write a consistent snapshot of ``data_dir`` to the new tar.gz file ``archive``."""
+    root = Path(data_dir).resolve()
+    out = Path(archive).absolute()
+    if not root.is_dir():
+        raise BackupError(f"no data folder at {root}")
+    if out.resolve().is_relative_to(root):
+        raise BackupError(f"{out} is inside the data folder: write the backup somewhere else")
+    if not out.parent.is_dir():
+        raise BackupError(f"no folder {out.parent} to write the backup in")
+    if out.exists() or out.is_symlink():
+        raise BackupError(f"{out} already exists: a backup never overwrites a file")
+    _check_owner(root)
+    try:
+        with _serialised(root):
+            _remove_stale(root, STAGING_PREFIX)
+            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+            try:
+                result = _snapshot(root, staging)
+                result.path = out
+                result.files, result.bytes, result.archive_bytes = _pack(staging, out, result)
+                return result
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except Timeout:
+        raise BackupError(f"another backup or restore of {root} is running") from None
+
+
+def _scan(root: Path) -> tuple[list[Path], list[Path], list[str]]:
+    """(partition files, other files, skipped entries) of the folder, photos and audit apart.
+
+    A partition file is a ``.json`` file or any file with a ``.lock`` beside it.
+    One ``scandir`` per folder and no ``stat`` per file: this runs while locks are held.
+    """
+    partitions: list[Path] = []
+    others: list[Path] = []
+    skipped: list[str] = []
+    folders = [root]
+    while folders:
+        here = folders.pop()
+        try:
+            entries = sorted(os.scandir(here), key=lambda e: e.name)
+        except FileNotFoundError:
+            continue
+        names = {entry.name for entry in entries}
+        for entry in entries:
+            name = entry.name
+            if _hidden_or_lock(name) or (here == root and name in (PHOTOS, AUDIT, SECRET_KEY)):
+                continue
+            path = here / name
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(path)
+            elif not entry.is_file(follow_symlinks=False):
+                skipped.append(path.relative_to(root).as_posix())
+            elif name.endswith(".json") or f"{name}.lock" in names:
+                partitions.append(path)
+            else:
+                others.append(path)
+    return partitions, others, skipped
+
+
+class _Locks:
+    """Partition locks held by the backup, taken as filelock's native Unix lock takes them: ``flock(2)``
+    on ``<file>.lock``, without its bookkeeping (330 us a lock here, against 4 us). Where ``flock`` is
+    missing (filelock then falls back to its soft lock), ``FileLock`` itself is used for that file."""
+
+    def __init__(self):
+        self.held: dict[str, int | FileLock] = {}
+
+    def __len__(self) -> int:
+        return len(self.held)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.held
+
+    def keys(self):
+        return self.held.keys()
+
+    def take(self, path: str) -> None:
+        deadline = time.monotonic() + engine.LOCK_TIMEOUT_SECONDS
+        while True:
+            flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC
+            try:
+                fd = os.open(path, flags)
+            except FileNotFoundError:
+                fd = os.open(path, flags | os.O_CREAT, 0o666)  # umask applies, as with filelock
+            try:
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except (BlockingIOError, PermissionError):  # held by a writer (EACCES on some file systems)
+                        if time.monotonic() > deadline:
+                            raise BackupError(f"{path} stayed locked for {engine.LOCK_TIMEOUT_SECONDS} s; "
+                                              "is a writer stuck?") from None
+                        time.sleep(0.001)
+                if os.fstat(fd).st_nlink:
+                    self.held[path] = fd
+                    return
+            except OSError as error:
+                os.close(fd)
+                if error.errno in (errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOLCK):
+                    self._take_with_filelock(path, deadline)
+                    return
+                raise
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)  # the lock file was removed while we waited: lock the one there now
+
+    def _take_with_filelock(self, path: str, deadline: float) -> None:
+        lock = FileLock(path, timeout=max(0.0, deadline - time.monotonic()))
+        try:
+            lock.acquire()
+        except Timeout:
+            raise BackupError(f"{path} stayed locked for {engine.LOCK_TIMEOUT_SECONDS} s; "
+                              "is a writer stuck?") from None
+        self.held[path] = lock
+
+    def release_all(self) -> None:
+        for held in reversed(list(self.held.values())):
+            if isinstance(held, int):
+                os.close(held)  # closing the only descriptor of the open file releases its flock
+            else:
+                held.release()
+        self.held.clear()
+
+
+def _ensure_open_files(count: int) -> None:
+    """Room for ``count`` held locks (one descriptor each) and some to spare."""
+    wanted = count + 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            raise BackupError(f"{count} partitions to lock but at most {hard} open files allowed: "
+                              "raise the limit (ulimit -Hn, or LimitNOFILE= for a service)")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def _snapshot(root: Path, staging: Path) -> BackupResult:
+    """Steps 1-3 of the module docstring: every file in ``staging`` as it was at one instant."""
+    for _ in range(TRIES):
+        result = _try_snapshot(root, staging)
+        if result is not None:
+            return result
+        time.sleep(0.2)
+    raise BackupError(f"the data folder kept gaining new files through {TRIES} tries of {SCAN_ROUNDS} scans; "
+                      "try again later")
+
+
+def _try_snapshot(root: Path, staging: Path) -> BackupResult | None:
+    audit_folder = root / AUDIT
+    audit_lock = str(audit_folder / "audit.lock")
+    locks = _Locks()
+    started = None  # when the first lock is taken
+    try:
+        for scans in range(1, SCAN_ROUNDS + 1):
+            partitions, others, skipped = _scan(root)
+            wanted = {f"{path}.lock" for path in partitions}
+            if audit_folder.is_dir():
+                wanted.add(audit_lock)
+            new = sorted(wanted - locks.keys())
+            if not new:
+                break
+            _ensure_open_files(len(locks) + len(new))
+            started = started or time.perf_counter()
+            for lock_path in new:
+                locks.take(lock_path)
+        else:
+            return None
+        count = len(locks)
+        all_held = time.perf_counter()
+        started = started or all_held
+        _link_all(root, staging, partitions)
+        audit_ends = _audit_ends(audit_folder) if audit_lock in locks else {}
+        captured = time.perf_counter()
+    finally:
+        locks.release_all()
+    released = time.perf_counter()
+
+    for name, end in audit_ends.items():
+        _copy_prefix(audit_folder / name, staging / AUDIT / name, end)
+    for path in others:
+        try:
+            target = staging / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        except FileNotFoundError:
+            pass
+    skipped += _capture_photos(root, staging)
+    return BackupResult(path=Path(), files=0, bytes=0, archive_bytes=0, locks=count, scans=scans,
+                        lock_wait_ms=(all_held - started) * 1000, frozen_ms=(captured - all_held) * 1000,
+                        longest_hold_ms=(released - started) * 1000, skipped=skipped)
+
+
+def _link_all(root: Path, staging: Path, paths: list[Path]) -> None:
+    """Hard-link every file of ``paths`` into ``staging`` (the locks are held: plain strings, folders made once)."""
+    skip = len(str(root)) + 1
+    made: set[str] = set()
+    for path in paths:
+        source = str(path)
+        rel = source[skip:]
+        folder = os.path.dirname(rel)
+        if folder not in made:
+            os.makedirs(os.path.join(staging, folder), exist_ok=True)
+            made.add(folder)
+        target = os.path.join(staging, rel)
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except FileNotFoundError:
+            raise
+        except OSError:  # a file system without hard links, or one that refuses them here
+            shutil.copyfile(source, target)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link ``source`` (instant, and that version stays); copy where links are not possible."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileNotFoundError:
+        raise
+    except OSError:  # a file system without hard links, or one that refuses them here
+        shutil.copyfile(source, target)
+
+
+def _whole_lines_end(path: Path) -> int:
+    """The length of the file up to the end of its last whole line."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        pos = size
+        while pos > 0:
+            step = min(64 * 1024, pos)
+            handle.seek(pos - step)
+            chunk = handle.read(step)
+            if pos == size and chunk.endswith(b"\n"):
+                return size
+            found = chunk.rfind(b"\n")
+            if found >= 0:
+                return pos - step + found + 1
+            pos -= step
+        return 0
+
+
+def _audit_ends(folder: Path) -> dict[str, int]:
+    """Under the audit lock: how much of each audit file belongs to the snapshot (the files only grow)."""
+    ends = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if _hidden_or_lock(entry.name) or not entry.is_file(follow_symlinks=False):
+            continue
+        ends[entry.name] = (_whole_lines_end(Path(entry.path)) if entry.name.endswith(".jsonl")
+                            else entry.stat(follow_symlinks=False).st_size)
+    return ends
+
+
+def _copy_prefix(source: Path, target: Path, length: int) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        left = length
+        while left > 0:
+            chunk = src.read(min(_CHUNK, left))
+            if not chunk:
+                raise BackupError(f"{source} became shorter during the backup")
+            dst.write(chunk)
+            left -= len(chunk)
+    status = os.stat(source)
+    os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def _capture_photos(root: Path, staging: Path) -> list[str]:
+    """Link every photo (after the locks: photos are written once, and one that a record refers to stays)."""
+    skipped: list[str] = []
+    photos = root / PHOTOS
+    if photos.is_symlink():
+        return [PHOTOS]
+    for folder, dirs, files in os.walk(photos):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not _hidden_or_lock(d) and not os.path.islink(here / d))
+        for name in sorted(files):
+            if _hidden_or_lock(name):
+                continue
+            path = here / name
+            try:
+                if not stat.S_ISREG(os.lstat(path).st_mode):
+                    skipped.append(path.relative_to(root).as_posix())
+                    continue
+                _link_or_copy(path, staging / path.relative_to(root))
+            except FileNotFoundError:  # an unreferenced photo removed meanwhile
+                pass
+    return skipped
+
+
+class _Hashing:
+    """A reader that hashes what passes through it (``tarfile`` reads the file through it)."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
+
+
+def _staged_files(staging: Path) -> list[str]:
+    found = []
+    for folder, dirs, files in os.walk(staging):
+        dirs.sort()
+        found.extend((Path(folder) / name).relative_to(staging).as_posix() for name in files)
+    return sorted(found)
+
+
+def _pack(staging: Path, out: Path, result: BackupResult) -> tuple[int, int, int]:
+    """Write the archive beside ``out`` and publish it under that name only when complete."""
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")  # mode 0600
+    entries = []
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with tarfile.open(out.name, fileobj=raw, mode="w:gz", compresslevel=COMPRESSLEVEL,
+                              format=tarfile.PAX_FORMAT) as tar:
+                for rel in _staged_files(staging):
+                    path = staging / rel
+                    status = os.stat(path)
+                    info = tarfile.TarInfo(f"{DATA}/{rel}")
+                    info.size, info.mtime, info.mode = status.st_size, int(status.st_mtime), 0o600
+                    with open(path, "rb") as handle:
+                        hashing = _Hashing(handle)
+                        tar.addfile(info, hashing)
+                    if hashing.size != status.st_size:  # pragma: no cover - staged files are private
+                        raise BackupError(f"{rel} changed while it was packed")
+                    entries.append({"path": rel, "size": status.st_size, "sha256": hashing.digest.hexdigest()})
+                manifest = {
+                    "format": FORMAT, "version": VERSION,
+                    "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                    "excluded": [SECRET_KEY, "*.lock", "hidden files (temporaries)"],
+                    "snapshot": {"locks": result.locks, "longest_hold_ms": round(result.longest_hold_ms, 1)},
+                    "files": entries,
+                }
+                body = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8")
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mtime, info.mode = len(body), int(time.time()), 0o600
+                tar.addfile(info, io.BytesIO(body))
+            raw.flush()
+            if engine.FSYNC:
+                os.fsync(raw.fileno())
+        try:
+            os.link(tmp, out)  # publishes the whole archive, and never replaces a file already there
+        except FileExistsError:
+            raise BackupError(f"{out} already exists: a backup never overwrites a file") from None
+    finally:
+        os.unlink(tmp)
+    if engine.FSYNC:
+        _fsync_folder(out.parent)
+    return len(entries), sum(e["size"] for e in entries), out.stat().st_size
+
+
+# --------------------------------------------------------------------------
+# Restore
+# --------------------------------------------------------------------------
+
+
+def restore(archive: str | Path, data_dir: str | Path) -> RestoreResult:
+    """Put the backup ``archive`` into the empty folder ``data_dir``, then verify the audit trail."""
+    source = Path(archive)
+    root = Path(data_dir)
+    if not source.is_file():
+        raise BackupError(f"no backup file {source}")
+    root.mkdir(parents=True, exist_ok=True)
+    root = root.resolve()
+    if source.resolve().is_relative_to(root):
+        raise BackupError(f"{source} is inside the data folder: move it elsewhere first")
+    _check_owner(root)
+    _refuse_content(root)  # before making anything, even the lock file
+    try:
+        with _serialised(root):
+            _refuse_content(root)
+            _remove_stale(root, RESTORE_PREFIX)
+            staging = Path(tempfile.mkdtemp(prefix=RESTORE_PREFIX, dir=root))
+            try:
+                written, manifest = _unpack(source, staging)
+                listed = _check_manifest(manifest, written)
+                _place(staging, root, sorted(listed))
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except Timeout:
+        raise BackupError(f"another backup or restore of {root} is running") from None
+    ok, problem, count = AuditLog(root).verify()
+    return RestoreResult(files=len(listed), bytes=sum(size for size, _ in listed.values()),
+                         audit_ok=ok, audit_problem=problem, audit_entries=count)
+
+
+def _refuse_content(root: Path) -> None:
+    content = _content(root)
+    if content:
+        raise BackupError(f"{root} is not empty ({len(content)} entries, e.g. {content[0]}): "
+                          "a backup is restored only into an empty data folder; move the current one aside first")
+
+
+def _content(root: Path) -> list[str]:
+    """What makes the folder not empty: anything but folders, lock files, hidden files and a new ``secret_key``.
+
+    Starting the app (which ``flask restore`` does) makes ``secret_key``; a backup never holds one.
+    """
+    found = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        for name in list(dirs):
+            if os.path.islink(here / name):
+                found.append((here / name).relative_to(root).as_posix())
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not os.path.islink(here / d)]
+        for name in files:
+            if _hidden_or_lock(name) or (here == root and name == SECRET_KEY):
+                continue
+            found.append((here / name).relative_to(root).as_posix())
+    return sorted(found)
+
+
+def _refuse(name: str, why: str) -> BackupError:
+    return BackupError(f"refused: archive entry {name!r} {why}; a backup holds only plain files under {DATA}/ "
+                       "and its manifest. Nothing was restored.")
+
+
+def _checked_relative(name: str, path: str) -> str:
+    """``path`` (relative to the data folder) if it is one a backup can hold."""
+    if not path or path.startswith("/"):
+        raise _refuse(name, "is an absolute path")
+    if "\\" in path or "\x00" in path:
+        raise _refuse(name, "has a backslash or NUL in its name")
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise _refuse(name, "has an empty, '.' or '..' part")
+    if any(part.startswith(".") for part in parts) or parts[-1].endswith(".lock") or path == SECRET_KEY:
+        raise _refuse(name, "is a hidden, lock or key file, which a backup never holds")
+    return path
+
+
+def _checked_member(info: tarfile.TarInfo) -> str | None:
+    """The data-relative path of a file entry, '' for the manifest, None for a folder; BackupError otherwise."""
+    name = info.name
+    if info.issym() or info.islnk():
+        raise _refuse(name, f"is a link (to {info.linkname!r})")
+    if info.ischr() or info.isblk() or info.isfifo():
+        raise _refuse(name, "is a device or pipe")
+    if info.issparse() or not (info.isreg() or info.isdir()):
+        raise _refuse(name, "is not a plain file")
+    if name.startswith("/"):
+        raise _refuse(name, "is an absolute path")
+    if name == MANIFEST and info.isreg():
+        return ""
+    if info.isdir() and name == DATA:
+        return None
+    if not name.startswith(f"{DATA}/"):
+        _checked_relative(name, name)  # reports '..' and such first
+        raise _refuse(name, f"is outside {DATA}/")
+    path = _checked_relative(name, name[len(DATA) + 1:])
+    return None if info.isdir() else path
+
+
+def _unpack(source: Path, staging: Path) -> tuple[dict[str, tuple[int, str]], bytes]:
+    """Every file of the archive into ``staging``: ({path: (size, sha256)}, the manifest's bytes)."""
+    written: dict[str, tuple[int, str]] = {}
+    manifest: bytes | None = None
+    try:
+        # gzip itself (not tarfile's stream) so that reading to the end checks the CRC of everything
+        with gzip.open(source, "rb") as unzipped, tarfile.open(fileobj=unzipped, mode="r|") as tar:
+            for info in tar:
+                path = _checked_member(info)
+                if path is None:
+                    continue
+                handle = tar.extractfile(info)
+                if path == "":
+                    if manifest is not None or info.size > MAX_MANIFEST_BYTES:
+                        raise _refuse(info.name, "appears twice or is too large")
+                    manifest = handle.read()
+                    continue
+                written[path] = _write_new(staging, path, handle, info)
+            while unzipped.read(_CHUNK):  # past the end-of-archive blocks, to the CRC and length
+                pass
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:  # reading: gzip's errors are OSErrors
+        raise BackupError(f"{source} is damaged or not a tar.gz backup ({error}); nothing was restored") from None
+    if manifest is None:
+        raise BackupError(f"{source} has no {MANIFEST}: not an Inspector backup, or cut short; nothing was restored")
+    return written, manifest
+
+
+def _write_new(staging: Path, path: str, handle, info: tarfile.TarInfo) -> tuple[int, str]:
+    """One file into ``staging``: reading errors go to the caller, writing errors say so."""
+    target = staging / path
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise _refuse(info.name, "is below a path that is a file") from None
+    except OSError as error:
+        raise BackupError(f"cannot write into {staging.parent} ({error}); nothing was restored") from None
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        raise _refuse(info.name, "appears twice") from None
+    except OSError as error:
+        raise BackupError(f"cannot write into {staging.parent} ({error}); nothing was restored") from None
+    digest, size = hashlib.sha256(), 0
+    try:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            try:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+            except OSError as error:
+                raise BackupError(f"cannot write into {staging.parent} ({error}); nothing was restored") from None
+        if engine.FSYNC:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.utime(target, (info.mtime, info.mtime))
+    return size, digest.hexdigest()
+
+
+def _check_manifest(raw: bytes, written: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
+    """The manifest's files, when they are exactly the files read with the same sizes and hashes."""
+    try:
+        manifest = json.loads(raw)
+        if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+            raise BackupError(f"{MANIFEST}: not an Inspector backup of format version {VERSION}; nothing was restored")
+        listed: dict[str, tuple[int, str]] = {}
+        for entry in manifest["files"]:
+            path = _checked_relative(f"{MANIFEST}: {entry['path']}", entry["path"])
+            if path in listed:
+                raise BackupError(f"{MANIFEST} lists {path} twice; nothing was restored")
+            listed[path] = (int(entry["size"]), str(entry["sha256"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise BackupError(f"{MANIFEST} is unreadable; nothing was restored") from None
+    differ = sorted(p for p in listed.keys() & written.keys() if listed[p] != written[p])
+    missing = sorted(listed.keys() - written.keys())
+    unlisted = sorted(written.keys() - listed.keys())
+    if differ or missing or unlisted:
+        problems = [f"{len(differ)} differ from their SHA-256 or size (e.g. {differ[0]})" if differ else "",
+                    f"{len(missing)} listed but absent (e.g. {missing[0]})" if missing else "",
+                    f"{len(unlisted)} present but not listed (e.g. {unlisted[0]})" if unlisted else ""]
+        raise BackupError("manifest check failed: files " + "; ".join(p for p in problems if p)
+                          + ". The archive is damaged or was changed; nothing was restored.")
+    return listed
+
+
+def _place(staging: Path, root: Path, paths: list[str]) -> None:
+    """Move the checked files from ``staging`` into the data folder."""
+    for path in paths:
+        if os.path.lexists(root / path):
+            raise BackupError(f"{root / path} exists already; nothing was restored")
+    folders = {root}
+    try:
+        for path in paths:
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+            try:
+                os.rename(staging / path, target)
+            except OSError:  # another file system mounted inside the data folder
+                shutil.copy2(staging / path, target)
+    except OSError as error:
+        raise BackupError(f"restore stopped part way ({error}): empty {root} and restore again") from None
+    if engine.FSYNC:
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            _fsync_folder(folder)

@@ -91,7 +91,7 @@ def seeded(tmp_path):
 def test_backup_then_restore_gives_identical_files_and_a_working_app(tmp_path, seeded):
     root, archive = seeded
     source = data_files(root)
-    assert {"users.json", "lks.json", "throttle.json"} <= source.keys() or {"users.json", "lks.json"} <= source.keys()
+    assert {"users.json", "lks.json"} <= source.keys()
     assert any(p.startswith("photos/") for p in source) and any(p.startswith("audit/") for p in source)
     assert any(p.startswith("submissions/") for p in source) and any(p.startswith("notify/") for p in source)
 

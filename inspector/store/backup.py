@@ -32,22 +32,28 @@ of ``modify`` are pure; audit appends happen after, not inside, them). So:
 3. release every lock, then link the photos (written once, never changed),
    copy the audit files up to the noted ends (the log only grows), and pack.
 
-The guarantee. Let t be the start of the last scan of step 1. Every file
-under the lock protocol that existed at t was already locked by us then and
-stays so until step 3, so the backup holds exactly its version at t; a file
-created after t has no lock we hold and is left out, as it did not exist at t.
-The audit trail holds exactly the entries appended before t (an unfinished
-last line, an append that never returned, is left out). So the backup is the
-folder as it was at the instant t, as a crash at t would have left it. A
-request that writes several files in sequence (an inspector's index entry,
-then the submission; a queue row, then the submission's state; a change, then
-its audit entry) is in the backup up to some step, never with a later step
-and without an earlier one; the app already tolerates every such prefix
-(dangling index entries are skipped, queue rows are confirmed against the
-submission, ``flask index rebuild`` recreates the queue indexes). Photos are
-those existing at t, plus perhaps some written after t that no record in the
-backup refers to. A file outside the lock protocol (none today besides
-``secret_key``) is copied after step 3, as it is then.
+The guarantee. Let t be the start of the last scan of step 1, which found
+no file whose lock we did not already hold. Every partition file existing at
+t was found by it (files are never removed), so it was locked before t and
+stays locked until step 3: the backup holds exactly its version at t. The
+files linked are the ones locked, all found by earlier scans, so a file
+created after t is left out, as it did not exist at t. The audit trail holds
+exactly the entries appended before t (an unfinished last line, an append
+that never returned, is left out). So the backup is the folder as it was at
+the instant t, as a crash at t would have left it. A request that writes
+several files in sequence (an inspector's index entry, then the submission; a
+queue row, then the submission's state; a change, then its audit entry) is in
+the backup up to some step, never with a later step and without an earlier
+one; the app already tolerates every such prefix (dangling index entries are
+skipped, queue rows are confirmed against the submission, ``flask index
+rebuild`` recreates the queue indexes). Photos: every one a record in the
+backup refers to (photos are removed only when nothing refers to them), plus
+perhaps some that none does. A file outside the lock protocol (none today
+besides ``secret_key``) is copied after step 3, as it is then.
+
+This rests on what ``engine`` does today: a partition file is created and
+replaced only under its lock, and never removed; a writer holds one
+partition lock at a time.
 
 Each partition is blocked for writers from the moment its lock is taken to
 the end of step 2: the links, not the copying or packing (``BackupResult``

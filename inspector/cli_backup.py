@@ -47,7 +47,8 @@ def backup_command(file: Path):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(file: Path):
-    from .store.backup import BackupError, restore
+    from .store.backup import BackupError
+    from .store.restore import restore
 
     root = current_app.config["INSPECTOR_DATA_DIR"]
     try:

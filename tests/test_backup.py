@@ -26,6 +26,7 @@ from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
 from inspector.store import Store, backup, engine
 from inspector.store.audit import AuditLog
 from inspector.store.backup import BackupError
+from inspector.store.restore import restore
 
 SPAWN = multiprocessing.get_context("spawn")
 WORKERS = 4
@@ -130,7 +131,7 @@ def test_an_unfinished_last_audit_line_is_left_out_and_the_copy_verifies(tmp_pat
         handle.write(b'{"seq": 4, "torn')  # an append killed half way: never acknowledged
     assert not log.verify()[0]
     backup.create(root, tmp_path / "b.tar.gz")
-    result = backup.restore(tmp_path / "b.tar.gz", tmp_path / "restored")
+    result = restore(tmp_path / "b.tar.gz", tmp_path / "restored")
     assert (result.audit_ok, result.audit_entries) == (True, 3)
     assert (tmp_path / "restored" / "audit" / month_file.name).read_bytes() == whole
 
@@ -357,7 +358,7 @@ def test_a_backup_taken_while_four_processes_insert_is_one_point_in_time(tmp_pat
     assert [p.exitcode for p in processes] == [0] * WORKERS
     for n, (archive, acked_before, begun_after, result) in enumerate(taken):
         target = tmp_path / f"restored-{n}"
-        restored = backup.restore(archive, target)
+        restored = restore(archive, target)
         assert restored.audit_ok, restored.audit_problem
         assert restored.files == result.files
         _check_point_in_time(target, acked_before, begun_after)

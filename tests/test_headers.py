@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import make_app, seed_app
+from conftest import make_app
 
 
 def test_every_kind_of_response_carries_the_security_headers(client, auth, store):

@@ -5,7 +5,6 @@ Each run rewrites the screenshots in docs/screenshots/.
 
 from __future__ import annotations
 
-import re
 
 import pytest
 

@@ -1,23 +1,15 @@
-"""The admin's pages: the LKS register, accounts, QR codes and posters."""
+"""The admin's pages: the LKS register and the LKS reported from the field (accounts and posters: admin_*.py)."""
 
 from __future__ import annotations
 
-import io
-from typing import NoReturn
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
-from flask_login import current_user
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound
-
-from .. import accounts, posters, register
+from .. import register
 from ..auth import ROLES, access
 from ..places import KECAMATAN
-from ..qr import lks_url, qr_png
 from ..store.records import utcnow
-from .forms import (ActionForm, LksForm, LksImportForm, MergeForm, PasswordResetForm, UserForm, apply_errors,
-                    options)
-from .helpers import get_lks_by_id_or_404, get_user_or_404, log, search_lks, store
+from .forms import ActionForm, LksForm, LksImportForm, MergeForm, apply_errors
+from .helpers import get_lks_by_id_or_404, log, search_lks, store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -124,143 +116,6 @@ def lks_import():
                            columns=register.CSV_COLUMNS.values()), status
 
 
-@bp.route("/lks/<lks_id>/qr.png")
-@access("admin")
-def lks_qr(lks_id: str):
-    record = get_lks_by_id_or_404(lks_id)
-    png = qr_png(lks_url(current_app.config["INSPECTOR_BASE_URL"], record["code"]))
-    return Response(png, mimetype="image/png",
-                    headers={"Content-Disposition": f'inline; filename="qr-{record["code"]}.png"'})
-
-
-def _refuse(error: type[HTTPException], message: str) -> NoReturn:
-    """An error page with its own Indonesian text."""
-    exception = error()
-    exception.indonesian = message
-    raise exception
-
-
-@bp.route("/lks/<lks_id>/poster.png")
-@access("admin")
-def lks_poster_png(lks_id: str):
-    record = get_lks_by_id_or_404(lks_id)
-    png = posters.poster_png(record, current_app.config["INSPECTOR_BASE_URL"])
-    return Response(png, mimetype="image/png",
-                    headers={"Content-Disposition": f'attachment; filename="poster-{record["code"]}.png"'})
-
-
-@bp.route("/lks/<lks_id>/poster.pdf")
-@access("admin")
-def lks_poster_pdf(lks_id: str):
-    record = get_lks_by_id_or_404(lks_id)
-    pdf = posters.poster_pdf(record, current_app.config["INSPECTOR_BASE_URL"])
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="poster-{record["code"]}.pdf"'})
-
-
-@bp.route("/poster.pdf")
-@access("admin")
-def poster_batch():
-    """One poster page per active, registered LKS, of one kecamatan (``?kecamatan=``) or all; at 150 dpi,
-    the QR still 10 cm wide."""
-    try:
-        kecamatan, records = posters.for_batch(store().lks.all(), request.args.get("kecamatan", "")[:40])
-    except posters.UnknownKecamatan:
-        _refuse(BadRequest, "Kecamatan tidak dikenal. Pilih salah satu dari 13 kecamatan Kota Tangerang.")
-    where = f"Kecamatan {kecamatan}" if kecamatan else "Kota Tangerang"
-    if not records:
-        _refuse(NotFound, f"Belum ada LKS aktif di {where}, jadi tidak ada poster untuk dicetak.")
-    if len(records) > posters.MAX_BATCH:
-        _refuse(BadRequest, f"{len(records)} LKS terlalu banyak untuk satu PDF (paling banyak "
-                            f"{posters.MAX_BATCH}). Cetak per kecamatan.")
-    out = io.BytesIO()  # the compressed pages only (about 100 KB each); one page image at a time
-    posters.write_pdf(records, current_app.config["INSPECTOR_BASE_URL"], out, posters.BATCH_DPI,
-                      f"Poster LKS {where}")
-    out.seek(0)
-    name = f"poster-lks-{(kecamatan or 'semua').lower()}.pdf"
-    return send_file(out, mimetype="application/pdf", as_attachment=True, download_name=name)
-
-
-# --- Accounts ----------------------------------------------------------------
-
-def _user_form(record: dict | None = None) -> UserForm:
-    form = UserForm(data=None if request.method == "POST" or record is None else record)
-    form.lks_ids.choices = options((r["id"], f"{r['name']} ({r['code']})")
-                                   for r in sorted(store().lks.all(), key=lambda r: r["name"]))
-    return form
-
-
-@bp.route("/akun")
-@access("admin")
-def users():
-    records = sorted(store().users.all(), key=lambda u: (u["role"], u["username"]))
-    lks_names = {r["id"]: r["name"] for r in store().lks.all()}
-    return render_template("admin/users.html", records=records, lks_names=lks_names, action=ActionForm(),
-                           reset=PasswordResetForm())
-
-
-@bp.route("/akun/baru", methods=["GET", "POST"])
-@access("admin")
-def user_new():
-    form = _user_form()
-    if form.validate_on_submit():
-        record, errors = accounts.create(store(), form.data)
-        if record:
-            log("account_created", "user", record["id"], role=record["role"])
-            flash(f"Akun {record['username']} sudah dibuat.", "success")
-            return redirect(url_for("admin.users"))
-        apply_errors(form, errors)
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, record=None), status
-
-
-@bp.route("/akun/<user_id>/ubah", methods=["GET", "POST"])
-@access("admin")
-def user_edit(user_id: str):
-    record = get_user_or_404(user_id)
-    form = _user_form(record)
-    if form.validate_on_submit():
-        updated, errors = accounts.update(store(), user_id, form.data)
-        if updated:
-            log("account_changed", "user", user_id, role=updated["role"])
-            flash(f"Akun {updated['username']} sudah diubah.", "success")
-            return redirect(url_for("admin.users"))
-        apply_errors(form, errors)
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, record=record), status
-
-
-@bp.route("/akun/<user_id>/sandi", methods=["POST"])
-@access("admin")
-def user_reset_password(user_id: str):
-    record = get_user_or_404(user_id)
-    form = PasswordResetForm()
-    reason = accounts.set_password(store(), user_id, form.password.data or "") if form.validate_on_submit() \
-        else "Isi kata sandi baru."
-    if reason:
-        flash(f"Kata sandi {record['username']} tidak diganti: {reason}", "error")
-        return users(), 400
-    log("password_reset", "user", user_id)
-    flash(f"Kata sandi {record['username']} sudah diganti; semua sesinya diakhiri.", "success")
-    return redirect(url_for("admin.users"))
-
-
-@bp.route("/akun/<user_id>/status", methods=["POST"])
-@access("admin")
-def user_status(user_id: str):
-    record = get_user_or_404(user_id)
-    if ActionForm().validate_on_submit():
-        if record["id"] == current_user.record["id"]:
-            flash("Anda tidak bisa menonaktifkan akun sendiri.", "error")
-        else:
-            reason = accounts.set_active(store(), user_id, not record.get("active"))
-            if not reason:
-                log("account_disabled" if record.get("active") else "account_enabled", "user", user_id)
-            flash(reason or f"Akun {record['username']} sekarang {'nonaktif' if record.get('active') else 'aktif'}.",
-                  "error" if reason else "success")
-    return redirect(url_for("admin.users"))
-
-
 # --- LKS reported from the field --------------------------------------------
 
 @bp.route("/lks/sementara")
@@ -330,3 +185,7 @@ def lks_front_photo(lks_id: str, size: str = "besar"):
     if data is None:
         abort(404)
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+
+
+# The other admin pages, on this same blueprint.
+from . import admin_accounts, admin_posters  # noqa: E402,F401

@@ -6,6 +6,7 @@ import re
 
 from .auth import ROLES
 from .passwords import hash_password, weak_password_reason
+from .register import plain_text
 from .store.records import utcnow
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
@@ -26,7 +27,7 @@ def clean(store, raw: dict, creating: bool, current: dict | None = None) -> tupl
         reason = weak_password_reason(str(raw.get("password") or ""))
         if reason:
             errors["password"] = reason
-    name = " ".join(str(raw.get("name") or "").split())
+    name = plain_text(raw.get("name"))
     if not name or len(name) > 100:
         errors["name"] = "Nama lengkap wajib diisi (maksimal 100 karakter)."
     out["name"] = name
@@ -34,7 +35,7 @@ def clean(store, raw: dict, creating: bool, current: dict | None = None) -> tupl
     if role not in ROLES:
         errors["role"] = "Pilih peran yang tersedia."
     out["role"] = role
-    agency = " ".join(str(raw.get("agency") or "").split())
+    agency = plain_text(raw.get("agency"))
     if len(agency) > 80:
         errors["agency"] = "Instansi maksimal 80 karakter."
     elif role == "inspector" and not agency:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import secrets
+import unicodedata
 from datetime import date
 
 from .places import KECAMATAN, LAT_RANGE, LON_RANGE
@@ -42,8 +43,16 @@ def new_code(taken: set[str]) -> str:
             return code
 
 
+def plain_text(raw) -> str:
+    """One line of text as people type it: control and invisible format characters (NUL, a
+    right-to-left override that would reverse a name on a poster) removed, white space folded."""
+    text = "".join(" " if c.isspace() else c for c in str(raw or "")
+                   if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf"))
+    return " ".join(text.split())
+
+
 def _text(raw, limit: int) -> str:
-    return " ".join(str(raw or "").split())[:limit + 1]
+    return plain_text(raw)[:limit + 1]
 
 
 def clean(raw: dict) -> tuple[dict, dict[str, str]]:

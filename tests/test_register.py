@@ -735,3 +735,11 @@ def test_other_roles_see_the_public_page(auth, client, store, role):
     assert record["name"] in page and "Penyandang disabilitas" in page
     assert 'id="mulai"' not in page
 
+
+
+def test_names_lose_control_and_invisible_format_characters():
+    """A right-to-left override or a NUL in a name would garble posters and pages: they are dropped."""
+    record, errors = register.clean({**GOOD, "name": "Panti \u202eUji\u200f\u0000 Kasih\ufeff"})
+    assert not errors
+    assert record["name"] == "Panti Uji Kasih"
+    assert register.plain_text("  a\tb \u2066c\u2069 ") == "a b c"

@@ -104,8 +104,8 @@ class Requests(list):
                 and urlsplit(url).hostname not in LOCAL_HOSTS]
 
 
-def _phone_context(browser, requests: Requests, **options):
-    context = browser.new_context(**PHONE, **options)
+def guarded(context, requests: Requests):
+    """Only 127.0.0.1: anything else is aborted and recorded."""
     context.set_default_timeout(5000)
 
     def guard(route):
@@ -118,6 +118,10 @@ def _phone_context(browser, requests: Requests, **options):
     context.route("**/*", guard)
     context.on("request", lambda request: requests.append(request.url))
     return context
+
+
+def _phone_context(browser, requests: Requests, **options):
+    return guarded(browser.new_context(**PHONE, **options), requests)
 
 
 @pytest.fixture

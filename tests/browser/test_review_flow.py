@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -27,7 +26,7 @@ from inspector.store import submissions as submissions_module
 from inspector.timefmt import today_wib
 from test_export import sent_visit
 
-from .conftest import LOCAL_HOSTS, PHONE, Requests, screenshot, sign_in
+from .conftest import PHONE, Requests, guarded, screenshot, sign_in
 from .test_pages import assert_fits_phone, assert_only_local
 from .test_visit import answer, go, make_jpeg, start_visit
 
@@ -45,29 +44,13 @@ FOLLOWUP = "Berkas perpanjangan izin sudah lengkap dan diserahkan ke DPMPTSP; me
 
 # --- Contexts and helpers ------------------------------------------------------------------------
 
-def _guarded(context, requests: Requests):
-    """Only 127.0.0.1: anything else is aborted and recorded (as the phone fixture of conftest does)."""
-    context.set_default_timeout(5000)
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            requests.blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    context.on("request", lambda request: requests.append(request.url))
-    return context
-
-
 def _phone(browser, requests, **options):
-    return _guarded(browser.new_context(**PHONE, **options), requests)
+    return guarded(browser.new_context(**PHONE, **options), requests)
 
 
 def _desktop_of(browser, requests, phone_context):
     """A desktop browser signed in as the same account as ``phone_context`` (its cookies copied)."""
-    return _guarded(browser.new_context(**DESKTOP, storage_state=phone_context.storage_state()), requests)
+    return guarded(browser.new_context(**DESKTOP, storage_state=phone_context.storage_state()), requests)
 
 
 def _row(page, href: str):

@@ -187,14 +187,18 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
     return rows
 
 
-def previous_approved(store, record: dict) -> dict | None:
-    """The latest approved inspection of the same LKS before this one, for comparison."""
-    merged = [l["id"] for l in store.lks.all() if l.get("merged_into") == record["lks_id"]]
-    for other in store.submissions.for_lks([record["lks_id"], *merged]):
-        if other["id"] != record["id"] and other["status"] == "approved" and \
-                (other.get("submitted_at") or "") < (record.get("submitted_at") or "9999"):
+def last_approved(store, lks_id: str, before: str = "9999", exclude: str | None = None) -> dict | None:
+    """The latest approved inspection of an LKS (and the field reports merged into it) sent before ``before``."""
+    merged = [l["id"] for l in store.lks.all() if l.get("merged_into") == lks_id]
+    for other in store.submissions.for_lks([lks_id, *merged]):
+        if other["id"] != exclude and other["status"] == "approved" and (other.get("submitted_at") or "") < before:
             return other
     return None
+
+
+def previous_approved(store, record: dict) -> dict | None:
+    """The latest approved inspection of the same LKS before this one, for comparison."""
+    return last_approved(store, record["lks_id"], record.get("submitted_at") or "9999", record["id"])
 
 
 def version_changes(checklist, older: dict, newer: dict) -> list[dict]:

@@ -468,3 +468,16 @@ def test_the_chart_escapes_its_title_and_draws_nothing_without_points():
     assert "1 Des 2024" in svg and "5 Jan 2025" in svg
     ys = [float(y) for y in re.findall(r'<circle[^>]*cy="([\d.]+)"', svg)]
     assert len(ys) == 2 and ys[0] > ys[1]  # clamped to 0 and 100: the older point is lower
+
+
+def test_the_public_page_shows_the_date_of_the_last_approved_inspection_and_nothing_of_it(app, world):
+    """Anyone scanning the poster learns when Dinsos last approved an inspection, never what it found."""
+    anonymous = app.test_client()
+    page = anonymous.get(f"/l/{world.own['code']}").get_data(as_text=True)
+    assert "Inspeksi terakhir oleh Dinas Sosial: <strong>2 Sep 2025</strong>" in page  # `latest`, 2 Sep 2025 WIB
+    apar = world.checklist.item("apar").question
+    for hidden in (VISIBLE_NOTE, SECRET, apar, "temuan", "Skor"):
+        assert hidden not in page
+    never = next(r for r in world.store.lks.all() if r["id"] not in (world.own["id"], world.other["id"])
+                 and r.get("active") and not r.get("provisional"))
+    assert "belum ada yang disetujui" in anonymous.get(f"/l/{never['code']}").get_data(as_text=True)

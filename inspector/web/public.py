@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from .. import review
 from ..auth import PUBLIC, access, role_home
-from ..timefmt import today_wib
-from .helpers import get_lks_or_404
+from ..timefmt import to_wib, today_wib
+from .helpers import get_lks_or_404, store
 from .visit import start_page
 
 bp = Blueprint("public", __name__)
@@ -30,4 +31,6 @@ def lks(code: str):
     if current_user.is_authenticated and current_user.role == "inspector":
         return start_page(record)
     expired = bool(record.get("accreditation_expiry")) and record["accreditation_expiry"] < today_wib().isoformat()
-    return render_template("public/lks.html", lks=record, accreditation_expired=expired)
+    last = review.last_approved(store(), record["id"])  # its date only: never its findings
+    last_day = to_wib(last["submitted_at"]).date() if last else None
+    return render_template("public/lks.html", lks=record, accreditation_expired=expired, last_inspected=last_day)

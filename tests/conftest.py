@@ -50,6 +50,17 @@ def seed_app(app):
     return lks
 
 
+def add_inspector(store, username: str = "petugas2", name: str = "Uji petugas lain") -> dict:
+    """A second inspector, not the one who makes the visits (same test password)."""
+    if not _HASH:
+        _HASH.append(hash_password(PASSWORD))
+    record, errors = accounts.create(store, {"username": username, "password": PASSWORD, "role": "inspector",
+                                             "name": name, "agency": "Kelurahan", "lks_ids": []},
+                                     password_hash=_HASH[0])
+    assert not errors, errors
+    return record
+
+
 @pytest.fixture
 def store(app):
     return app.extensions["store"]

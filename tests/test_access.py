@@ -16,8 +16,8 @@ import pytest
 from flask import Blueprint
 from PIL import Image
 
-from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
-from inspector import accounts, register, visits
+from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
+from inspector import register, visits
 from inspector.auth import PUBLIC, ROLES, SIGNED_IN, access
 from inspector.checklists import for_kind
 from inspector.photos import process
@@ -172,9 +172,7 @@ def site(tmp_path_factory):
     seed_app(app)
     store = app.extensions["store"]
     values = populate(app)
-    _, errors = accounts.create(store, {"username": "petugas2", "password": PASSWORD, "role": "inspector",
-                                        "name": "Petugas Lain", "agency": "Kelurahan", "lks_ids": []})
-    assert not errors, errors
+    add_inspector(store)
     clients = {"anonymous": app.test_client(), "other inspector": sign_in(app, "petugas2")}
     clients.update({role: sign_in(app, username) for role, username in ROLE_USERS.items()})
     return SimpleNamespace(app=app, store=store, clients=clients, values=values)

@@ -23,9 +23,9 @@ from unittest import mock
 import pytest
 from PIL import Image
 
-from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
+from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg
-from inspector import accounts, register, visits
+from inspector import register, visits
 from inspector.checklists import for_kind
 from inspector.photos import CORRUPT, NOT_A_PHOTO, process
 from inspector.web import ERROR_TEXT
@@ -134,9 +134,7 @@ def site(tmp_path_factory):
     store = app.extensions["store"]
     values = populate(app)
     values.update(second_visit(app))
-    _, errors = accounts.create(store, {"username": "petugas2", "password": PASSWORD, "role": "inspector",
-                                        "name": "Petugas Lain", "agency": "Kelurahan", "lks_ids": []})
-    assert not errors, errors
+    add_inspector(store)
     clients = {"anonymous": app.test_client(), "other inspector": sign_in(app, "petugas2")}
     clients.update({role: sign_in(app, username) for role, username in ROLE_USERS.items()})
     return SimpleNamespace(app=app, store=store, clients=clients, values=values, root=root)

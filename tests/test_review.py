@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from conftest import _HASH, PASSWORD, ROLE_USERS, make_app, seed_app
-from inspector import accounts, review, visits
+from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
+from inspector import review, visits
 from inspector.auth import User
 from inspector.photos import process
 from inspector.store import records as records_module
@@ -61,10 +61,7 @@ def env(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("review"))
     lks = seed_app(app)
     store = app.extensions["store"]
-    other, errors = accounts.create(store, {
-        "username": "petugas2", "password": PASSWORD, "role": "inspector", "name": "Uji petugas lain",
-        "agency": "Kelurahan", "lks_ids": []}, password_hash=_HASH[0])
-    assert not errors, errors
+    other = add_inspector(store)
     users = {role: User(store.users.by_username(ROLE_USERS[role])) for role in ("admin", "reviewer", "operator")}
     users["owner"] = User(store.users.by_username(ROLE_USERS["inspector"]))
     users["other"] = User(other)

@@ -20,9 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import _HASH, PASSWORD, ROLE_USERS, make_app, seed_app
+from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg, upload
-from inspector import accounts, review, visits
+from inspector import review, visits
 from inspector.auth import User
 from inspector.store import records as records_module
 from inspector.store import submissions as submissions_module
@@ -123,10 +123,7 @@ def site(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("review-pages"))
     lks = seed_app(app)
     store = app.extensions["store"]
-    other, errors = accounts.create(store, {
-        "username": "petugas2", "password": PASSWORD, "role": "inspector", "name": "Uji petugas lain",
-        "agency": "Kelurahan", "lks_ids": []}, password_hash=_HASH[0])
-    assert not errors, errors
+    other = add_inspector(store)
     clients = {role: signed_in(app, ROLE_USERS[role]) for role in ("admin", "reviewer", "operator")}
     clients["owner"] = signed_in(app, ROLE_USERS["inspector"])
     clients["other"] = signed_in(app, "petugas2")
@@ -724,10 +721,7 @@ def queue_site(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("queue"))
     lks = seed_app(app)
     store = app.extensions["store"]
-    other, errors = accounts.create(store, {
-        "username": "petugas2", "password": PASSWORD, "role": "inspector", "name": "Uji petugas lain",
-        "agency": "Kelurahan", "lks_ids": []}, password_hash=_HASH[0])
-    assert not errors, errors
+    other = add_inspector(store)
     users = {"owner": store.users.by_username(ROLE_USERS["inspector"]), "other": other,
              "reviewer": store.users.by_username(ROLE_USERS["reviewer"])}
     clients = {"owner": signed_in(app, ROLE_USERS["inspector"]), "other": signed_in(app, "petugas2"),

@@ -19,9 +19,9 @@ import itsdangerous.timed
 import pytest
 from argon2 import PasswordHasher
 
-from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
+from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg, upload
-from inspector import accounts, passwords, visits
+from inspector import passwords, visits
 from inspector.store import engine
 
 REPO_FORMS = Path(__file__).resolve().parent.parent / "forms"
@@ -43,14 +43,6 @@ def client_as(app, role_or_username: str):
     client = app.test_client()
     sign_in(client, ROLE_USERS.get(role_or_username, role_or_username))
     return client
-
-
-def add_inspector(app, username: str = "petugas2") -> dict:
-    record, errors = accounts.create(app.extensions["store"], {
-        "username": username, "password": PASSWORD, "role": "inspector", "name": "Uji petugas lain",
-        "agency": "Satpol PP", "lks_ids": []})
-    assert not errors, errors
-    return record
 
 
 def add_lks(app, kind: str, code: str) -> dict:
@@ -196,7 +188,7 @@ def test_start_page_lists_the_applicable_checklist_and_own_open_drafts(app, insp
     mine = start_visit(inspector, lks[0]["code"])
     sent = start_visit(inspector, lks[0]["code"])
     app.extensions["store"].submissions.modify(sent, lambda r: {**r, "status": "submitted"})
-    other = client_as(app, add_inspector(app)["username"])
+    other = client_as(app, add_inspector(app.extensions["store"])["username"])
     theirs = start_visit(other, lks[0]["code"])
 
     html = inspector.get(f"/inspeksi/lks/{lks[0]['code']}").get_data(as_text=True)
@@ -343,7 +335,7 @@ def test_a_saved_draft_resumes_on_another_device_and_only_its_inspector_edits_it
     assert shown.textareas["kasur_sendiri__note"].strip() == "kasur baru"
     assert shown.value("visit_key") == key
 
-    other = client_as(app, add_inspector(app)["username"])
+    other = client_as(app, add_inspector(app.extensions["store"])["username"])
     assert other.get(f"/kunjungan/{sid}").status_code == 404
     assert other.get(f"/kunjungan/{sid}/ringkasan").status_code == 404
     assert f"/kunjungan/{sid}" not in other.get("/inspeksi/kunjungan").get_data(as_text=True)
@@ -427,7 +419,7 @@ def test_a_wrong_or_missing_visit_key_is_refused(app, inspector, draft, suffix, 
 def test_another_signed_in_account_with_the_right_key_is_forbidden(app, draft, suffix):
     sid, key = draft
     before = record_of(app, sid)
-    for who in (add_inspector(app)["username"], "reviewer", "admin", "operator"):
+    for who in (add_inspector(app.extensions["store"])["username"], "reviewer", "admin", "operator"):
         response = post_visit(client_as(app, who), sid, {"kasur_sendiri": "tidak"}, key, url_suffix=suffix)
         assert response.status_code == 403, who
     assert record_of(app, sid) == before
@@ -565,7 +557,7 @@ def test_a_visit_photo_is_served_only_to_its_inspector_reviewers_and_admins(app,
     assert inspector.get(f"/kunjungan/{sid}/foto/{other_photo}/kecil").status_code == 404
     assert inspector.get(url + "/sedang").status_code == 404
     assert inspector.get(f"/kunjungan/{sid}/foto/p000000000000").status_code == 404
-    assert client_as(app, add_inspector(app)["username"]).get(url).status_code == 404
+    assert client_as(app, add_inspector(app.extensions["store"])["username"]).get(url).status_code == 404
     assert client_as(app, "operator").get(url).status_code == 403
     anonymous = app.test_client().get(url)
     assert anonymous.status_code == 302 and urlsplit(anonymous.location).path == "/masuk"

@@ -13,4 +13,5 @@ fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[test]'
-exec .venv/bin/python -m pytest "$@"
+# One test process per core (pytest-xdist): the suite is CPU-bound.
+exec .venv/bin/python -m pytest -n auto "$@"

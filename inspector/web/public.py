@@ -11,6 +11,7 @@ from .. import concerns, events, review
 from ..auth import PUBLIC, access, role_home
 from ..timefmt import to_wib, today_wib
 from . import error_page
+from .forms import options
 from .helpers import client_address, get_lks_or_404, log, store
 from .visit import start_page
 
@@ -42,7 +43,7 @@ def lks(code: str):
 class ConcernForm(FlaskForm):
     """A worried neighbour's report; the rules are in ``inspector.concerns.clean``."""
     what = TextAreaField("Apa yang terjadi?", render_kw={"rows": 6, "maxlength": concerns.WHAT_MAX})
-    when = RadioField("Kapan?", choices=list(concerns.WHEN.items()), validate_choice=False)
+    when = RadioField("Kapan?", choices=options(concerns.WHEN.items()), validate_choice=False)
     contact = StringField("Nama atau nomor telepon Anda (boleh dikosongkan)",
                           render_kw={"maxlength": concerns.CONTACT_MAX, "autocomplete": "off"})
     form_token = HiddenField()
@@ -76,6 +77,9 @@ def concern(code: str):
     if store().concerns.by_token(token) is not None:  # a second tap on "Kirim": already stored
         return redirect(url_for("public.concern_sent", code=record["code"]), 303)
     values, errors = concerns.clean(request.form)
+    # What the page shows back is the cleaned text, bounded: a hostile 100 000 characters are not echoed.
+    form.what.data = values["what"][:concerns.WHAT_MAX + 100]
+    form.contact.data = values["contact"][:concerns.CONTACT_MAX + 20]
     if errors:
         for name, message in errors.items():
             getattr(form, name).errors = [message]

@@ -56,7 +56,9 @@ def code(app):
 def test_public_page_offers_the_report_form(client, code):
     page = client.get(f"/l/{code}").get_data(as_text=True)
     assert "Laporkan kekhawatiran" in page and f'href="/l/{code}/lapor"' in page
-    form = client.get(f"/l/{code}/lapor").get_data(as_text=True)
+    response = client.get(f"/l/{code}/lapor")
+    assert response.headers["Cache-Control"] == "no-store"  # the page carries this visitor's tokens
+    form = response.get_data(as_text=True)
     for label in concerns.WHEN.values():
         assert label in form
     assert 'name="what"' in form and 'name="contact"' in form and "Tidak dikirim ke pengelola LKS" in form

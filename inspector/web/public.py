@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
@@ -58,8 +58,10 @@ LIMITED = {
 
 
 def _concern_page(record: dict, form: ConcernForm, status: int = 200, limited: str | None = None):
-    return render_template("public/concern.html", lks=record, form=form, limited=limited,
-                           what_max=concerns.WHAT_MAX, what_min=concerns.WHAT_MIN), status
+    response = make_response(render_template("public/concern.html", lks=record, form=form, limited=limited,
+                                             what_max=concerns.WHAT_MAX, what_min=concerns.WHAT_MIN), status)
+    response.headers["Cache-Control"] = "no-store"  # it carries this visitor's tokens and, after an error, their text
+    return response
 
 
 @bp.route("/l/<code>/lapor", methods=["GET", "POST"])

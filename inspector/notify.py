@@ -311,11 +311,13 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
     tries, base, timeout = _settings(config)
     sent_at = datetime.fromisoformat(payload["time"]).timestamp() if payload.get("time") else time.time()
     stamp = str(int(sent_at))
+    about = (f"submission {payload['submission_id']}" if payload.get("submission_id")
+             else f"concern {payload.get('concern_id')}")
     queued = 0
     for url in urls:
         delivery = store.notifications.delivery_add({
             "event": event, "submission_id": payload.get("submission_id"), "url": shown_url(url),
-            "state": "menunggu", "tries": 0, "last_error": "", "last_status": None})
+            **({"concern_id": payload["concern_id"]} if payload.get("concern_id") else {}), "state": "menunggu", "tries": 0, "last_error": "", "last_status": None})
         headers = {"Content-Type": "application/json", "User-Agent": "Inspector-Webhook/1",
                    "X-Inspector-Event": event, "X-Inspector-Delivery": delivery["id"], "X-Inspector-Timestamp": stamp}
         if secret:
@@ -325,8 +327,8 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
             if error is None:
                 changes = {"state": "terkirim", "tries": attempt, "last_status": status}
             else:
-                log.warning("webhook %s for submission %s failed (try %d of %d): %s", event,
-                            payload.get("submission_id"), attempt, tries, describe(error))
+                log.warning("webhook %s for %s failed (try %d of %d): %s", event, about, attempt, tries,
+                            describe(error))
                 changes = {"state": "gagal" if final else "mencoba ulang", "tries": attempt,
                            "last_error": describe(error), "last_status": getattr(error, "code", None)}
             store.notifications.delivery_update(delivery_id, changes)
@@ -336,6 +338,5 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
             queued += 1
         else:
             store.notifications.delivery_update(delivery["id"], {"state": "gagal", "last_error": "antrean penuh"})
-            log.warning("webhook %s for submission %s dropped: the send queue is full", event,
-                        payload.get("submission_id"))
+            log.warning("webhook %s for %s dropped: the send queue is full", event, about)
     return queued

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
 from inspector import concerns, events, notify
+from test_notify import receiver, sink, wait_for  # noqa: F401 (fixtures: local webhook and SMTP servers)
 
 WHAT = "Malam tadi terdengar anak menangis lama dan pengasuh membentak-bentak."
 
@@ -103,22 +104,31 @@ def test_a_report_is_stored_and_reaches_reviewers_only(app, store, client, code)
     assert store.concerns.get(record["id"])["status"] == "open"
 
 
-def test_webhook_and_email_carry_no_text_nor_contact(app, store, client, code, monkeypatch):
-    app.config.update(INSPECTOR_WEBHOOK_URLS="https://hooks.example.org/in", INSPECTOR_SMTP_HOST="smtp.example.org",
-                      INSPECTOR_ALERT_EMAILS="dinsos@example.org")
-    sent = []
-    monkeypatch.setattr(notify, "queue_webhooks", lambda store, config, event, payload: sent.append((event, payload)))
-    monkeypatch.setattr(notify, "_queue_email", lambda store, config, message, what, about: sent.append((what, message)))
-    assert report(client, code, contact="Pak Budi 0813").status_code == 303
-    record = store.concerns.all()[0]
-    (event, payload), (what, message) = sorted(sent, key=lambda s: s[0] != "concern.created")
-    assert event == "concern.created" and what == "concern"
-    assert payload == {"concern_id": record["id"], "lks_id": record["lks_id"], "lks_code": code,
-                       "time": payload["time"]}
+def test_webhook_and_email_carry_no_text_nor_contact(app, store, client, code, receiver, sink):
+    """Real deliveries to local servers: the concern.created webhook and the e-mail name the report and the LKS,
+    never what it says or who sent it."""
+    app.config.update(INSPECTOR_WEBHOOK_URLS=receiver.url("/hook"), INSPECTOR_SMTP_HOST="127.0.0.1",
+                      INSPECTOR_SMTP_PORT=str(sink.server_address[1]), INSPECTOR_SMTP_TLS="off",
+                      INSPECTOR_ALERT_EMAILS="dinsos@contoh.test")
+    try:
+        assert report(client, code, contact="Pak Budi 0813-9999").status_code == 303
+        record = store.concerns.all()[0]
+        (hit,) = wait_for(lambda: receiver.hits, "the webhook")
+        (mail,) = wait_for(lambda: sink.messages, "the e-mail")
+    finally:
+        assert notify.stop_all()
+    payload = json.loads(hit["body"])
+    assert payload == {"event": "concern.created", "concern_id": record["id"], "lks_id": record["lks_id"],
+                       "lks_code": code, "time": payload["time"]}
+    assert hit["headers"]["X-Inspector-Event"] == "concern.created"
+    message = mail["message"]
     body = message.get_content()
+    assert message["Subject"].startswith("[Inspector] Laporan masyarakat: ")
     assert f"/tinjau/laporan-masyarakat/{record['id']}" in body and "SAPA 129" in body
     for secret in (WHAT, "Pak Budi", "0813"):
-        assert secret not in body and secret not in json.dumps(payload) and secret not in str(message["Subject"])
+        assert secret not in body and secret not in hit["body"].decode() and secret not in str(message["Subject"])
+    admin = signed_in(app, "admin")
+    assert f"Laporan masyarakat {record['id']}" in admin.get("/admin/webhook").get_data(as_text=True)
 
 
 def test_an_alert_that_fails_does_not_lose_the_report(app, store, client, code, monkeypatch, caplog):

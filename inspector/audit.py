@@ -35,13 +35,15 @@ ACTIONS = {
     "addendum_added": "Adendum ditambahkan",
     "followup_added": "Tindak lanjut ditambahkan",
     "followup_accepted": "Tindak lanjut diterima",
+    "concern_received": "Laporan masyarakat diterima",
+    "concern_handled": "Laporan masyarakat ditangani",
     "export_csv": "Ekspor CSV",
     "export_bundle": "Ekspor paket arsip",
     "report_printed": "Laporan dicetak",
 }
 # Who acted when there is no signed-in account; the roles themselves are labelled by auth.ROLES.
 ACTORS = {"anonymous": "Tanpa akun", "system": "Sistem (perintah server)"}
-TARGETS = {"user": "Akun", "lks": "LKS", "submission": "Kunjungan"}
+TARGETS = {"user": "Akun", "lks": "LKS", "submission": "Kunjungan", "concern": "Laporan masyarakat"}
 
 
 def record(store, user, action: str, target_kind: str | None, target_id: str | None, **details) -> dict:

@@ -1,4 +1,5 @@
-"""Events other parts react to (notifications, webhooks): submission.created, submission.critical, review.decided.
+"""Events other parts react to (notifications, webhooks): submission.created, submission.critical, review.decided,
+concern.created.
 
 ``emit`` runs each reaction on its own and logs a failure instead of raising:
 a submit or a decision is already stored when it is called, and an alert that
@@ -7,6 +8,8 @@ cannot be made must not turn that into an error page.
     submission.created   webhooks
     submission.critical  oversight state, in-app alert to every active reviewer, e-mail, webhooks
     review.decided       in-app alert to the visit's inspector, oversight state, webhooks
+    concern.created      in-app alert to every active reviewer, e-mail, webhooks (a report from the public:
+                         never to the LKS's operator nor to inspectors; no report text or contact leaves)
 """
 
 from __future__ import annotations
@@ -16,29 +19,33 @@ import logging
 from . import notify
 from .store.records import utcnow
 
-EVENTS = ("submission.created", "submission.critical", "review.decided")
+EVENTS = ("submission.created", "submission.critical", "review.decided", "concern.created")
 # What a webhook body carries: ids, code, state and score; never answers, notes or names.
 WEBHOOK_FIELDS = ("submission_id", "lks_id", "lks_code", "status", "critical", "score", "time")
+# A concern's webhook body: that one arrived, and about which LKS; never what it says nor who sent it.
+CONCERN_WEBHOOK_FIELDS = ("concern_id", "lks_id", "lks_code", "time")
 log = logging.getLogger(__name__)
 
 
 def emit(store, config, event: str, submission: dict) -> None:
-    """Tell whoever listens that ``event`` happened to ``submission``; never raises into the caller.
+    """Tell whoever listens that ``event`` happened to ``submission`` (a concern, for ``concern.*``);
+    never raises into the caller.
 
     An unknown event name is a programming error and raises ValueError.
     """
     if event not in EVENTS:
         raise ValueError(f"unknown event {event}")
     try:
-        found = facts(store, submission)
+        found = (concern_facts if event.startswith("concern.") else facts)(store, submission)
     except Exception:
-        log.exception("event %s: the submission could not be read", event)
+        log.exception("event %s: the record could not be read", event)
         return
     for reaction in REACTIONS[event]:
         try:
             reaction(store, config, event, found)
         except Exception:
-            log.exception("event %s for submission %s: %s failed", event, found["submission_id"], reaction.__name__)
+            log.exception("event %s for %s: %s failed", event, found.get("submission_id") or found.get("concern_id"),
+                          reaction.__name__)
 
 
 def facts(store, submission: dict) -> dict:
@@ -54,6 +61,14 @@ def facts(store, submission: dict) -> dict:
             "first_submitted_at": first, "time": utcnow()}
 
 
+def concern_facts(store, concern: dict) -> dict:
+    """What the reactions need to know about a public concern: which one and which LKS; never its text or contact."""
+    lks = store.lks.get(concern["lks_id"]) or {}
+    return {"concern_id": concern["id"], "lks_id": concern["lks_id"], "lks_code": lks.get("code", ""),
+            "lks_name": lks.get("name", ""), "kecamatan": lks.get("kecamatan", ""),
+            "created_at": concern.get("created_at"), "time": utcnow()}
+
+
 def _alert(found: dict, kind: str) -> dict:
     return {"kind": kind, "submission_id": found["submission_id"], "lks_id": found["lks_id"],
             "status": found["status"]}
@@ -62,6 +77,13 @@ def _alert(found: dict, kind: str) -> dict:
 def alert_reviewers(store, config, event: str, found: dict) -> None:
     reviewers = [u["id"] for u in store.users.all() if u.get("role") == "reviewer" and u.get("active")]
     store.notifications.add(reviewers, _alert(found, "critical"))
+
+
+def alert_reviewers_of_concern(store, config, event: str, found: dict) -> None:
+    """Every active reviewer (never an operator or inspector) gets an unread alert for the new report."""
+    reviewers = [u["id"] for u in store.users.all() if u.get("role") == "reviewer" and u.get("active")]
+    store.notifications.add(reviewers, {"kind": "concern", "concern_id": found["concern_id"],
+                                        "lks_id": found["lks_id"], "status": "open"})
 
 
 def remember_critical(store, config, event: str, found: dict) -> None:
@@ -91,8 +113,17 @@ def webhooks(store, config, event: str, found: dict) -> None:
     notify.queue_webhooks(store, config, event, {key: found[key] for key in WEBHOOK_FIELDS})
 
 
+def concern_email(store, config, event: str, found: dict) -> None:
+    notify.queue_concern_email(store, config, found)
+
+
+def concern_webhooks(store, config, event: str, found: dict) -> None:
+    notify.queue_webhooks(store, config, event, {key: found[key] for key in CONCERN_WEBHOOK_FIELDS})
+
+
 REACTIONS = {
     "submission.created": (webhooks,),
     "submission.critical": (remember_critical, alert_reviewers, email, webhooks),
     "review.decided": (alert_inspector, remember_decision, webhooks),
+    "concern.created": (alert_reviewers_of_concern, concern_email, concern_webhooks),
 }

@@ -212,18 +212,45 @@ def queue_critical_email(store, config, facts: dict) -> bool:
     """Send the critical alert in the background; False when e-mail is off or the queue is full."""
     if not email_configured(config):
         return False
-    message = critical_message(config, facts)
+    return _queue_email(store, config, critical_message(config, facts), "critical", f"submission {facts['submission_id']}")
+
+
+def concern_message(config, facts: dict) -> EmailMessage:
+    """The alert for a report from the public: which LKS, when, and the link; never what it says nor who sent it."""
+    base = str(config.get("INSPECTOR_BASE_URL", "")).rstrip("/")
+    host = urlsplit(base).hostname or "localhost"
+    message = EmailMessage()
+    message["Subject"] = f"[Inspector] Laporan masyarakat: {facts['lks_name']} ({facts['lks_code']})"
+    message["From"] = str(config.get("INSPECTOR_SMTP_FROM") or f"Inspector <noreply@{host}>")
+    message["To"] = ", ".join(alert_addresses(config))
+    message["Message-ID"] = make_msgid(domain=host)
+    message.set_content(
+        "Seseorang melaporkan kekhawatiran tentang sebuah LKS melalui halaman publiknya.\n\n"
+        f"LKS: {facts['lks_name']} ({facts['lks_code']})\n"
+        f"Kecamatan: {facts['kecamatan'] or '-'}\n"
+        f"Diterima: {format_wib(facts['created_at'])}\n\n"
+        f"Baca dan tangani segera (perlu masuk sebagai peninjau):\n{base}/tinjau/laporan-masyarakat/{facts['concern_id']}\n\n"
+        "Darurat kekerasan terhadap anak: SAPA 129, WhatsApp 08111-129-129.\n")
+    return message
+
+
+def queue_concern_email(store, config, facts: dict) -> bool:
+    """Send the alert for a public concern in the background; False when e-mail is off or the queue is full."""
+    if not email_configured(config):
+        return False
+    return _queue_email(store, config, concern_message(config, facts), "concern", f"concern {facts['concern_id']}")
+
+
+def _queue_email(store, config, message: EmailMessage, what: str, about: str) -> bool:
     settings = dict(config)  # the worker must not read a config that may change under it
     tries, base, _ = _settings(config)
-    submission_id = facts["submission_id"]
 
     def report(attempt, error, final, _result):
         if error is not None:
-            log.warning("critical e-mail for submission %s not sent (try %d of %d): %s",
-                        submission_id, attempt, tries, describe(error))
+            log.warning("%s e-mail for %s not sent (try %d of %d): %s", what, about, attempt, tries, describe(error))
 
     if not worker(store, "email", config).submit(Retrying(lambda: send_email(settings, message), report, tries, base)):
-        log.warning("critical e-mail for submission %s dropped: the send queue is full", submission_id)
+        log.warning("%s e-mail for %s dropped: the send queue is full", what, about)
         return False
     return True
 
@@ -284,11 +311,13 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
     tries, base, timeout = _settings(config)
     sent_at = datetime.fromisoformat(payload["time"]).timestamp() if payload.get("time") else time.time()
     stamp = str(int(sent_at))
+    about = (f"submission {payload['submission_id']}" if payload.get("submission_id")
+             else f"concern {payload.get('concern_id')}")
     queued = 0
     for url in urls:
         delivery = store.notifications.delivery_add({
             "event": event, "submission_id": payload.get("submission_id"), "url": shown_url(url),
-            "state": "menunggu", "tries": 0, "last_error": "", "last_status": None})
+            **({"concern_id": payload["concern_id"]} if payload.get("concern_id") else {}), "state": "menunggu", "tries": 0, "last_error": "", "last_status": None})
         headers = {"Content-Type": "application/json", "User-Agent": "Inspector-Webhook/1",
                    "X-Inspector-Event": event, "X-Inspector-Delivery": delivery["id"], "X-Inspector-Timestamp": stamp}
         if secret:
@@ -298,8 +327,8 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
             if error is None:
                 changes = {"state": "terkirim", "tries": attempt, "last_status": status}
             else:
-                log.warning("webhook %s for submission %s failed (try %d of %d): %s", event,
-                            payload.get("submission_id"), attempt, tries, describe(error))
+                log.warning("webhook %s for %s failed (try %d of %d): %s", event, about, attempt, tries,
+                            describe(error))
                 changes = {"state": "gagal" if final else "mencoba ulang", "tries": attempt,
                            "last_error": describe(error), "last_status": getattr(error, "code", None)}
             store.notifications.delivery_update(delivery_id, changes)
@@ -309,6 +338,5 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
             queued += 1
         else:
             store.notifications.delivery_update(delivery["id"], {"state": "gagal", "last_error": "antrean penuh"})
-            log.warning("webhook %s for submission %s dropped: the send queue is full", event,
-                        payload.get("submission_id"))
+            log.warning("webhook %s for %s dropped: the send queue is full", event, about)
     return queued

@@ -17,7 +17,7 @@ from flask import Blueprint
 from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
-from inspector import register, visits
+from inspector import concerns, register, visits
 from inspector.auth import PUBLIC, ROLES, SIGNED_IN, access
 from inspector.checklists import for_kind
 from inspector.photos import process
@@ -32,6 +32,8 @@ VISIT_KEY = "visit key"
 EXPECTED: dict[str, str | frozenset[str]] = {
     "public.index": EVERYONE,
     "public.lks": EVERYONE,
+    "public.concern": EVERYONE,
+    "public.concern_sent": EVERYONE,
     "account.login": EVERYONE,
     "account.logout": ANY_ROLE,
     "account.change_password": ANY_ROLE,
@@ -53,6 +55,9 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "review.addendum": frozenset({"reviewer"}),
     "review.bulk_approve": frozenset({"reviewer"}),
     "review.followup_accept": frozenset({"reviewer"}),
+    "review.concerns_list": frozenset({"reviewer"}),
+    "review.concern_show": frozenset({"reviewer"}),
+    "review.concern_handle": frozenset({"reviewer"}),
     "oversight.dashboard": frozenset({"reviewer"}),
     "oversight.notifications": frozenset({"reviewer", "inspector"}),
     "oversight.mark_read": frozenset({"reviewer", "inspector"}),
@@ -134,7 +139,7 @@ def small_jpeg() -> bytes:
 
 def populate(app) -> dict:
     """Real records behind every URL variable: the operator's own LKS (with a front photo), the
-    operator's account, and a draft visit of that LKS by the inspector with one photo."""
+    operator's account, a draft visit of that LKS by the inspector with one photo, and a concern from the public."""
     store = app.extensions["store"]
     operator = store.users.by_username(ROLE_USERS["operator"])
     inspector = store.users.by_username(ROLE_USERS["inspector"])
@@ -153,8 +158,11 @@ def populate(app) -> dict:
         "score": {"percent": 100.0, "failed": [], "critical_failed": [], "per_section": []}})
     from test_operator import approved_with_followup  # the operator's pages: an approved inspection, a follow-up
 
+    concern, _ = concerns.create(store, lks, {"what": "Anak-anak sering terdengar menangis malam hari.",
+                                              "when": "minggu-ini", "contact": ""}, concerns.new_form_token())
     return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "submission_id": visit["id"],
-            "photo_id": photo_id, "size": "kecil", "sent_id": sent["id"], **approved_with_followup(app, lks)}
+            "photo_id": photo_id, "size": "kecil", "sent_id": sent["id"], "concern_id": concern["id"],
+            **approved_with_followup(app, lks)}
 
 
 def new_provisional(store) -> dict:

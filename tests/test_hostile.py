@@ -203,7 +203,8 @@ def test_malformed_multipart_where_the_form_is_read_without_csrf(site):
              ("anonymous", "/masuk"), ("inspector", f"/kunjungan/{record['id']}"),
              ("inspector", f"/kunjungan/{record['id']}/kirim"), ("reviewer", f"/tinjau/{site.values['sent_id']}/komentar"),
              ("operator", f"/operator/inspeksi/{site.values['inspection_id']}/tindak-lanjut"),
-             ("other inspector", "/akun/sandi")]
+             ("other inspector", "/akun/sandi"), ("anonymous", f"/l/{site.values['code']}/lapor"),
+             ("reviewer", f"/tinjau/laporan-masyarakat/{site.values['concern_id']}/tangani")]
     for body, ctype in MALFORMED.values():
         for visitor, path in cases:
             before, audit_before = digest(site.app), len(audit_actions(site.app))
@@ -559,12 +560,40 @@ def test_long_comments_are_refused(site):
         assert digest(site.app) == before and len(audit_actions(site.app)) == audit_before, path
 
 
+def test_long_and_odd_text_in_a_public_concern_is_refused(site):
+    """The public report form: 100 000 characters (RTL marks, ZWJ, emoji, NUL) in any field, a choice that is
+    not offered, or a forged one-time token -> 400 with the field's Indonesian error; nothing stored, not
+    even a rate-limit count."""
+    code, client = site.values["code"], site.app.test_client()
+    page = text(client.get(f"/l/{code}/lapor"))
+    token = re.search(r'name="form_token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    good = {"what": "Anak-anak terlihat kurus dan tidak sekolah.", "when": "minggu-ini", "contact": "",
+            "form_token": token}
+    for field, value in (("what", LONG), ("contact", LONG), ("when", LONG), ("when", XSS[0]),
+                         ("form_token", LONG), ("form_token", "../" * 10)):
+        before, audit_before = digest(site.app), len(audit_actions(site.app))
+        response = client.post(f"/l/{code}/lapor", data={**good, field: value})
+        got = f"{field}={value[:12]!r}: {response.status_code}"
+        assert indonesian_refusal(response, 400), got
+        if field != "form_token":
+            assert f'id="{field}-error"' in text(response), got
+        assert LONG[:50] not in text(response) and XSS[0] not in text(response), got
+        assert digest(site.app) == before and len(audit_actions(site.app)) == audit_before, got
+    concern = site.values["concern_id"]
+    for note in (LONG, "\U0001F600" * 400_000):
+        before, audit_before = digest(site.app), len(audit_actions(site.app))
+        response = site.clients["reviewer"].post(f"/tinjau/laporan-masyarakat/{concern}/tangani", data={"catatan": note})
+        assert response.status_code == 400 and "Catatan maksimal 500 karakter" in text(response)
+        assert digest(site.app) == before and len(audit_actions(site.app)) == audit_before
+
+
 GET_FILTERS = [("inspector", "/inspeksi/", ["q", "kecamatan"]), ("admin", "/admin/lks", ["q", "kecamatan", "nonaktif"]),
                ("reviewer", "/tinjau/", ["status", "kecamatan", "lks", "petugas", "dari", "sampai", "halaman"]),
                ("reviewer", "/tinjau/pantauan", ["kecamatan"]), ("reviewer", "/admin/lks", ["q"]),
                ("admin", "/admin/audit/", ["dari", "sampai", "aksi", "akun", "sasaran", "halaman"]),
                ("admin", "/admin/poster.pdf", ["kecamatan"]), ("anonymous", "/masuk", ["next"]),
-               ("reviewer", "/tinjau/ekspor/csv", ["status", "kecamatan", "dari", "sampai"])]
+               ("reviewer", "/tinjau/ekspor/csv", ["status", "kecamatan", "dari", "sampai"]),
+               ("reviewer", "/tinjau/laporan-masyarakat", ["status"])]
 
 
 def test_long_and_hostile_query_parameters(site):
@@ -651,6 +680,15 @@ def test_script_in_accepted_text_is_escaped_on_every_page(fresh, payload):
                                         data={**followup_form(app), "isi": payload})
     assert response.status_code == 303, response.status_code
 
+    # A concern from the public with the payload as its text and contact.
+    public = app.test_client()
+    token = re.search(r'name="form_token" type="hidden" value="([0-9a-f]{32})"',
+                      text(public.get(f"/l/{operator_lks['code']}/lapor"))).group(1)
+    response = public.post(f"/l/{operator_lks['code']}/lapor", data={
+        "what": f"Laporan {payload}", "when": "sekarang", "contact": payload, "form_token": token})
+    assert response.status_code == 303, response.status_code
+    concern = next(c for c in store.concerns.all() if c["contact"] == payload)
+
     pages = [("admin", "/admin/lks"), ("admin", f"/admin/lks/{lks['id']}/ubah"), ("admin", "/admin/akun"),
              ("admin", f"/admin/akun/{store.users.by_username('petugas1')['id']}/ubah"),
              ("anonymous", f"/l/{lks['code']}"), ("inspector", f"/l/{lks['code']}"),
@@ -658,7 +696,9 @@ def test_script_in_accepted_text_is_escaped_on_every_page(fresh, payload):
              ("inspector", f"/kunjungan/{visit}/ringkasan"), ("inspector", f"/kunjungan/{sent}/ringkasan"),
              ("inspector", "/inspeksi/kunjungan"), ("reviewer", f"/tinjau/{sent}"), ("reviewer", f"/tinjau/{approved}"),
              ("reviewer", f"/tinjau/{approved}/cetak"), ("reviewer", "/tinjau/?status="), ("reviewer", "/tinjau/pantauan"),
-             ("reviewer", "/admin/lks"), ("operator", "/operator/"), ("operator", f"/operator/inspeksi/{approved}")]
+             ("reviewer", "/admin/lks"), ("operator", "/operator/"), ("operator", f"/operator/inspeksi/{approved}"),
+             ("reviewer", "/tinjau/laporan-masyarakat"), ("reviewer", f"/tinjau/laporan-masyarakat/{concern['id']}"),
+             ("reviewer", "/tinjau/notifikasi"), ("anonymous", f"/l/{operator_lks['code']}/lapor")]
     clients["anonymous"] = app.test_client()
     for visitor, path in pages:
         assert_escaped(clients[visitor].get(path), payload, f"{visitor} {path}")
@@ -724,6 +764,10 @@ def test_foreign_ids_in_posts(site):
     response = site.clients["operator"].post(f"/operator/inspeksi/{site.values['sent_id']}/tindak-lanjut",
                                              data=followup_form(site.app))
     assert indonesian_refusal(response, 404)
+    for concern_id in ("c000000000000", "../concerns", site.values["submission_id"], "x" * 40):
+        response = site.clients["reviewer"].post(f"/tinjau/laporan-masyarakat/{concern_id}/tangani",
+                                                 data={"catatan": "sudah"})
+        assert indonesian_refusal(response, 404), concern_id
     for alert_id in ("../notifications", "x" * 40, "\x00"):
         assert site.clients["inspector"].post("/tinjau/notifikasi/baca", data={"id": alert_id}).status_code == 303
     assert digest(site.app) == before and len(audit_actions(site.app)) == audit_before

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audit import AuditLog
+from .concerns import ConcernStore
 from .engine import sweep_stale_temporaries
 from .followups import FollowupStore
 from .checklists import ChecklistArchive
@@ -34,3 +35,4 @@ class Store:
         self.review_index = ReviewIndex(self.root)
         self.notifications = NotificationStore(self.root)
         self.followups = FollowupStore(self.root)
+        self.concerns = ConcernStore(self.root)

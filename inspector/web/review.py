@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import events, review, visits
+from .. import concerns, events, review, visits
 from ..auth import access
 from ..places import KECAMATAN
 from .forms import ActionForm
@@ -168,3 +168,57 @@ def bulk_approve():
         flash(f"{approved} pengajuan disetujui." + (f" {skipped} dilewati (kritis atau sudah diputuskan)."
                                                       if skipped else ""), "success" if approved else "error")
     return redirect(url_for("review.index"), 303)
+
+
+# --- Concerns from the public -------------------------------------------------------------------------------
+
+@bp.context_processor
+def concern_count() -> dict:
+    """The queue's top section reads how many public reports are still open (only when it asks)."""
+    return {"open_concerns": lambda: store().concerns.open_count()}
+
+
+def get_concern_or_404(concern_id: str) -> dict:
+    record = store().concerns.get(concern_id) if len(concern_id or "") <= 32 else None
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.route("/laporan-masyarakat")
+@access("reviewer")
+def concerns_list():
+    """Reports from the public: open ones first (newest first), then the handled ones."""
+    shown = request.args.get("status", "open")
+    shown = shown if shown in ("open", "handled", "") else "open"
+    records = store().concerns.all()
+    rows = [r for r in records if not shown or r["status"] == shown]
+    lks = {r["id"]: r for r in store().lks.all()}
+    return render_template("review/concerns.html", rows=rows[:200], total=len(rows), shown=shown, lks=lks,
+                           open_total=sum(1 for r in records if r["status"] == "open"),
+                           when=concerns.WHEN, labels=concerns.LABELS)
+
+
+@bp.route("/laporan-masyarakat/<concern_id>")
+@access("reviewer")
+def concern_show(concern_id: str):
+    """One report: what, when, the contact if given, the LKS, and the handling."""
+    record = get_concern_or_404(concern_id)
+    users = {u["id"]: u for u in store().users.all()}
+    return render_template("review/concern.html", record=record, lks=store().lks.get(record["lks_id"]) or {},
+                           handled_by=users.get(record.get("handled_by") or "", {}), action=ActionForm(),
+                           when=concerns.WHEN, labels=concerns.LABELS, note_max=concerns.NOTE_MAX)
+
+
+@bp.route("/laporan-masyarakat/<concern_id>/tangani", methods=["POST"])
+@access("reviewer")
+def concern_handle(concern_id: str):
+    """Mark a report handled with a short note of what was done; logged without the report or the note."""
+    get_concern_or_404(concern_id)
+    record, reason = concerns.handle(store(), concern_id, current_user, request.form.get("catatan", ""))
+    if reason:
+        flash(reason, "error")
+        return concern_show(concern_id), 400
+    log("concern_handled", "concern", concern_id, lks_id=record["lks_id"])
+    flash("Laporan ditandai sudah ditangani.", "success")
+    return redirect(url_for("review.concern_show", concern_id=concern_id), 303)

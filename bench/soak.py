@@ -338,6 +338,10 @@ class GaveUp(Exception):
     """One request kept failing for longer than the retry budget."""
 
 
+class Abandoned(Exception):
+    """The person put the phone away: no further request is made."""
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # the caller follows redirects itself, to know which request an answer belongs to
@@ -382,8 +386,8 @@ class Stats:
 class Browser:
     """One phone: its cookies, and requests repeated after a refused or reset connection or a 5xx."""
 
-    def __init__(self, base_url: str, stats: Stats, rng: random.Random):
-        self.base_url, self.stats, self.rng = base_url, stats, rng
+    def __init__(self, base_url: str, stats: Stats, rng: random.Random, abandon: threading.Event | None = None):
+        self.base_url, self.stats, self.rng, self.abandon = base_url, stats, rng, abandon
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect())
 
     def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None) -> Answer:
@@ -391,6 +395,8 @@ class Browser:
         headers = {"Content-Type": content_type} if content_type else {}
         started = time.monotonic()
         while True:
+            if self.abandon is not None and self.abandon.is_set():
+                raise Abandoned
             request = urllib.request.Request(url, data=body, headers=headers, method=method)
             self.stats.begin(method)
             try:
@@ -529,13 +535,23 @@ class Visit:
 
 def inspect(username: str, visits: int, codes: list[str], items: list[dict], base_url: str, stats: Stats,
             rng: random.Random, keep_going, ledger: list[Visit], ledger_lock: threading.Lock,
-            run_id: str) -> None:
-    """One inspector's session: sign in, then ``visits`` visits, as long as ``keep_going()`` says so."""
-    browser = Browser(base_url, stats, rng)
-    login = form_posting_to(browser.get("/masuk"), r"/masuk")
-    login.set("username", username)
-    login.set("password", PASSWORD)
-    browser.submit(login, expect=r"^/")
+            run_id: str, abandon: threading.Event | None = None) -> None:
+    """One inspector's session: sign in, then ``visits`` visits, as long as ``keep_going()`` says so.
+
+    ``abandon``, once set, stops the session between two requests, leaving a visit unfinished.
+    """
+    browser = Browser(base_url, stats, rng, abandon)
+    try:
+        login = form_posting_to(browser.get("/masuk"), r"/masuk")
+        login.set("username", username)
+        login.set("password", PASSWORD)
+        browser.submit(login, expect=r"^/")
+    except Abandoned:
+        return
+    except (Unexpected, GaveUp, KeyError) as error:
+        with ledger_lock:
+            ledger.append(Visit(username, f"{username} masuk", "", error=f"{type(error).__name__}: {error}"))
+        return
     first_section = {i["id"] for i in items if i["section"] == 0}
     for number in range(1, visits + 1):
         if not keep_going():
@@ -573,6 +589,8 @@ def inspect(username: str, visits: int, codes: list[str], items: list[dict], bas
             if "Terkirim" not in browser.get(form_path + "/ringkasan").body:
                 raise Unexpected(f"{form_path}: after Kirim the summary does not say it was sent")
             visit.acknowledged = True
+        except Abandoned:
+            return
         except (Unexpected, GaveUp, KeyError) as error:
             visit.error = f"{type(error).__name__}: {error}"
 

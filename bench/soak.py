@@ -611,12 +611,12 @@ def _photos_for(form: Form, photo_plan: dict, rng: random.Random) -> dict:
 # --------------------------------------------------------------------------
 
 
-def killer(server: Server, kills: int, stats: Stats, rng: random.Random, done: threading.Event,
-           record: list[dict], problems: list[str]) -> None:
-    """SIGKILL the server at random moments while requests are in flight; start it again on the same folder."""
+def killer(server: Server, kills: int, gap: tuple[float, float], stats: Stats, rng: random.Random,
+           done: threading.Event, record: list[dict], problems: list[str]) -> None:
+    """SIGKILL the server at random moments while posts are in flight; start it again on the same folder."""
     try:
         for _ in range(kills):
-            if done.wait(rng.uniform(0.5, 3.0)):
+            if done.wait(rng.uniform(*gap)):
                 return
             waited = time.monotonic()
             while stats.posts_in_flight == 0 and time.monotonic() - waited < 3 and not done.is_set():
@@ -814,7 +814,7 @@ def run(args) -> dict:
             lambda: time.monotonic() < deadline, ledger,
             ledger_lock, run_id)) for name in usernames]
         kill_thread = threading.Thread(target=killer, daemon=True, args=(
-            server, args.kills, stats, random.Random(rng.random()), done, kills, problems))
+            server, args.kills, args.kill_gap, stats, random.Random(rng.random()), done, kills, problems))
         for thread in clients:
             thread.start()
         kill_thread.start()
@@ -848,6 +848,14 @@ def run(args) -> dict:
     return result
 
 
+def _gap(text: str) -> tuple[float, float]:
+    low, _, high = text.partition(",")
+    gap = (float(low), float(high or low))
+    if not 0 <= gap[0] <= gap[1]:
+        raise argparse.ArgumentTypeError("MIN,MAX with 0 <= MIN <= MAX")
+    return gap
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inspectors", type=int, default=20, help="concurrent inspectors (threads); default 20")
@@ -855,6 +863,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=5, help="SIGKILLs of the server during the run; default 5")
     parser.add_argument("--seconds", type=float, default=120,
                         help="no visit starts after this many seconds of load; default 120")
+    parser.add_argument("--kill-gap", type=_gap, default=(0.5, 3.0), metavar="MIN,MAX",
+                        help="seconds from a restart to the next kill, drawn between MIN and MAX; default 0.5,3")
     parser.add_argument("--dir", help="work in this new or empty folder and keep it (default: a temporary one)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a new one, printed)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")

@@ -755,7 +755,7 @@ def check(data_dir: Path, ledger: list[Visit], usernames: list[str], run_id: str
         notes.append(f"{len(temporaries)} temporary file(s) of writes cut short by a kill, never read; "
                      f"the next start removes them once older than a minute")
     if unreferenced:
-        notes.append(f"{unreferenced} photo file(s) written just before a kill, before their visit listed them")
+        notes.append(f"{unreferenced} photo file(s) written but not listed by their visit (a kill between the two writes)")
     if stale_rows:
         notes.append(f"{stale_rows} review queue row(s) of a sending cut short by a kill (confirmed, then skipped)")
     if unsummarised:
@@ -829,7 +829,13 @@ def run(args) -> dict:
     finally:
         done.set()
         server.stop()
-    result = check(data_dir, ledger, usernames, run_id)
+    try:
+        result = check(data_dir, ledger, usernames, run_id)
+    except Exception as error:  # noqa: BLE001 - the store does not load: that is the finding
+        result = {"store_loaded": False, "problems": [f"the store does not load: {type(error).__name__}: {error}"],
+                  "notes": [], "sent": sum(v.sent for v in ledger), "acknowledged": sum(v.acknowledged for v in ledger),
+                  "stored": 0, "duplicates": 0, "lost": sum(v.acknowledged for v in ledger), "client_errors": 0,
+                  "photos_acknowledged": 0, "photos_checked": 0, "audit_ok": False, "audit_entries": 0}
     result["problems"] = problems + result["problems"]
     result.update({
         "inspectors": args.inspectors, "visits_per_inspector": args.visits, "kills": len(kills),

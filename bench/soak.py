@@ -755,7 +755,8 @@ def check(data_dir: Path, ledger: list[Visit], usernames: list[str], run_id: str
         notes.append(f"{len(temporaries)} temporary file(s) of writes cut short by a kill, never read; "
                      f"the next start removes them once older than a minute")
     if unreferenced:
-        notes.append(f"{unreferenced} photo file(s) written but not listed by their visit (a kill between the two writes)")
+        notes.append(f"{unreferenced} photo file(s) written but not listed by their visit "
+                     f"(a kill between the two writes)")
     if stale_rows:
         notes.append(f"{stale_rows} review queue row(s) of a sending cut short by a kill (confirmed, then skipped)")
     if unsummarised:
@@ -883,7 +884,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        print(f"Soak: {result['inspectors']} inspectors x {result['visits_per_inspector']} visits, seed {result['seed']}")
+        print(f"Soak: {result['inspectors']} inspectors x {result['visits_per_inspector']} visits, "
+              f"seed {result['seed']}")
         print(f"  sent {result['sent']}, acknowledged {result['acknowledged']}, stored {result['stored']}, "
               f"duplicates {result['duplicates']}, lost {result['lost']}")
         print(f"  photos acknowledged {result['photos_acknowledged']}, photos checked {result['photos_checked']}")

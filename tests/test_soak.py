@@ -28,11 +28,11 @@ SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "soak.py"
 
 
 @pytest.mark.system
-def test_acknowledged_visits_survive_sigkills_of_the_server_and_none_is_stored_twice(tmp_path):
+def test_acknowledged_visits_survive_sigkills_of_the_server_and_none_stored_twice(tmp_path):
     work = tmp_path / "soak"
     completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--inspectors", "4", "--visits", "2", "--kills", "2", "--kill-gap", "0.2,1", "--seconds", "60",
-         "--seed", "2026", "--dir", str(work), "--json"],
+        [sys.executable, str(SCRIPT), "--inspectors", "4", "--visits", "2", "--kills", "2", "--kill-gap", "0.2,1",
+         "--seconds", "60", "--seed", "2026", "--dir", str(work), "--json"],
         capture_output=True, text=True, timeout=300)
     lines = completed.stdout.strip().splitlines()
     assert lines, completed.stderr[-3000:]

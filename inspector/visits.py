@@ -153,12 +153,17 @@ def submit(store, checklist: Checklist, submission_id: str) -> tuple[dict | None
     """Turn an editable visit into a submission, once. (record, problems); a repeat returns the record as is.
 
     The review queue learns of it first (see ``ReviewIndex``): a crash right
-    after can leave a queue row to be confirmed, never a sent visit unseen.
+    after can leave a queue row to be confirmed, never a sent visit unseen. A
+    crash after the state is written but before the monthly summary is leaves
+    the summary row out; the repeat of the same submit adds it.
     """
     from .review import index_row
 
     current = store.submissions.get(submission_id)
     if current is None or current["status"] not in EDITABLE:
+        if current is not None and current["status"] == "submitted":
+            # A repeat (a retry after a lost answer): finish the indexing a crash may have cut short.
+            store.review_index.put_missing(index_row(store, current))
         return current, {}
     problems: dict[str, str] = dict(missing(checklist, current))
     if problems:

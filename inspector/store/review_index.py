@@ -50,6 +50,21 @@ class ReviewIndex:
         month = row["first_submitted_at"][:4] + row["first_submitted_at"][5:7]
         self._upsert(self._month(month), row)
 
+    def put_missing(self, row: dict) -> bool:
+        """Add a submission's row to its month's summary if none is there (a sending cut short by a crash).
+
+        Never replaces a row, which may hold a later state. Returns whether it added one.
+        """
+        month = self._month(row["first_submitted_at"][:4] + row["first_submitted_at"][5:7])
+        if any(r["id"] == row["id"] for r in month.reader().table("rows").all()):
+            return False
+        with month.transaction() as db:
+            rows = db.table("rows")
+            if rows.contains(Query().id == row["id"]):
+                return False
+            rows.insert(row)
+        return True
+
     def pending_rows(self) -> list[dict]:
         return [dict(r) for r in self.pending.reader().table("rows").all()]
 

@@ -397,6 +397,9 @@ def test_the_reviewer_sees_distances_and_the_flag(site, sent_far):
     assert "Perlu dicek Saat kirim: 800 m dari titik LKS (lebih dari 300 m)." in shown
     assert "Saat mulai: 45 m" not in shown  # near at start: no flag for it
     assert "1 dari 1 foto tanpa waktu pengambilan" in shown  # the test photo carries no EXIF time
+    printed = text_of(site.clients["reviewer"].get(f"/tinjau/{sent_far}/cetak"))
+    assert "Bukti kunjungan Mulai: ± 45 m dari titik LKS, akurasi 20 m · Kirim: ± 800 m dari titik LKS, " \
+        "akurasi 35 m Perlu dicek Saat kirim: 800 m dari titik LKS (lebih dari 300 m)." in printed
 
 
 def test_the_reviewer_sees_a_refused_location_and_an_lks_without_coordinates(site):

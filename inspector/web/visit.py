@@ -36,6 +36,14 @@ def get_visit_or_404(submission_id: str, for_editing: bool = False) -> dict:
     return record
 
 
+NO_LOCATION = {  # what the inspector is told when the phone gave no location at the start
+    "refused": "Lokasi tidak tercatat: izin lokasi ditolak di ponsel. Inspeksi tetap bisa dilanjutkan; "
+               "peninjau akan melihat bahwa lokasi tidak ada.",
+    "unavailable": "Lokasi tidak tercatat: ponsel tidak bisa menentukan lokasi (GPS mati, sinyal lemah, atau "
+                   "alamat bukan https). Inspeksi tetap bisa dilanjutkan.",
+}
+
+
 def _location_or_400() -> dict:
     """The location the page posted (see ``presence.read``); anything malformed ends the request with a 400."""
     try:
@@ -64,6 +72,8 @@ def start(code: str):
     if made:  # the location's outcome only: coordinates never go into the audit trail
         log("visit_started", "submission", record["id"], lks_id=lks["id"], checklist_id=checklist.id,
             location=location["status"])
+        if location["status"] in NO_LOCATION:
+            flash(NO_LOCATION[location["status"]], "info")
     return redirect(url_for("visit.form", submission_id=record["id"]), 303)
 
 

@@ -10,7 +10,7 @@ import json
 import math
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -173,11 +173,11 @@ def site(tmp_path_factory):
     lks = seed_app(app)
     store = app.extensions["store"]
     add_inspector(store)
-    clients = {role: signed_in(app, ROLE_USERS[role]) for role in ("inspector", "reviewer", "operator", "admin")}
+    clients = {role: signed_in(app, ROLE_USERS[role]) for role in ("inspector", "reviewer", "operator")}
     clients["other"] = signed_in(app, "petugas2")
     assert lks[0]["kind"] == "lksa" and isinstance(lks[0]["lat"], float) and isinstance(lks[0]["lon"], float)
-    return SimpleNamespace(app=app, store=store, lks=lks, clients=clients, checklist=app.extensions["checklists"]["lksa"],
-                           data=Path(app.config["INSPECTOR_DATA_DIR"]),
+    return SimpleNamespace(app=app, store=store, lks=lks, clients=clients,
+                           checklist=app.extensions["checklists"]["lksa"], data=Path(app.config["INSPECTOR_DATA_DIR"]),
                            reviewer=User(store.users.by_username(ROLE_USERS["reviewer"])))
 
 

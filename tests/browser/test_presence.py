@@ -22,6 +22,13 @@ pytestmark = pytest.mark.browser
 METRES_PER_DEGREE = 111195.0  # of latitude, on the sphere the server measures on
 
 
+START_TWICE_JS = """async () => {
+  const form = document.querySelector('form[action$="/mulai"]');
+  const tap = () => fetch(form.action, {method: 'POST', body: new FormData(form)}).then(r => r.url);
+  return Promise.all([tap(), tap()]);
+}"""
+
+
 @pytest.fixture(scope="module")
 def lksa(live_server):
     lks = next(lks for lks in live_server.lks if lks["kind"] == "lksa")
@@ -158,6 +165,13 @@ def test_without_the_permission_the_visit_goes_on_and_refused_is_recorded(page, 
         "Perlu dicek Saat mulai: izin lokasi ditolak di ponsel.",
         "Perlu dicek Saat kirim: izin lokasi ditolak di ponsel."]
     assert card.inner_text().count("Lokasi ditolak di ponsel") == 2
+
+    # Two taps of one start form at the same moment (a slow phone, a retry): one visit.
+    page.goto(f"{live_server.url}/l/{lksa['code']}")
+    before = len(store.submissions.for_lks(lksa["id"]))
+    landed = page.evaluate(START_TWICE_JS)
+    assert landed[0] == landed[1] and "/kunjungan/" in landed[0]
+    assert len(store.submissions.for_lks(lksa["id"])) == before + 1
 
     # A phone without the geolocation API (or a page on plain http, which the script treats alike): unavailable.
     page.context.add_init_script("Object.defineProperty(Navigator.prototype, 'geolocation', {get: () => undefined})")

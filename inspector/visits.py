@@ -4,7 +4,9 @@ A visit is a submission record in state ``draft``. It carries a secret
 ``visit_key`` made when it started: the form sends it back with every save,
 so a save or a submit is tied to this visit (and a save still lands when the
 sign-in has expired), and a repeated submit of the same visit creates
-nothing new.
+nothing new. Likewise a start form carries a one-time ``start_token``: the
+same token again returns the visit it started (see ``begin``). Where the
+phone was at the start and at each send is kept too (see ``presence``).
 """
 
 from __future__ import annotations

@@ -37,10 +37,8 @@ def get_visit_or_404(submission_id: str, for_editing: bool = False) -> dict:
 
 
 NO_LOCATION = {  # what the inspector is told when the phone gave no location at the start
-    "refused": "Lokasi tidak tercatat: izin lokasi ditolak di ponsel. Inspeksi tetap bisa dilanjutkan; "
-               "peninjau akan melihat bahwa lokasi tidak ada.",
-    "unavailable": "Lokasi tidak tercatat: ponsel tidak bisa menentukan lokasi (GPS mati, sinyal lemah, atau "
-                   "alamat bukan https). Inspeksi tetap bisa dilanjutkan.",
+    "refused": "Lokasi tidak tercatat: izin lokasi ditolak di ponsel. Inspeksi tetap bisa dilanjutkan.",
+    "unavailable": "Lokasi tidak tercatat: ponsel tidak bisa menentukan lokasi. Inspeksi tetap bisa dilanjutkan.",
 }
 
 

@@ -4,13 +4,18 @@ A visit is a submission record in state ``draft``. It carries a secret
 ``visit_key`` made when it started: the form sends it back with every save,
 so a save or a submit is tied to this visit (and a save still lands when the
 sign-in has expired), and a repeated submit of the same visit creates
-nothing new.
+nothing new. Likewise a start form carries a one-time ``start_token``: the
+same token again returns the visit it started (see ``begin``). Where the
+phone was at the start and at each send is kept too (see ``presence``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
 import secrets
+import time
 from functools import lru_cache
 
 from .checklists import Checklist, build, score
@@ -20,14 +25,77 @@ EDITABLE = ("draft", "returned")
 GENERAL = ""  # the item id of photos not tied to one item
 
 
-def start(store, checklist: Checklist, lks: dict, inspector: dict) -> dict:
-    """Open a new visit (a draft) of ``lks`` with ``checklist`` by ``inspector``."""
-    store.checklists.keep(checklist.digest, checklist.source)
+START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_SETTLE_SECONDS = 2.0  # how long a repeated start waits for the first one's record to be written
+
+
+def start_token() -> str:
+    """A fresh one-time token for a start form: the page carries it, the visit it starts keeps it."""
+    return secrets.token_urlsafe(16)
+
+
+def begin(store, checklist: Checklist, lks: dict, inspector: dict, token: str | None = None,
+          location: dict | None = None) -> tuple[dict, bool]:
+    """Open a visit of ``lks`` with ``checklist`` by ``inspector``, once per ``token``: (record, made now).
+
+    A start form carries a one-time ``token`` (see ``start_token``). The same
+    token from the same inspector at the same LKS (a double tap, a retry after
+    a dropped connection or a restart) returns the visit it already started.
+    Its id is derived from the token, so two requests at the same moment
+    collide on one id and the store's unique-id check lets only one through.
+    """
+    if token is not None and not START_TOKEN.fullmatch(token):
+        raise ValueError("bad start token")
     now = utcnow()
-    return store.submissions.insert({
-        "lks_id": lks["id"], "inspector_id": inspector["id"], "status": "draft", "checklist": checklist.ref,
-        "visit_key": secrets.token_urlsafe(24), "answers": {}, "photos": [], "created_at": now, "updated_at": now,
-    })
+    record = {"lks_id": lks["id"], "inspector_id": inspector["id"], "status": "draft", "checklist": checklist.ref,
+              "visit_key": secrets.token_urlsafe(24), "answers": {}, "photos": [], "created_at": now,
+              "updated_at": now}
+    if location is not None:
+        record["start_location"] = {**location, "at": now}
+    if token is None:
+        store.checklists.keep(checklist.digest, checklist.source)
+        return store.submissions.insert(record), True
+    found = _started_with(store, lks, inspector, token, now)
+    if found is not None:
+        return found, False
+    store.checklists.keep(checklist.digest, checklist.source)
+    record.update(id=_token_id(lks, inspector, token, now), start_token=token)
+    try:
+        return store.submissions.insert(record), True
+    except ValueError:  # the same token at the same moment: the other request made the visit
+        deadline = time.monotonic() + _SETTLE_SECONDS
+        while time.monotonic() < deadline:
+            found = _started_with(store, lks, inspector, token, now)
+            if found is not None:
+                return found, False
+            time.sleep(0.05)
+        # Its record never came (a crash between the inspector's index and the visit): start afresh.
+        record["id"] = store.submissions.new_id(lks["id"], now[:4] + now[5:7])
+        return store.submissions.insert(record), True
+
+
+def start(store, checklist: Checklist, lks: dict, inspector: dict, token: str | None = None,
+          location: dict | None = None) -> dict:
+    """Open a new visit (a draft) of ``lks``, or the one this start ``token`` already opened (see ``begin``)."""
+    return begin(store, checklist, lks, inspector, token, location)[0]
+
+
+def _token_id(lks: dict, inspector: dict, token: str, now: str) -> str:
+    digest = hashlib.sha256(f"{inspector['id']}\0{lks['id']}\0{token}".encode()).hexdigest()
+    return f"{lks['id']}-{now[:4]}{now[5:7]}-{digest[:12]}"
+
+
+def _started_with(store, lks: dict, inspector: dict, token: str, now: str) -> dict | None:
+    """The visit this inspector started at this LKS with ``token``: its derived id first, then the recent ones
+    (a retry in a new month derives another id)."""
+    def mine(record):
+        return record is not None and record.get("start_token") == token and \
+            record["inspector_id"] == inspector["id"] and record["lks_id"] == lks["id"]
+    record = store.submissions.get(_token_id(lks, inspector, token, now))
+    if mine(record):
+        return record
+    return next((r for r in store.submissions.for_inspector(inspector["id"], limit=20, lks_id=lks["id"])
+                 if mine(r)), None)
 
 
 @lru_cache(maxsize=64)
@@ -137,20 +205,26 @@ def summary(checklist: Checklist, submission: dict) -> dict:
             "photo_count": len(submission.get("photos", []))}
 
 
-def _sent(checklist: Checklist, record: dict, now: str) -> dict:
-    """The record as sent now: scored, and its answers kept as a new version."""
+def _sent(checklist: Checklist, record: dict, now: str, location: dict | None = None) -> dict:
+    """The record as sent now: scored, and its answers kept as a new version (with where it was sent from)."""
     result = score(checklist, record["answers"])
     scored = {"percent": result.percent, "failed": list(result.failed),
               "critical_failed": list(result.critical_failed), "per_section": [list(p) for p in result.per_section]}
     versions = record.get("versions", [])
     version = {"n": len(versions) + 1, "submitted_at": now, "answers": record["answers"],
                "photo_ids": [p["id"] for p in record["photos"]], "score": scored}
+    if location is not None:
+        version["location"] = {**location, "at": now}
     return {**record, "status": "submitted", "submitted_at": now, "updated_at": now, "score": scored,
             "critical": bool(result.critical_failed), "versions": versions + [version]}
 
 
-def submit(store, checklist: Checklist, submission_id: str) -> tuple[dict | None, dict[str, str]]:
+def submit(store, checklist: Checklist, submission_id: str,
+           location: dict | None = None) -> tuple[dict | None, dict[str, str]]:
     """Turn an editable visit into a submission, once. (record, problems); a repeat returns the record as is.
+
+    ``location`` (see ``presence.read``) is kept on the version this send makes,
+    so a visit returned for revision and sent again has one per send.
 
     The review queue learns of it first (see ``ReviewIndex``): a crash right
     after can leave a queue row to be confirmed, never a sent visit unseen. A
@@ -175,7 +249,7 @@ def submit(store, checklist: Checklist, submission_id: str) -> tuple[dict | None
         if record["status"] not in EDITABLE:
             return None  # a concurrent repeat sent it first: this one changes nothing
         problems.update(missing(checklist, record))
-        return None if problems else _sent(checklist, record, utcnow())
+        return None if problems else _sent(checklist, record, utcnow(), location)
     sent = store.submissions.modify(submission_id, change)
     if sent is not None:
         row = index_row(store, sent)

@@ -6,9 +6,10 @@ import hashlib
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
 from .. import checklists as checklist_rules
-from .. import csrf, events, review, visits
+from .. import csrf, events, presence, review, visits
 from ..auth import PUBLIC, access
 from ..photos import PhotoRejected, process
 from .forms import ActionForm
@@ -35,15 +36,42 @@ def get_visit_or_404(submission_id: str, for_editing: bool = False) -> dict:
     return record
 
 
+NO_LOCATION = {  # what the inspector is told when the phone gave no location at the start
+    "refused": "Lokasi tidak tercatat: izin lokasi ditolak di ponsel. Inspeksi tetap bisa dilanjutkan.",
+    "unavailable": "Lokasi tidak tercatat: ponsel tidak bisa menentukan lokasi. Inspeksi tetap bisa dilanjutkan.",
+}
+
+
+def _location_or_400() -> dict:
+    """The location the page posted (see ``presence.read``); anything malformed ends the request with a 400."""
+    try:
+        return presence.read(request.form)
+    except presence.LocationRejected as rejected:
+        error = BadRequest()
+        error.indonesian = rejected.message
+        raise error from None
+
+
 @bp.route("/inspeksi/lks/<code>/mulai", methods=["POST"])
 @access("inspector")
 def start(code: str):
+    """Open a visit, once per start form (its one-time ``start_token``), with the phone's location if given."""
     lks = get_lks_or_404(code)
     checklist = catalog().get(request.form.get("checklist", ""))
     if checklist is None or lks["kind"] not in checklist.kinds:
         abort(400)
-    record = visits.start(store(), checklist, lks, current_user.record)
-    log("visit_started", "submission", record["id"], lks_id=lks["id"], checklist_id=checklist.id)
+    token = request.form.get("start_token") or None  # a page from before the token: no repeat check
+    if token is not None and not visits.START_TOKEN.fullmatch(token):
+        error = BadRequest()
+        error.indonesian = "Formulir mulai inspeksi tidak sah. Muat ulang halaman LKS lalu tekan Mulai lagi."
+        raise error
+    location = _location_or_400()
+    record, made = visits.begin(store(), checklist, lks, current_user.record, token, location)
+    if made:  # the location's outcome only: coordinates never go into the audit trail
+        log("visit_started", "submission", record["id"], lks_id=lks["id"], checklist_id=checklist.id,
+            location=location["status"])
+        if location["status"] in NO_LOCATION:
+            flash(NO_LOCATION[location["status"]], "info")
     return redirect(url_for("visit.form", submission_id=record["id"]), 303)
 
 
@@ -163,15 +191,17 @@ def summary(submission_id: str):
 def submit(submission_id: str):
     """Send once: a double tap or a retry of the same visit answers as the first did."""
     record, signed_in = _posted_visit(submission_id)
+    location = _location_or_400()
     if not signed_in:
         flash("Sesi Anda sudah berakhir. Draf tetap tersimpan; masuk lagi lalu kirim.", "info")
         return redirect(url_for("account.login", next=url_for("visit.summary", submission_id=submission_id)), 303)
     checklist = visits.checklist_of(store(), record)
     was = record["status"]
-    record, problems = visits.submit(store(), checklist, submission_id)
+    record, problems = visits.submit(store(), checklist, submission_id, location)
     if was in visits.EDITABLE and record["status"] == "submitted":
         log("resubmitted" if was == "returned" else "submitted", "submission", submission_id,
-            version=len(record.get("versions", [])), critical=bool(record.get("critical")))
+            version=len(record.get("versions", [])), critical=bool(record.get("critical")),
+            location=location["status"])
         events.emit(store(), current_app.config, "submission.created", record)
         if record.get("critical"):
             events.emit(store(), current_app.config, "submission.critical", record)
@@ -221,5 +251,12 @@ def start_page(lks: dict):
     """The inspector's start page of an LKS: the checklists that apply and their open visits there."""
     open_visits = [r for r in store().submissions.for_inspector(current_user.record["id"], limit=20, lks_id=lks["id"])
                    if r["status"] in visits.EDITABLE]
-    return render_template("inspect/start.html", lks=lks, checklists=checklist_rules.for_kind(catalog(), lks["kind"]),
-                           open_visits=open_visits, action=ActionForm())
+    choices = checklist_rules.for_kind(catalog(), lks["kind"])
+    return render_template("inspect/start.html", lks=lks, checklists=choices, open_visits=open_visits,
+                           action=ActionForm(), start_tokens=[visits.start_token() for _ in choices])
+
+
+@bp.app_template_global("proof_of_visit")
+def proof_of_visit(record: dict, lks: dict) -> dict:
+    """The "Bukti kunjungan" facts of a submission (see ``presence.assess``): for reviewers' pages only."""
+    return presence.assess(record, lks)

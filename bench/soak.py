@@ -65,6 +65,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script from a checkout, installed or not
+    sys.path.insert(0, str(REPO))
 PASSWORD = "soak-sandi-uji-2026"
 REQUEST_TIMEOUT_SECONDS = 60  # one attempt; a killed server answers at once (refused or reset)
 RETRY_BUDGET_SECONDS = 90  # how long a client keeps repeating one request before it gives up

@@ -216,7 +216,22 @@ def _sent(checklist: Checklist, record: dict, now: str, location: dict | None = 
     if location is not None:
         version["location"] = {**location, "at": now}
     return {**record, "status": "submitted", "submitted_at": now, "updated_at": now, "score": scored,
-            "critical": bool(result.critical_failed), "versions": versions + [version]}
+            "critical": bool(result.critical_failed), "versions": versions + [version], "announced": len(versions)}
+
+
+def claim_announcement(store, submission_id: str) -> dict | None:
+    """The sent visit, if its newest send is not yet announced (audit entry, alerts) and this caller now is to.
+
+    Exactly one caller claims each send: the request that sent it, or, when the
+    server died between sending and announcing, the phone's repeat of the same
+    "Kirim". A visit stored without the field was announced when it was sent.
+    """
+    def change(record):
+        sent = len(record.get("versions", []))
+        if record["status"] != "submitted" or record.get("announced", sent) >= sent:
+            return None
+        return {**record, "announced": sent}
+    return store.submissions.modify(submission_id, change)
 
 
 def submit(store, checklist: Checklist, submission_id: str,

@@ -387,6 +387,40 @@ def test_a_repeated_submit_after_success_changes_nothing(app, inspector, draft, 
     assert record_of(app, sid) == sent and sent["updated_at"] != "2099-12-31T00:00:00+00:00"
 
 
+def submitted_entries(app, sid: str) -> list[dict]:
+    return [e for e in app.extensions["store"].audit.entries(action="submitted") if e["target_id"] == sid]
+
+
+def test_a_send_cut_off_before_its_announcement_is_announced_by_the_repeat_once(app, inspector, draft):
+    """The server died after writing the sent visit but before the audit entry and alerts: the phone repeats Kirim."""
+    sid, key = draft
+    post_visit(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
+    store = app.extensions["store"]
+    sent, problems = visits.submit(store, checklist(app), sid)  # the write that landed before the crash
+    assert sent["status"] == "submitted" and not problems and submitted_entries(app, sid) == []
+
+    for _ in range(2):  # the repeat announces it; a further repeat does not again
+        assert inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key}).status_code == 303
+    assert len(submitted_entries(app, sid)) == 1
+
+
+def test_two_concurrent_sends_are_announced_once(app, inspector, draft):
+    sid, key = draft
+    post_visit(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
+    phones = [client_as(app, "inspector"), client_as(app, "inspector")]
+    barrier = threading.Barrier(2)
+
+    def send(phone):
+        barrier.wait()
+        phone.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})
+    threads = [threading.Thread(target=send, args=(phone,)) for phone in phones]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(submitted_entries(app, sid)) == 1
+
+
 def test_the_same_photo_saved_twice_on_one_item_is_stored_once(app, inspector, draft):
     sid, key = draft
     data = jpeg((10, 120, 200))

@@ -196,15 +196,16 @@ def submit(submission_id: str):
         flash("Sesi Anda sudah berakhir. Draf tetap tersimpan; masuk lagi lalu kirim.", "info")
         return redirect(url_for("account.login", next=url_for("visit.summary", submission_id=submission_id)), 303)
     checklist = visits.checklist_of(store(), record)
-    was = record["status"]
     record, problems = visits.submit(store(), checklist, submission_id, location)
-    if was in visits.EDITABLE and record["status"] == "submitted":
-        log("resubmitted" if was == "returned" else "submitted", "submission", submission_id,
-            version=len(record.get("versions", [])), critical=bool(record.get("critical")),
-            location=location["status"])
-        events.emit(store(), current_app.config, "submission.created", record)
-        if record.get("critical"):
-            events.emit(store(), current_app.config, "submission.critical", record)
+    announced = visits.claim_announcement(store(), submission_id)
+    if announced is not None:
+        sends = announced["versions"]
+        log("resubmitted" if len(sends) > 1 else "submitted", "submission", submission_id,
+            version=len(sends), critical=bool(announced.get("critical")),
+            location=(sends[-1].get("location") or {}).get("status", "none"))
+        events.emit(store(), current_app.config, "submission.created", announced)
+        if announced.get("critical"):
+            events.emit(store(), current_app.config, "submission.critical", announced)
     if problems:
         flash("Belum bisa dikirim: masih ada isian wajib atau foto yang kurang.", "error")
         lks = get_lks_by_id_or_404(record["lks_id"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import hashlib
+from pathlib import Path
+
+from flask import Flask, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -36,6 +39,8 @@ def register(app: Flask) -> None:
                                  KECAMATAN=list(KECAMATAN))
     app.context_processor(template_globals)
     app.after_request(security_headers)
+    app.url_defaults(static_version)
+    app.after_request(static_cache)
 
 
 def template_globals() -> dict:
@@ -82,4 +87,40 @@ def security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+# Static files are asked for as /static/style.css?v=<hash of the file>: a phone keeps them for a year and
+# asks again only when the file changes, instead of revalidating both files on every page (one round trip
+# of ~400 ms each on slow 3G).
+STATIC_MAX_AGE = 365 * 24 * 3600
+_static_hashes: dict[str, tuple[int, str]] = {}
+
+
+def static_hash(filename: str) -> str | None:
+    """A short hash of the static file's content, recomputed only when its modification time changes."""
+    path = Path(current_app.static_folder or "", filename)
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    cached = _static_hashes.get(str(path))
+    if cached is None or cached[0] != mtime:
+        cached = (mtime, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+        _static_hashes[str(path)] = cached
+    return cached[1]
+
+
+def static_version(endpoint: str, values: dict) -> None:
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        version = static_hash(values["filename"])
+        if version:
+            values["v"] = version
+
+
+def static_cache(response):
+    """The current version of a static file may be kept for a year; any other URL is revalidated."""
+    if (request.endpoint == "static" and response.status_code in (200, 304) and request.view_args
+            and request.args.get("v") == static_hash(request.view_args.get("filename", ""))):
+        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
     return response

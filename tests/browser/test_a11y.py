@@ -1,0 +1,115 @@
+"""Accessibility of the main pages at 360 x 800, checked by axe-core (from npm, see package.json).
+
+Every page is run through axe in Chromium; any violation of impact "serious" or "critical" fails the
+test with its rule, the elements and axe's help text. Touch targets are held to 44 px as well (axe's
+own target-size rule asks only 24 px). The pages run on a server of their own, so the records made
+here do not change what the other browser tests see.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import make_app, seed_app
+from inspector import visits
+from test_export import sent_visit
+from test_operator import approved_with_followup
+
+from .conftest import PHONE, LiveServer, Requests, guarded, sign_in
+from .test_pages import assert_fits_phone, assert_only_local, small_targets
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+# axe's rules for WCAG 2.0-2.2 A and AA plus its best practices (landmarks, one h1, heading order).
+# "incomplete" are the checks axe could not settle alone, such as an aria-describedby naming an id that is
+# not on the page (it might appear later): on a finished server-rendered page they count as violations,
+# except colour contrast over images and SVG, which axe cannot measure.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations', 'incomplete'],
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+  const brief = (v, incomplete) => ({id: v.id, impact: v.impact, help: v.help, url: v.helpUrl, incomplete,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))});
+  return result.violations.map(v => brief(v, false))
+    .concat(result.incomplete.filter(v => v.id !== 'color-contrast').map(v => brief(v, true)));
+}"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Its own server: 3 LKS, one account per role, a draft and a sent LKSA visit, an approved inspection
+    of the operator's LKS with a follow-up."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (run-tests.sh does it)")
+    app = make_app(tmp_path_factory.mktemp("a11y"), WTF_CSRF_ENABLED=True)
+    lks = seed_app(app)
+    store = app.extensions["store"]
+    lksa = next(r for r in lks if r["kind"] == "lksa")
+    inspector = store.users.by_username("petugas1")
+    draft = visits.start(store, app.extensions["checklists"]["lksa"], lksa, inspector)
+    sent = sent_visit(app, lksa, fail=("izin_operasional",), notes={"izin_operasional": "Izin habis Maret."})
+    inspection = approved_with_followup(app, lks[0])
+    server = LiveServer(app)
+    server.paths = {"code": lksa["code"], "draft": draft["id"], "sent": sent["id"],
+                    "inspection": inspection["inspection_id"]}
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+# axe judges "obscured" at one scroll position, where a sticky bar always covers whatever is scrolled under
+# it; a person scrolls it clear, and the form's scroll-margin keeps a focused question clear of the bars.
+# So the bars are put back in the flow while axe looks; their own buttons are measured (44 px) all the same.
+UNSTICK = """() => { for (const el of document.querySelectorAll('body *'))
+  if (getComputedStyle(el).position === 'sticky') el.style.position = 'static'; }"""
+
+
+def violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    page.evaluate(UNSTICK)
+    found = page.evaluate(AXE_RUN)
+    for v in found:
+        if v["impact"] not in BLOCKING:  # shown with -s, not failing
+            print(f"axe {v['impact']}: {page.url} {v['id']}: {v['help']} ({len(v['nodes'])} elements)")
+    return [f"{v['impact']} {v['id']}{' (incomplete)' if v['incomplete'] else ''} on {page.url}: "
+            f"{v['help']} ({v['url']})\n" +
+            "\n".join(f"    {n['target']}: {n['summary']}" for n in v["nodes"][:8])
+            for v in found if v["impact"] in BLOCKING]
+
+
+ROLE_PAGES = {
+    None: ["/", "/l/{code}", "/masuk"],
+    "inspector": ["/inspeksi/", "/inspeksi/?q=a", "/inspeksi/lks/{code}", "/kunjungan/{draft}",
+                  "/kunjungan/{sent}/ringkasan"],
+    "reviewer": ["/tinjau/", "/tinjau/{sent}"],
+    "operator": ["/operator/", "/operator/inspeksi/{inspection}"],
+    "admin": ["/admin/", "/admin/lks", "/admin/akun"],
+}
+
+
+@pytest.mark.parametrize("role", list(ROLE_PAGES), ids=lambda role: role or "public")
+def test_main_pages_have_no_serious_accessibility_violation(browser, site, role):
+    requests = Requests()
+    # The CSP forbids every script the server did not send, axe included: this context alone bypasses it
+    # so that axe can be injected. The policy itself is checked in tests/test_headers.py.
+    context = guarded(browser.new_context(**PHONE, bypass_csp=True), requests)
+    try:
+        page = context.new_page()
+        if role:
+            sign_in(page, site.url, role)
+        problems = []
+        for path in ROLE_PAGES[role]:
+            response = page.goto(site.url + path.format(**site.paths))
+            assert response.status == 200, (path, response.status)
+            problems += violations(page)
+            problems += [f"touch target under 44 px on {page.url}: {t}" for t in small_targets(page)]
+            assert_fits_phone(page)
+        assert problems == [], "\n".join(problems)
+        assert_only_local(requests)
+    finally:
+        context.close()

@@ -1,4 +1,5 @@
-"""Accessibility of the main pages at 360 x 800, checked by axe-core (from npm, see package.json).
+"""Accessibility of the main pages at 360 x 800, checked by axe-core (from npm, see package.json);
+and the LKS poster as an admin sees it on a phone (rewrites docs/screenshots/poster-phone.png).
 
 Every page is run through axe in Chromium; any violation of impact "serious" or "critical" fails the
 test with its rule, the elements and axe's help text. Touch targets are held to 44 px as well (axe's
@@ -8,16 +9,19 @@ here do not change what the other browser tests see.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from conftest import make_app, seed_app
 from inspector import visits
 from test_export import sent_visit
 from test_operator import approved_with_followup
 
-from .conftest import PHONE, LiveServer, Requests, guarded, sign_in
+from .conftest import PHONE, LiveServer, Requests, guarded, screenshot, sign_in
 from .test_pages import assert_fits_phone, assert_only_local, small_targets
 
 pytestmark = pytest.mark.browser
@@ -86,7 +90,7 @@ ROLE_PAGES = {
     None: ["/", "/l/{code}", "/masuk"],
     "inspector": ["/inspeksi/", "/inspeksi/?q=a", "/inspeksi/lks/{code}", "/kunjungan/{draft}",
                   "/kunjungan/{sent}/ringkasan"],
-    "reviewer": ["/tinjau/", "/tinjau/{sent}"],
+    "reviewer": ["/tinjau/", "/tinjau/{sent}", "/tinjau/{inspection}"],
     "operator": ["/operator/", "/operator/inspeksi/{inspection}"],
     "admin": ["/admin/", "/admin/lks", "/admin/akun"],
 }
@@ -110,6 +114,33 @@ def test_main_pages_have_no_serious_accessibility_violation(browser, site, role)
             problems += [f"touch target under 44 px on {page.url}: {t}" for t in small_targets(page)]
             assert_fits_phone(page)
         assert problems == [], "\n".join(problems)
+        assert_only_local(requests)
+    finally:
+        context.close()
+
+
+def test_the_poster_on_the_admin_phone_shows_a_qr_that_reads(browser, site):
+    """The poster PNG (a download) fetched with the admin's session and shown at 360 px: the picture in
+    docs/screenshots/poster-phone.png, and its QR still reads at that size and leads to the LKS's page."""
+    requests = Requests()
+    context = guarded(browser.new_context(**PHONE), requests)
+    try:
+        page = context.new_page()
+        sign_in(page, site.url, "admin")
+        lks = site.app.extensions["store"].lks.by_code(site.paths["code"])
+        response = context.request.get(f"{site.url}/admin/lks/{lks['id']}/poster.png")
+        assert response.ok and response.headers["content-type"] == "image/png"
+        png = base64.b64encode(response.body()).decode()
+        page = context.new_page()  # about:blank, where the picture may be scaled to the phone's width
+        page.set_content('<meta name="viewport" content="width=device-width, initial-scale=1">'
+                         '<body style="margin:0;background:#f4f5f7">'
+                         f'<img alt="Poster" src="data:image/png;base64,{png}" style="display:block;width:100%"></body>')
+        assert page.locator("img").evaluate("img => img.complete && img.naturalWidth") > 1000
+        path = screenshot(page, "poster-phone.png")
+        with Image.open(path) as shot:
+            assert shot.size[0] == 360
+            [found] = zxingcpp.read_barcodes(shot)
+        assert found.text.endswith(f"/l/{lks['code']}"), found.text
         assert_only_local(requests)
     finally:
         context.close()

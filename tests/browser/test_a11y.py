@@ -1,10 +1,11 @@
 """Accessibility of the main pages at 360 x 800, checked by axe-core (from npm, see package.json);
 and the LKS poster as an admin sees it on a phone (rewrites docs/screenshots/poster-phone.png).
 
-Every page is run through axe in Chromium; any violation of impact "serious" or "critical" fails the
-test with its rule, the elements and axe's help text. Touch targets are held to 44 px as well (axe's
-own target-size rule asks only 24 px). The pages run on a server of their own, so the records made
-here do not change what the other browser tests see.
+Every page is run through axe in Chromium, one browser context per role, and so are the sign-in page
+after a wrong password and the visit form sent back with an error; any finding of impact "serious" or
+"critical" fails the test with its rule, the elements and axe's help text. Touch targets are held to
+44 px as well (axe's own target-size rule asks only 24 px). The pages run on a server of their own, so
+the records made here do not change what the other browser tests see.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ BLOCKING = ("serious", "critical")
 # "incomplete" are the checks axe could not settle alone, such as an aria-describedby naming an id that is
 # not on the page (it might appear later): on a finished server-rendered page they count as violations,
 # except colour contrast over images and SVG, which axe cannot measure.
-AXE_RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations', 'incomplete'],
+AXE_RUN = """async (context) => {
+  const result = await axe.run(context || document, {resultTypes: ['violations', 'incomplete'],
     runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
   const brief = (v, incomplete) => ({id: v.id, impact: v.impact, help: v.help, url: v.helpUrl, incomplete,
     nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))});
@@ -73,10 +74,11 @@ UNSTICK = """() => { for (const el of document.querySelectorAll('body *'))
   if (getComputedStyle(el).position === 'sticky') el.style.position = 'static'; }"""
 
 
-def violations(page) -> list[str]:
+def violations(page, include: list[str] | None = None) -> list[str]:
+    """axe's serious and critical findings on the page (or only inside the ``include`` selectors)."""
     page.add_script_tag(path=str(AXE))
     page.evaluate(UNSTICK)
-    found = page.evaluate(AXE_RUN)
+    found = page.evaluate(AXE_RUN, {"include": [[s] for s in include]} if include else None)
     for v in found:
         if v["impact"] not in BLOCKING:  # shown with -s, not failing
             print(f"axe {v['impact']}: {page.url} {v['id']}: {v['help']} ({len(v['nodes'])} elements)")
@@ -96,6 +98,27 @@ ROLE_PAGES = {
 }
 
 
+def wrong_password(page, site) -> list[str]:
+    sign_in(page, site.url, "reviewer", password="bukan-sandinya")
+    assert page.locator(".field.has-error").count() == 1
+    return violations(page)
+
+
+def number_out_of_range(page, site) -> list[str]:
+    """The visit form sent back with an error: only the list of errors and the question are checked again."""
+    page.goto(f"{site.url}/kunjungan/{site.paths['draft']}")
+    page.locator("#jumlah_anak_hadir").fill("999")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Simpan draf", exact=True).click()
+    assert navigation.value.status == 400
+    assert page.locator("form.visit nav.alert").count() == 1 and page.locator(".question.has-error").count() == 1
+    return violations(page, include=["form.visit nav.alert", "form.visit .question.has-error"])
+
+
+# Pages shown with an error, after the role's pages (where errors are announced and tied to their field).
+ERROR_STATES = {None: wrong_password, "inspector": number_out_of_range}
+
+
 @pytest.mark.parametrize("role", list(ROLE_PAGES), ids=lambda role: role or "public")
 def test_main_pages_have_no_serious_accessibility_violation(browser, site, role):
     requests = Requests()
@@ -113,6 +136,8 @@ def test_main_pages_have_no_serious_accessibility_violation(browser, site, role)
             problems += violations(page)
             problems += [f"touch target under 44 px on {page.url}: {t}" for t in small_targets(page)]
             assert_fits_phone(page)
+        if role in ERROR_STATES:
+            problems += ERROR_STATES[role](page, site)
         assert problems == [], "\n".join(problems)
         assert_only_local(requests)
     finally:

@@ -9,7 +9,8 @@ network throttled through the DevTools protocol (``Network.emulateNetworkConditi
 * the checklist page of that visit (signed in),
 * the public page of an LKS (what anyone scanning the poster opens),
 * the sign-in page;
-* once more the checklist page, asking for no compression (``Accept-Encoding: identity``), to compare.
+* once more the checklist page, asking for no compression (``Accept-Encoding: identity``), to compare;
+* and the checklist page as a second page is loaded: cache on, CSS and JS already kept by the browser.
 
 For each it reports the bytes on the wire for the HTML, CSS and JS (``encodedDataLength`` of
 ``Network.loadingFinished``: compressed bodies plus response headers), the number of requests and of
@@ -102,8 +103,9 @@ class Server:
         self.server.task_dispatcher.shutdown()
 
 
-def measure(context, url: str, field: str, headers: dict | None = None) -> dict:
-    """Load ``url`` in a fresh tab of ``context`` over the throttled link; what crossed it and when."""
+def measure(context, url: str, field: str, headers: dict | None = None, cache: bool = False) -> dict:
+    """Load ``url`` in a fresh tab of ``context`` over the throttled link; what crossed it and when.
+    With ``cache`` the browser cache is on (CSS and JS kept from an earlier load, as on a second page)."""
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     responses: dict[str, dict] = {}
@@ -111,11 +113,13 @@ def measure(context, url: str, field: str, headers: dict | None = None) -> dict:
     cdp.on("Network.requestWillBeSent", lambda e: requests.append(e["request"]["url"]))
     cdp.on("Network.responseReceived", lambda e: responses.setdefault(e["requestId"], {}).update(
         url=e["response"]["url"], type=e["type"], status=e["response"]["status"],
+        cached=e["response"].get("fromDiskCache", False) or e["response"].get("fromMemoryCache", False),
         encoding={k.lower(): v for k, v in e["response"]["headers"].items()}.get("content-encoding", "")))
     cdp.on("Network.loadingFinished", lambda e: responses.setdefault(e["requestId"], {}).update(
         wire=e["encodedDataLength"]))
+    cdp.on("Network.requestServedFromCache", lambda e: responses.setdefault(e["requestId"], {}).update(served_from_cache=True))
     cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": not cache})
     cdp.send("Network.emulateNetworkConditions", SLOW_3G)
     if headers:
         cdp.send("Network.setExtraHTTPHeaders", {"headers": headers})
@@ -130,14 +134,16 @@ def measure(context, url: str, field: str, headers: dict | None = None) -> dict:
         cdp.detach()
         page.close()
     fetched = [r for r in responses.values() if "url" in r and urlsplit(r["url"]).scheme in ("http", "https")]
-    text = [r for r in fetched if r["type"] in ("Document", "Stylesheet", "Script")]
+    # what the browser cache answered did not cross the link
+    network = [r for r in fetched if not (r.get("cached") or r.get("served_from_cache"))]
+    text = [r for r in network if r["type"] in ("Document", "Stylesheet", "Script")]
     return {
         "wire": sum(r.get("wire", 0) for r in text),
-        "wire_all": sum(r.get("wire", 0) for r in fetched),
-        "requests": len([u for u in requests if urlsplit(u).scheme in ("http", "https")]),
+        "wire_all": sum(r.get("wire", 0) for r in network),
+        "requests": len(network),
         "foreign": sorted({u for u in requests if urlsplit(u).scheme not in ("data", "blob", "about")
                            and urlsplit(u).hostname != "127.0.0.1"}),
-        "statuses": sorted({r["status"] for r in fetched}),
+        "statuses": sorted({r["status"] for r in network}),
         "encodings": sorted({f"{r['type']}:{r['encoding'] or 'none'}" for r in text}),
         "usable": usable, "fcp": timing["fcp"], "load": timing["load"],
     }
@@ -204,6 +210,10 @@ def main() -> int:
                     # The same checklist page as it would be sent without compression, once.
                     results.append(("  same, uncompressed", [measure(inspector, form_url, pages[0][3],
                                                                         {"Accept-Encoding": "identity"})]))
+                    # And as a second page is: CSS and JS kept by the browser (versioned URLs, a year).
+                    measure(inspector, form_url, pages[0][3], cache=True)
+                    results.append(("  same, CSS+JS cached", [measure(inspector, form_url, pages[0][3], cache=True)
+                                                              for _ in range(args.runs)]))
                 finally:
                     browser.close()
         finally:
@@ -214,7 +224,7 @@ def main() -> int:
 def report(results, runs: int) -> int:
     print(f"Slow 3G (Chromium DevTools): latency {SLOW_3G['latency']} ms, {SLOW_3G['downloadThroughput']:,} B/s "
           f"down and up, cache disabled; times are medians of {runs} load(s) from navigation start.\n")
-    header = f"{'page':<24} {'HTML+CSS+JS':>12} {'all':>9} {'requests':>8} {'foreign':>7} " \
+    header = f"{'page':<24} {'HTML+CSS+JS':>12} {'all':>9} {'fetched':>8} {'foreign':>7} " \
              f"{'1st field usable':>16} {'FCP':>7} {'load':>7}"
     print(header)
     print("-" * len(header))
@@ -230,7 +240,7 @@ def report(results, runs: int) -> int:
         print(f"{name}: encodings {', '.join(measured[0]['encodings'])}; statuses {measured[0]['statuses']}"
               + (f"; FOREIGN {measured[0]['foreign']}" if measured[0]["foreign"] else ""))
     checklist = results[0][1][0]["wire"]
-    if results[-1][1][0]["encodings"] != sorted(f"{t}:none" for t in ("Document", "Script", "Stylesheet")):
+    if results[3][1][0]["encodings"] != sorted(f"{t}:none" for t in ("Document", "Script", "Stylesheet")):
         print("(the uncompressed row came compressed: the browser overrode Accept-Encoding)")
     print(f"\nChecklist page: {kb(checklist)} on the wire, budget {kb(BUDGET)}: "
           f"{'within' if checklist <= BUDGET else 'OVER'}.")

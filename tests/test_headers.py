@@ -83,15 +83,20 @@ def test_text_is_gzipped_when_asked_and_photos_are_sent_as_they_are(client, auth
         assert response.data.startswith(b"\x89PNG") and len(response.data) > 500
 
 
-def test_static_files_carry_their_version_and_are_kept_until_it_changes(client):
-    """Pages ask for /static/style.css?v=<hash>: that URL may be cached a year; a stale or bare URL is revalidated."""
-    html = client.get("/masuk").get_data(as_text=True)
+def test_static_files_carry_their_version_and_are_kept_until_it_changes(client, auth):
+    """Pages ask for /static/style.css?v=<hash>: that URL may be cached a year; a stale or bare URL is revalidated.
+    Signed in or not, a static file sets no cookie and does not vary on it, so the browser keeps reusing it."""
+    auth.login_as("inspector")
+    html = client.get("/inspeksi/").get_data(as_text=True)
     css = re.search(r'href="(/static/style\.css\?v=\w+)"', html).group(1)
     with client.get(css, headers={"Accept-Encoding": "gzip"}) as response:
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "Set-Cookie" not in response.headers and response.headers["Vary"] == "Accept-Encoding"
         etag = response.headers["ETag"]
     with client.get(css, headers={"Accept-Encoding": "gzip", "If-None-Match": etag}) as response:
         assert response.status_code == 304 and response.data == b""
     for stale in ("/static/style.css", "/static/style.css?v=000000000000"):
         with client.get(stale) as response:
             assert "max-age=31536000" not in response.headers.get("Cache-Control", ""), stale
+    with client.get("/inspeksi/") as page:  # the pages themselves still renew the session and are not stored
+        assert "Set-Cookie" in page.headers and page.headers["Cache-Control"] == "no-store"

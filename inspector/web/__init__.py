@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, current_app, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
     app.after_request(security_headers)
     app.url_defaults(static_version)
     app.after_request(static_cache)
+    app.session_interface = SessionWithoutStatic()
 
 
 def template_globals() -> dict:
@@ -81,7 +83,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 def security_headers(response):
     """Headers on every response; pages with records must not linger in shared or back-forward caches."""
-    if current_user.is_authenticated:
+    if request.endpoint != "static" and current_user.is_authenticated:  # static files hold no records
         response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -124,3 +126,13 @@ def static_cache(response):
             and request.args.get("v") == static_hash(request.view_args.get("filename", ""))):
         response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
     return response
+
+
+class SessionWithoutStatic(SecureCookieSessionInterface):
+    """The signed session cookie, left out of static files' responses: a response that may be cached must not
+    set a cookie, and Vary: Cookie with a cookie renewed on every page would keep the browser from reusing
+    its copy. A static file depends on no session."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint != "static":
+            super().save_session(app, session, response)

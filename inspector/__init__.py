@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from . import config
@@ -91,8 +91,6 @@ def buffer_static_file(response):
     """Read a static file (a few kB) into memory: it is then compressed whole, with a Content-Length, and the
     file is closed with the response. Compressed as a stream, the open file would be left to the garbage
     collector, and a stream gets no gzip (Flask-Compress streams only zstd, br and deflate by default)."""
-    from flask import request
-
     if request.endpoint == "static" and response.direct_passthrough:
         response.direct_passthrough = False
         response.make_sequence()

@@ -114,6 +114,7 @@ def static_hash(filename: str) -> str | None:
 
 
 def static_version(endpoint: str, values: dict) -> None:
+    """url_for('static', filename=...) adds the file's hash as ?v=."""
     if endpoint == "static" and "filename" in values and "v" not in values:
         version = static_hash(values["filename"])
         if version:

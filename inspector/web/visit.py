@@ -237,7 +237,8 @@ def _upload_photo(submission_id: str):
         stored = _photo_by_key(record, upload_key)
         if stored is None:
             return _json_error(409 if record["status"] not in visits.EDITABLE else 400, reason or NOT_EDITABLE)
-        log("photo_added", "submission", submission_id, photo=stored["id"], item=stored["item"] or None)
+        # The draft changed by one photo: ids only, never the file's name or its capture time and place.
+        log("draft_saved", "submission", submission_id, photo=stored["id"], item=stored["item"] or None)
         status = 201
     else:
         status = 200

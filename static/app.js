@@ -49,7 +49,7 @@
   var $ = function (selector) { return form.querySelector(selector); };
   var visitKey = form.elements.visit_key.value, copyKey = "inspector:visit:" + form.getAttribute("data-visit");
   var version = form.getAttribute("data-version");
-  var state = $("[data-upload-state]"), stateText = $("[data-upload-text]"), failedBox = $("[data-upload-failed]");
+  var state = $("[data-upload-state]"), stateText = $("[data-upload-text]"), failedBox = null;
   var queue = [], holding = false, proceeding = false, submitter = null;
 
   function el(tag, className, text) {
@@ -266,7 +266,9 @@
     }
     state.hidden = !text;
     stateText.textContent = text;
-    failedBox.hidden = !(holding && failed.length && !waiting.length);
+    var choose = holding && failed.length && !waiting.length;
+    if (choose && !failedBox) { failedBox = choices(); }
+    if (failedBox) { failedBox.hidden = !choose; }
     if (holding && !waiting.length && !failed.length) { proceed(); }
   }
 
@@ -291,16 +293,26 @@
     }
   }
 
+  function retryFailed() {
+    queue.forEach(function (entry) { if (entry.state === "failed") { entry.tries = 0; send(entry); } });
+  }
+
+  // When a photo failed and the inspector asked to go on: try again, or send the form with the photo in it.
+  function choices() {
+    var box = el("p", "actions"), again = el("button", "button secondary", "Coba lagi"),
+      onward = el("button", "button secondary", "Lanjutkan saja");
+    again.type = onward.type = "button";
+    again.addEventListener("click", retryFailed);
+    onward.addEventListener("click", proceed);
+    box.appendChild(again);
+    box.appendChild(onward);
+    return state.appendChild(box);
+  }
+
   each(form.querySelectorAll("input[type=file]"), function (input) {
     input.addEventListener("change", function () { each(input.files, function (file) { add(input, file); }); });
   });
-  $("[data-retry]").addEventListener("click", function () {
-    queue.forEach(function (entry) { if (entry.state === "failed") { entry.tries = 0; send(entry); } });
-  });
-  $("[data-go-on]").addEventListener("click", function () { proceed(); });
-  window.addEventListener("online", function () {
-    queue.forEach(function (entry) { if (entry.state === "failed") { entry.tries = 0; send(entry); } });
-  });
+  window.addEventListener("online", retryFailed);
 
   // "Simpan draf" and "Lanjut ke ringkasan" wait for the photos still on their way.
   form.addEventListener("submit", function (event) {

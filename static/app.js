@@ -50,7 +50,8 @@
   var visitKey = form.elements.visit_key.value, copyKey = "inspector:visit:" + form.getAttribute("data-visit");
   var version = form.getAttribute("data-version");
   var state = $("[data-upload-state]"), stateText = $("[data-upload-text]"), failedBox = null;
-  var queue = [], holding = false, proceeding = false, submitter = null;
+  var queue = [], preparing = Promise.resolve(), holding = false, proceeding = false, submitter = null;
+  var pending = function (entry) { return /waiting|queued|sending/.test(entry.state); };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -161,7 +162,7 @@
     }
     entry.bar.max = 1;
     entry.again.type = "button";
-    entry.again.addEventListener("click", function () { entry.tries = 0; send(entry); });
+    entry.again.addEventListener("click", function () { again(entry, true); });
     entry.row.appendChild(el("span", "upload-name", file.name || "Foto"));
     entry.row.appendChild(entry.bar);
     entry.row.appendChild(entry.text);
@@ -169,11 +170,31 @@
     list.appendChild(entry.row);
     queue.push(entry);
     show(entry, "Menyiapkan foto…");
-    entry.ready = Promise.all([shrink(file), takenAt(file)]).then(function (both) {
-      entry.blob = both[0];
-      entry.takenAt = both[1];
+    preparing = preparing.then(function () {  // one photo at a time in memory: a 12 MP picture is large
+      return Promise.all([shrink(file), takenAt(file)]).then(function (both) {
+        entry.blob = both[0];
+        entry.takenAt = both[1];
+        again(entry);
+      });
     });
-    entry.ready.then(function () { send(entry); });
+  }
+
+  // At most two photos on the wire at once: on a weak network the first arrives sooner.
+  function again(entry, fresh) {
+    entry.state = "queued";
+    if (fresh) { entry.tries = 0; }
+    show(entry, "Menunggu giliran…", 0);
+    pump();
+  }
+
+  function pump() {
+    var busy = queue.filter(function (entry) { return entry.state === "sending"; }).length;
+    queue.forEach(function (entry) {
+      if (entry.state === "queued" && busy < 2) {
+        busy++;
+        send(entry);
+      }
+    });
   }
 
   function send(entry) {
@@ -203,6 +224,7 @@
       entry.state = "refused";  // the server said no: trying again would not help
       drop(entry);
       show(entry, answer.error, 0);
+      pump();
     };
     xhr.onerror = xhr.ontimeout = function () { retry(entry); };
     xhr.send(data);
@@ -212,12 +234,13 @@
     if (entry.tries >= DELAYS.length) {
       entry.state = "failed";
       show(entry, "Gagal terkirim. Periksa sinyal lalu coba lagi.", 0);
-      return;
+    } else {
+      var delay = DELAYS[entry.tries++];
+      entry.state = "waiting";
+      show(entry, "Sinyal lemah, dicoba lagi dalam " + delay / 1000 + " detik…", 0);
+      window.setTimeout(function () { again(entry); }, delay);
     }
-    var delay = DELAYS[entry.tries++];
-    entry.state = "waiting";
-    show(entry, "Sinyal lemah, dicoba lagi dalam " + delay / 1000 + " detik…", 0);
-    window.setTimeout(function () { send(entry); }, delay);
+    pump();
   }
 
   function done(entry, answer) {
@@ -238,6 +261,7 @@
     drop(entry);
     form.dispatchEvent(new CustomEvent("inspector:count"));
     update();
+    pump();
   }
 
   // Sent on its own: out of the file input, so the form's own post does not carry it a second time.
@@ -248,21 +272,20 @@
       each(input.files, function (file) { if (file !== entry.file) { rest.items.add(file); } });
       input.files = rest.files;
     } catch (e) {
-      if (!queue.some(function (other) { return other.input === input && /waiting|sending|failed/.test(other.state); })) {
+      if (!queue.some(function (other) { return other.input === input && (pending(other) || other.state === "failed"); })) {
         input.value = "";
       }
     }
   }
 
   function update() {
-    var waiting = queue.filter(function (entry) { return entry.state === "waiting" || entry.state === "sending"; });
-    var failed = queue.filter(function (entry) { return entry.state === "failed"; });
+    var waiting = queue.filter(pending), failed = queue.filter(function (entry) { return entry.state === "failed"; });
     var text = "";
     if (waiting.length) {
       text = "Menunggu " + waiting.length + " foto terkirim" + (holding ? ", lalu formulir dikirim." : ".");
     } else if (failed.length) {
       text = failed.length + " foto gagal terkirim: " + failed.map(function (entry) { return entry.file.name || "foto"; }).join(", ") +
-        ". Coba lagi, atau lanjutkan dan foto itu ikut dikirim bersama formulir.";
+        (holding ? ". Coba lagi, atau lanjutkan: foto itu ikut dikirim bersama formulir." : ".");
     }
     state.hidden = !text;
     stateText.textContent = text;
@@ -294,7 +317,7 @@
   }
 
   function retryFailed() {
-    queue.forEach(function (entry) { if (entry.state === "failed") { entry.tries = 0; send(entry); } });
+    queue.forEach(function (entry) { if (entry.state === "failed") { again(entry, true); } });
   }
 
   // When a photo failed and the inspector asked to go on: try again, or send the form with the photo in it.
@@ -316,10 +339,10 @@
 
   // "Simpan draf" and "Lanjut ke ringkasan" wait for the photos still on their way.
   form.addEventListener("submit", function (event) {
-    if (proceeding) { keep(true); return; }
+    if (proceeding) { return leave(); }
     submitter = event.submitter || null;
-    var open = queue.some(function (entry) { return /waiting|sending|failed/.test(entry.state); });
-    if (!open) { keep(true); return; }
+    var open = queue.some(function (entry) { return pending(entry) || entry.state === "failed"; });
+    if (!open) { return leave(); }
     event.preventDefault();
     holding = true;
     update();
@@ -385,14 +408,22 @@
   form.addEventListener("change", edited);
 
   // Saved in the background while online: the phone's copy goes once the server has the answers.
-  function autosave() {
+  // The form's own post carries the answers: no background save beside it. The copy stays until the server's
+  // answer shows (the summary page, or the form page with the new answers).
+  function leave() {
+    keep(true);
+    saved = edits;
+  }
+
+  function autosave(closing) {
     if (edits === saved || saving || holding || !navigator.onLine || !window.fetch) { return; }
     var data = new FormData(form), at = edits;
     each(form.querySelectorAll("input[type=file]"), function (input) { data.delete(input.name); });
     data.delete("action");
     data.set("autosave", "1");
     saving = true;
-    fetch(form.action, {method: "POST", body: data, credentials: "same-origin", headers: {Accept: "application/json"}})
+    fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin", keepalive: closing === true,
+                                       headers: {Accept: "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (answer) {
         if (!answer || !answer.saved) { return; }
@@ -406,7 +437,7 @@
   }
   window.setInterval(autosave, 25000);
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") { autosave(); }
+    if (document.visibilityState === "hidden") { autosave(true); }
   });
 })();
 

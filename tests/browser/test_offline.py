@@ -30,7 +30,7 @@ def camera_photo(path, size=(4000, 3000)):
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, width // 5, height // 5), fill=(220, 20, 20))
     draw.ellipse((width // 3, height // 3, width // 3 * 2, height // 3 * 2), fill=(40, 150, 70))
-    noise = Image.effect_noise(size, 24).convert("RGB")
+    noise = Image.effect_noise((width // 4, height // 4), 24).resize(size, Image.Resampling.NEAREST).convert("RGB")
     image = Image.blend(image, noise, 0.15)
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: rotate 90° clockwise to view
@@ -54,7 +54,7 @@ def copy_in_phone(page, visit_id: str):
 def test_a_camera_photo_is_made_small_upright_and_keeps_its_time(page, live_server, live_store, lksa, tmp_path,
                                                                  requests_seen):
     original = camera_photo(tmp_path / "IMG_20250630_091500.jpg")
-    assert original.stat().st_size > 1_500_000
+    assert original.stat().st_size > 1_000_000
     visit_id = start_visit(page, live_server, lksa)
     posts = uploads_to(page)
     field = page.locator("#foto_depan__photos")
@@ -132,7 +132,12 @@ def test_answers_survive_a_reload_and_leave_the_phone_once_saved(page, live_serv
     kept = copy_in_phone(page, visit_id)
     assert TEXT in kept and "visit_key" not in kept and live_store.submissions.get(visit_id)["visit_key"] not in kept
 
-    page.goto(form_url)  # a new load (as after a crash), not the browser's own form restore
+    # The connection drops and the page is closed (no background save gets through); later it is loaded
+    # again: a new load, as after a crash, not the browser's own form restore.
+    page.context.set_offline(True)
+    page.goto("about:blank")
+    page.context.set_offline(False)
+    page.goto(form_url)
     note = page.locator("[data-restored]")
     expect(note).to_be_visible()
     assert note.inner_text() == "Isian yang belum tersimpan dipulihkan dari perangkat ini."
@@ -156,6 +161,14 @@ def test_answers_survive_a_reload_and_leave_the_phone_once_saved(page, live_serv
     assert page.locator("#nomor_izin").input_value() == TEXT
     expect(page.locator("[data-restored]")).to_be_hidden()
     assert copy_in_phone(page, visit_id) is None
+
+    # Typed, then the phone locks its screen: saved in the background, and the copy leaves the phone.
+    page.locator("#nomor_izin").fill("123/LKSA/2025")
+    assert copy_in_phone(page, visit_id) is not None
+    page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+                             document.dispatchEvent(new Event('visibilitychange')); }""")
+    page.wait_for_function("(id) => localStorage.getItem('inspector:visit:' + id) === null", arg=visit_id)
+    assert live_store.submissions.get(visit_id)["answers"]["nomor_izin"]["value"] == "123/LKSA/2025"
 
     # Signing out removes every copy this phone kept.
     page.locator("#nomor_izin").fill("belum disimpan")
@@ -193,5 +206,40 @@ def test_the_form_waits_for_a_slow_photo(page, live_server, live_store, lksa, tm
         held[0].continue_()
     assert page.url == f"{live_server.url}/kunjungan/{visit_id}/ringkasan"
     assert page.get_by_text("1 foto terlampir.").is_visible()
+    assert [p["item"] for p in live_store.submissions.get(visit_id)["photos"]] == ["foto_depan"]
+    assert_only_local(requests_seen)
+
+
+# --- (e) A photo that cannot be sent: retried, then named, and the inspector chooses -------------------------
+
+def test_a_photo_that_cannot_be_sent_is_named_and_tried_again_on_request(page, live_server, live_store, lksa,
+                                                                         tmp_path, requests_seen):
+    from .test_visit import make_jpeg
+
+    page.clock.install()  # the waits between retries pass when the test says so
+    visit_id = start_visit(page, live_server, lksa)
+    tries = []
+    page.route(UPLOAD, lambda route: (tries.append(1), route.abort("internetdisconnected")))
+    page.locator("#foto_depan__photos").set_input_files(make_jpeg(tmp_path / "depan.jpg"))
+    row = page.locator("#item-foto_depan .upload")
+    for _ in range(40):
+        if "Gagal terkirim" in row.inner_text():
+            break
+        page.clock.run_for(3000)
+        page.wait_for_timeout(100)
+    expect(row.locator(".upload-text")).to_have_text("Gagal terkirim. Periksa sinyal lalu coba lagi.")
+    assert len(tries) == 4  # the first try and three more, waiting longer each time
+    expect(row.get_by_role("button", name="Coba lagi")).to_be_visible()
+
+    page.get_by_role("button", name="Lanjut ke ringkasan", exact=True).click()
+    expect(page.locator("[data-upload-text]")).to_have_text(
+        "1 foto gagal terkirim: depan.jpg. Coba lagi, atau lanjutkan: foto itu ikut dikirim bersama formulir.")
+    assert page.url == f"{live_server.url}/kunjungan/{visit_id}"
+    assert live_store.submissions.get(visit_id)["photos"] == []
+
+    page.unroute(UPLOAD)  # the signal is back
+    with page.expect_navigation():
+        page.locator("[data-upload-state]").get_by_role("button", name="Coba lagi").click()
+    assert page.url == f"{live_server.url}/kunjungan/{visit_id}/ringkasan"  # sent, then the form went on by itself
     assert [p["item"] for p in live_store.submissions.get(visit_id)["photos"]] == ["foto_depan"]
     assert_only_local(requests_seen)

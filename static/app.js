@@ -61,17 +61,6 @@
   }
 
   // --- The capture time: DateTimeOriginal (else DateTime) from the original's EXIF, as the server reads it.
-  function readStart(file) {
-    var part = file.slice(0, 131072);
-    if (part.arrayBuffer) { return part.arrayBuffer(); }
-    return new Promise(function (ok, no) {
-      var reader = new FileReader();
-      reader.onload = function () { ok(reader.result); };
-      reader.onerror = no;
-      reader.readAsArrayBuffer(part);
-    });
-  }
-
   function exifTime(view) {
     if (view.getUint16(0) !== 0xFFD8) { return ""; }
     for (var at = 2; at + 10 < view.byteLength; at += 2 + view.getUint16(at + 2)) {
@@ -108,8 +97,9 @@
   }
 
   function takenAt(file) {
-    if (!file.slice || !window.DataView) { return Promise.resolve(""); }
-    return readStart(file).then(function (buffer) { return exifTime(new DataView(buffer)); })
+    var start = file.slice(0, 131072);
+    if (!start.arrayBuffer) { return Promise.resolve(""); }
+    return start.arrayBuffer().then(function (buffer) { return exifTime(new DataView(buffer)); })
       .catch(function () { return ""; });
   }
 
@@ -295,22 +285,11 @@
     if (holding && !waiting.length && !failed.length) { proceed(); }
   }
 
-  function proceed() {
+  function proceed() {  // the button tapped first, tapped again for the inspector (its submit event runs now)
     holding = false;
     proceeding = true;
     try {
-      if (form.requestSubmit) {
-        form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
-      } else {
-        if (submitter) {
-          var hidden = el("input");
-          hidden.type = "hidden";
-          hidden.name = submitter.name;
-          hidden.value = submitter.value;
-          form.appendChild(hidden);
-        }
-        form.submit();
-      }
+      (submitter || form.querySelector("button[type=submit]")).click();
     } finally {
       proceeding = false;
     }
@@ -340,7 +319,7 @@
   // "Simpan draf" and "Lanjut ke ringkasan" wait for the photos still on their way.
   form.addEventListener("submit", function (event) {
     if (proceeding) { return leave(); }
-    submitter = event.submitter || null;
+    submitter = event.submitter && event.submitter.form === form ? event.submitter : null;
     var open = queue.some(function (entry) { return pending(entry) || entry.state === "failed"; });
     if (!open) { return leave(); }
     event.preventDefault();
@@ -407,19 +386,18 @@
   form.addEventListener("input", edited);
   form.addEventListener("change", edited);
 
-  // Saved in the background while online: the phone's copy goes once the server has the answers.
-  // The form's own post carries the answers: no background save beside it. The copy stays until the server's
-  // answer shows (the summary page, or the form page with the new answers).
+  // The form's own post carries the answers: no background save beside it. The copy stays until the
+  // server's answer shows (the summary page, or this page with the new answers).
   function leave() {
     keep(true);
     saved = edits;
   }
 
+  // Saved in the background while online, and when the page is hidden: then the copy leaves the phone.
   function autosave(closing) {
     if (edits === saved || saving || holding || !navigator.onLine || !window.fetch) { return; }
     var data = new FormData(form), at = edits;
     each(form.querySelectorAll("input[type=file]"), function (input) { data.delete(input.name); });
-    data.delete("action");
     data.set("autosave", "1");
     saving = true;
     fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin", keepalive: closing === true,

@@ -75,7 +75,8 @@ def test_the_phone_capture_time_is_kept_and_the_photos_own_wins(client, auth, st
     auth.login_as("inspector")
     assert send(client, visit, jpeg(), taken_at="2025-03-04T09:10:11").status_code == 201  # no offset: WIB
     assert send(client, visit, jpeg(), photo_key="kunci-foto-utc", taken_at="2025-03-04T09:10:11Z").status_code == 201
-    assert [p["taken_at"] for p in photos_of(store, visit)] == ["2025-03-04T02:10:11+00:00", "2025-03-04T09:10:11+00:00"]
+    assert [p["taken_at"] for p in photos_of(store, visit)] == \
+        ["2025-03-04T02:10:11+00:00", "2025-03-04T09:10:11+00:00"]
 
     exif = Image.Exif()
     exif.get_ifd(0x8769)[0x9003] = "2024:01:02 03:04:05"  # DateTimeOriginal in the photo itself

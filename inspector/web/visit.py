@@ -15,6 +15,7 @@ from .. import checklists as checklist_rules
 from .. import csrf, events, review, visits
 from ..auth import PUBLIC, access
 from ..photos import PhotoRejected, capture_time, process
+from . import ERROR_TEXT
 from .forms import ActionForm
 from .helpers import get_lks_by_id_or_404, get_lks_or_404, log, store
 from .visit_form import answers_from, form_class, form_data_from
@@ -148,7 +149,8 @@ def save(submission_id: str):
     photo_errors, photo_status = _receive_photos(record, checklist)
     record = visits.save_answers(store(), submission_id, answers_from(form_obj, checklist, request.form)) or \
         store().submissions.get(submission_id)
-    log("draft_saved", "submission", submission_id, photos=len(record.get("photos", [])), auto=autosave)
+    log("draft_saved", "submission", submission_id, photos=len(record.get("photos", [])),
+        **({"auto": True} if autosave else {}))
     if autosave:
         return jsonify(saved=True, version=answers_version(record), signed_in=signed_in,
                        invalid=sorted(form_obj.errors)), 200
@@ -176,8 +178,6 @@ JSON_TEXT = {400: "Data foto tidak valid. Muat ulang halaman lalu coba lagi.",
 
 def _json_error(status: int, message: str, field: str | None = None):
     """A refusal the page's script shows as is; ``title`` is the same heading an error page would carry."""
-    from . import ERROR_TEXT
-
     body = {"error": message, "title": ERROR_TEXT.get(status, ERROR_TEXT[400])[0]}
     if field:
         body["field"] = field

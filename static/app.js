@@ -104,8 +104,10 @@
   }
 
   // --- Smaller on the phone: drawn upright on a canvas, long side 1600 px, JPEG. Else the original travels.
-  function encode(canvas, quality) {
-    return new Promise(function (done) { canvas.toBlob(done, "image/jpeg", quality); });
+  function encode(canvas, qualities) {  // the best of these qualities that stays within the target
+    return new Promise(function (done) { canvas.toBlob(done, "image/jpeg", qualities[0]); }).then(function (blob) {
+      return blob && blob.size > TARGET && qualities.length > 1 ? encode(canvas, qualities.slice(1)) : blob;
+    });
   }
 
   function shrink(file) {
@@ -119,9 +121,7 @@
       context.imageSmoothingQuality = "high";
       context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       if (bitmap.close) { bitmap.close(); }
-      return encode(canvas, 0.8).then(function (blob) {
-        return blob && blob.size > TARGET ? encode(canvas, 0.6) : blob;
-      });
+      return encode(canvas, [0.8, 0.6, 0.4]);
     }).then(function (blob) { return blob && blob.size < file.size ? blob : file; })
       .catch(function () { return file; });
   }

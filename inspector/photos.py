@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -144,6 +145,28 @@ def _taken_at(exif: Image.Exif) -> str | None:
         return moment.replace(tzinfo=_zone(offset)).astimezone(timezone.utc).isoformat()
     except Exception:  # noqa: BLE001
         return None
+
+
+CLIENT_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?", re.ASCII)
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def capture_time(value: str, now: datetime | None = None) -> str:
+    """A capture time sent by the phone (ISO 8601; without an offset, WIB as for EXIF) in UTC.
+
+    Raises ValueError for anything else, or a moment before 2000 or in the future
+    (beyond a few minutes of clock difference between phone and server).
+    """
+    if not CLIENT_TIME.fullmatch(value or ""):
+        raise ValueError("format")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=WIB)
+    now = now or datetime.now(timezone.utc)
+    if not EARLIEST <= moment <= now + CLOCK_SKEW:
+        raise ValueError("range")
+    return moment.astimezone(timezone.utc).isoformat()
 
 
 def _zone(offset) -> timezone:

@@ -133,9 +133,12 @@ def save_answers(store, submission_id: str, answers: dict) -> dict | None:
     return store.submissions.modify(submission_id, change)
 
 
-def add_photo(store, submission_id: str, item_id: str, processed, upload_key: str, max_photos: int) -> str | None:
+def add_photo(store, submission_id: str, item_id: str, processed, upload_key: str, max_photos: int,
+              taken_at: str | None = None) -> str | None:
     """Attach a processed photo to an editable visit; the same upload twice is stored once.
 
+    ``taken_at`` is the capture time read elsewhere (by the phone, from the
+    original before it was made smaller), kept when the photo carries none.
     Returns None on success or an Indonesian reason.
     """
     current = store.submissions.get(submission_id)
@@ -146,7 +149,7 @@ def add_photo(store, submission_id: str, item_id: str, processed, upload_key: st
     if len(current["photos"]) >= max_photos:
         return f"Batas {max_photos} foto per kunjungan sudah tercapai."
     photo_id = store.photos.save(submission_id, processed.jpeg, processed.thumb)
-    entry = {"id": photo_id, "item": item_id, "upload_key": upload_key, "taken_at": processed.taken_at,
+    entry = {"id": photo_id, "item": item_id, "upload_key": upload_key, "taken_at": processed.taken_at or taken_at,
              "gps": list(processed.gps) if processed.gps else None, "width": processed.width,
              "height": processed.height, "sha256": processed.sha256, "received_at": utcnow()}
     refused = []

@@ -44,6 +44,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "visit.start": frozenset({"inspector"}),
     "visit.form": frozenset({"inspector"}),
     "visit.save": VISIT_KEY,
+    "visit.upload_photo": VISIT_KEY,
     "visit.summary": frozenset({"inspector", "reviewer", "admin"}),
     "visit.submit": VISIT_KEY,
     "visit.photo": frozenset({"inspector", "reviewer", "admin"}),

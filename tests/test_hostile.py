@@ -201,7 +201,8 @@ def test_malformed_multipart_where_the_form_is_read_without_csrf(site):
     record = site.store.submissions.get(site.values["submission_id"])
     cases = [("admin", "/admin/lks/baru"), ("admin", "/admin/akun/baru"), ("inspector", "/inspeksi/lks-baru"),
              ("anonymous", "/masuk"), ("inspector", f"/kunjungan/{record['id']}"),
-             ("inspector", f"/kunjungan/{record['id']}/kirim"), ("reviewer", f"/tinjau/{site.values['sent_id']}/komentar"),
+             ("inspector", f"/kunjungan/{record['id']}/kirim"), ("inspector", f"/kunjungan/{record['id']}/foto"),
+             ("reviewer", f"/tinjau/{site.values['sent_id']}/komentar"),
              ("operator", f"/operator/inspeksi/{site.values['inspection_id']}/tindak-lanjut"),
              ("other inspector", "/akun/sandi"), ("anonymous", f"/l/{site.values['code']}/lapor"),
              ("reviewer", f"/tinjau/laporan-masyarakat/{site.values['concern_id']}/tangani")]
@@ -294,7 +295,7 @@ def test_visit_posts_with_a_wrong_visit_key_are_refused(site):
     key_b = site.store.submissions.get(site.values["visit_b"])["visit_key"]
     visit = site.values["submission_id"]
     for key in (key_b, "x" * 64, "", "\x00" * 8):
-        for path in (f"/kunjungan/{visit}", f"/kunjungan/{visit}/kirim"):
+        for path in (f"/kunjungan/{visit}", f"/kunjungan/{visit}/kirim", f"/kunjungan/{visit}/foto"):
             before = digest(site.app)
             response = client.post(path, data={"visit_key": key, "action": "ringkasan"})
             assert indonesian_refusal(response, 400), (path, key, response.status_code)
@@ -342,6 +343,23 @@ def test_hostile_photo_on_the_visit_form_is_refused(site, kind):
             {k: v for k, v in record.items() if k != "updated_at"}
         assert changed(before, digest(site.app)) <= {f"submissions/{record['lks_id']}/{visit.split('-')[1]}.json"}
         record = after
+
+
+@pytest.mark.parametrize("kind", sorted(PHOTO_REFUSALS))
+def test_hostile_photo_sent_on_its_own_is_refused(site, kind):
+    """The page's script sends each photo alone (JSON answers): the same refusals, and nothing stored."""
+    data, name, ctype, message = PHOTO_REFUSALS[kind]
+    visit = site.values["submission_id"]
+    record = site.store.submissions.get(visit)
+    photo_key = "hostile-" + kind.replace(" ", "-")
+    for item in (visit_item_with_photos(site.app, record), ""):
+        before, audit_before = digest(site.app), audit_actions(site.app)
+        response = post_multipart(site.clients["inspector"], f"/kunjungan/{visit}/foto",
+                                  {"visit_key": record["visit_key"], "item": item, "photo_key": photo_key},
+                                  {"photo": (name, data, ctype)})
+        assert response.status_code == 400, (item, response.status_code)
+        assert response.is_json and message in response.get_json()["error"], item
+        assert digest(site.app) == before and audit_actions(site.app) == audit_before
 
 
 @pytest.mark.parametrize("kind", sorted(PHOTO_REFUSALS))

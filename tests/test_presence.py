@@ -260,7 +260,7 @@ def test_start_page_explains_and_carries_a_fresh_token_and_empty_location_fields
     code = site.lks[0]["code"]
     first, second = (site.clients["inspector"].get(f"/inspeksi/lks/{code}").get_data(as_text=True) for _ in range(2))
     assert "Lokasi Anda dicatat sebagai bukti kunjungan dan hanya dilihat peninjau Dinas Sosial" in first
-    assert 'src="/static/location.js" defer' in first
+    assert re.search(r'src="/static/location\.js(\?v=[0-9a-f]+)?" defer', first)
     tokens = [re.findall(r'name="start_token" value="([^"]+)"', page) for page in (first, second)]
     assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
     assert visits.START_TOKEN.fullmatch(tokens[0][0])

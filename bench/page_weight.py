@@ -34,7 +34,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -45,6 +44,7 @@ if str(REPO) not in sys.path:
 os.environ.setdefault("INSPECTOR_FSYNC", "0")  # a throwaway data folder: durability is not measured here
 
 from inspector import create_app, demo  # noqa: E402
+from inspector.local_server import LocalServer  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -71,36 +71,6 @@ PAINT_AND_LOAD = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   return {fcp: paint ? paint.startTime : null, load: nav ? nav.loadEventEnd : null};
 }"""
-
-
-class Server:
-    """The app served by waitress in a daemon thread; stop() closes every socket on that thread."""
-
-    def __init__(self, app):
-        import waitress
-
-        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="bench-server", daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        from waitress import wasyncore
-
-        try:
-            while not self._stop.is_set():
-                wasyncore.loop(timeout=0.05, map=self.server._map, count=1)
-        finally:
-            for channel in list(self.server._map.values()):
-                if channel is not self.server and channel is not self.server.trigger:
-                    channel.close()
-            self.server.close()
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self.server.task_dispatcher.shutdown()
 
 
 def measure(context, url: str, field: str, headers: dict | None = None, cache: bool = False) -> dict:
@@ -189,7 +159,7 @@ def main() -> int:
         username, password = next((u, p) for u, p, role in credentials if role == "inspector")
         checklist = app.extensions["checklists"]["lksa"]
         lksa = next(r for r in store.lks.all() if r["kind"] in checklist.kinds)
-        server = Server(app)
+        server = LocalServer(app)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -217,7 +187,7 @@ def main() -> int:
                 finally:
                     browser.close()
         finally:
-            server.stop()
+            server.close()
     return report(results, args.runs)
 
 

@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from conftest import PASSWORD, add_inspector, make_app, seed_app
+from inspector.local_server import LocalServer
 from inspector.store import Store
 from inspector.store.audit import AuditLog
 
@@ -38,36 +39,6 @@ def _load_soak():
 
 
 soak = _load_soak()
-
-
-class Server:
-    """The app behind waitress on 127.0.0.1, in a thread of this process."""
-
-    def __init__(self, app):
-        import waitress
-
-        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        from waitress import wasyncore
-
-        try:
-            while not self._stop.is_set():
-                wasyncore.loop(timeout=0.05, map=self.server._map, count=1)
-        finally:
-            for channel in list(self.server._map.values()):
-                if channel is not self.server and channel is not self.server.trigger:
-                    channel.close()
-            self.server.close()
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self.server.task_dispatcher.shutdown()
 
 
 def _wait_until(condition, what: str) -> None:
@@ -97,7 +68,7 @@ def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_p
     codes = [r["code"] for r in lks if r["kind"] == "lksa"]
     items = soak.checklist_items()
 
-    server = Server(app)
+    server = LocalServer(app)
     stats, ledger, ledger_lock, stop = soak.Stats(), [], threading.Lock(), threading.Event()
     threads = [threading.Thread(target=soak.inspect, daemon=True, args=(
         name, 1000, codes, items, server.url, stats, soak.random.Random(n), lambda: not stop.is_set(), ledger,

@@ -6,11 +6,12 @@ makes is recorded, and anything not addressed to 127.0.0.1 is aborted (and so fa
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from inspector.local_server import LocalServer
 
 try:  # tests/ is on sys.path when pytest loads the top-level conftest as a rootdir module
     from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
@@ -26,45 +27,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1"}
 
 
-class LiveServer:
-    """The app served by waitress in a daemon thread; every socket is closed on that thread."""
-
-    def __init__(self, app):
-        import waitress
-
-        self.app = app
-        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="live-server", daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        from waitress import wasyncore
-
-        server = self.server
-        try:
-            while not self._stop.is_set():
-                wasyncore.loop(timeout=0.05, map=server._map, count=1)
-        finally:
-            for channel in list(server._map.values()):
-                if channel is not server and channel is not server.trigger:
-                    channel.close()
-            server.close()  # the listening socket and the wake-up trigger
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self.server.task_dispatcher.shutdown()
-        assert not self._thread.is_alive(), "live server did not stop"
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """3 LKS and one account per role; CSRF on, as in production, because the browser posts real forms."""
     app = make_app(tmp_path_factory.mktemp("browser"), WTF_CSRF_ENABLED=True)
     lks = seed_app(app)
-    server = LiveServer(app)
+    server = LocalServer(app)
     server.lks = lks
     try:
         yield server

@@ -19,10 +19,11 @@ from PIL import Image
 
 from conftest import make_app, seed_app
 from inspector import visits
+from inspector.local_server import LocalServer
 from test_export import sent_visit
 from test_operator import approved_with_followup
 
-from .conftest import PHONE, LiveServer, Requests, guarded, screenshot, sign_in
+from .conftest import PHONE, Requests, guarded, screenshot, sign_in
 from .test_pages import assert_fits_phone, assert_only_local, small_targets
 
 pytestmark = pytest.mark.browser
@@ -58,7 +59,7 @@ def site(tmp_path_factory):
     draft = visits.start(store, app.extensions["checklists"]["lksa"], lksa, inspector)
     sent = sent_visit(app, lksa, fail=("izin_operasional",), notes={"izin_operasional": "Izin habis Maret."})
     inspection = approved_with_followup(app, lks[0])
-    server = LiveServer(app)
+    server = LocalServer(app)
     server.paths = {"code": lksa["code"], "draft": draft["id"], "sent": sent["id"],
                     "inspection": inspection["inspection_id"]}
     try:

@@ -22,6 +22,9 @@ DEFAULTS = {
     "INSPECTOR_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
     "INSPECTOR_LOGIN_FREE_FAILURES": 5,
     "INSPECTOR_LOGIN_MAX_WAIT_SECONDS": 300,
+    # Reports from the public ("Laporkan kekhawatiran"): at most this many an hour per client address, per LKS
+    "INSPECTOR_CONCERNS_PER_CLIENT_HOUR": 3,
+    "INSPECTOR_CONCERNS_PER_LKS_HOUR": 10,
     # Oversight (the reviewer's dashboard)
     "INSPECTOR_OVERDUE_DAYS": 90,  # an LKS without an approved inspection for longer is overdue
     "INSPECTOR_WAITING_DAYS": 7,  # a submission waiting for review longer is flagged

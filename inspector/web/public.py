@@ -89,8 +89,8 @@ def concern(code: str):
     cfg = current_app.config
     limiter = concerns.ConcernThrottle(
         store(), current_app.secret_key or "",
-        int(cfg.get("INSPECTOR_CONCERNS_PER_CLIENT_HOUR", concerns.PER_CLIENT_PER_HOUR)),
-        int(cfg.get("INSPECTOR_CONCERNS_PER_LKS_HOUR", concerns.PER_LKS_PER_HOUR)))
+        int(cfg["INSPECTOR_CONCERNS_PER_CLIENT_HOUR"]),
+        int(cfg["INSPECTOR_CONCERNS_PER_LKS_HOUR"]))
     full = limiter.refused(client_address(), record["id"])
     if full:
         return _concern_page(record, form, 429, LIMITED[full])

@@ -18,7 +18,9 @@ indexed columns, JSON documents). Then, with the same data in each:
 * csv_month / csv_year: the CSV export of every submission first sent in the
   last full month / the last full calendar year (the queue page's filters);
 * history: the operator's history of one LKS (every approved inspection,
-  as the operator sees it), the LKS with the median history.
+  as the operator sees it), the LKS with the median history;
+* last_approved: that LKS's latest approved inspection (the public LKS page
+  shows its date; the review page compares with it).
 
 Reads are "warm" (the steady state of a server process: repeated, nothing
 written in between; median) and "cold" (the process's own cache dropped
@@ -332,11 +334,17 @@ class InspectorBackend:
     def csv(self, day_from: str, day_to: str) -> bytes:
         # As inspector/web/export.py: the queue's rows with its filters, each submission, the CSV.
         rows = review.queue(self.store, "", date_from=day_from, date_to=day_to)
-        records = self.store.submissions.peek_many([row["id"] for row in rows])
+        if hasattr(self.store.submissions, "peek_many"):
+            records = self.store.submissions.peek_many([row["id"] for row in rows])
+        else:  # the store before peek_many (to measure an older checkout with this script)
+            records = [r for r in (self.store.submissions.get(row["id"]) for row in rows) if r is not None]
         return export.submissions_csv(self.store, records, include_confidential=True)
 
     def history(self, lks_id: str):
         return followups.approved_for(self.store, [lks_id])
+
+    def last_approved(self, lks_id: str):
+        return review.last_approved(self.store, lks_id)
 
     def cold(self) -> None:
         engine._cache.clear()
@@ -395,6 +403,12 @@ class NaiveBackend:
         records, _r, _u, archive, _l = self._read()
         mine = sorted((r for r in records if r["lks_id"] == lks_id), key=lambda r: r["created_at"], reverse=True)
         return operator_history(archive, [r for r in mine if r["status"] == "approved"])
+
+    def last_approved(self, lks_id: str):
+        records, register, _u, _a, _l = self._read()
+        merged = {lks_id} | {l["id"] for l in register if l.get("merged_into") == lks_id}
+        mine = [r for r in records if r["lks_id"] in merged and r["status"] == "approved"]
+        return max(mine, key=lambda r: r["created_at"], default=None)
 
     def cold(self) -> None:
         pass  # every read parses the file anyway
@@ -485,6 +499,13 @@ class SqliteBackend:
         return operator_history(archive, self._docs(
             "SELECT doc FROM submissions WHERE lks_id = ? AND status = 'approved' ORDER BY created_at DESC", lks_id))
 
+    def last_approved(self, lks_id: str):
+        register, _lks = self._register()
+        merged = [lks_id] + [l["id"] for l in register if l.get("merged_into") == lks_id]
+        found = self._docs(f"SELECT doc FROM submissions WHERE lks_id IN ({', '.join('?' * len(merged))})"
+                           " AND status = 'approved' ORDER BY created_at DESC LIMIT 1", *merged)
+        return found[0] if found else None
+
     def cold(self) -> None:
         self.conn.close()  # a fresh connection: empty page cache (the OS cache stays warm for everyone)
         self.conn = self._connect()
@@ -531,6 +552,7 @@ def measure(backend, plan: dict, writes: list[dict], month: tuple[str, str], yea
         "csv_month": lambda: backend.csv(*month),
         "csv_year": lambda: backend.csv(*year),
         "history": lambda: backend.history(lks_id),
+        "last_approved": lambda: backend.last_approved(lks_id),
     }
     result = {"counts": {"queue": len(backend.queue()[0]), "csv_month": backend.csv(*month).count(b"\r\n") - 1,
                          "csv_year": backend.csv(*year).count(b"\r\n") - 1, "history": len(backend.history(lks_id))}}
@@ -594,6 +616,7 @@ def main() -> None:
     parser.add_argument("--flow", type=int, default=10, help="inspector: timed submits and approvals per size")
     parser.add_argument("--dir", default=None, help="where to make the temporary folder")
     parser.add_argument("--seed", type=int, default=20261127)
+    parser.add_argument("--only", default="", help="back-ends to run, comma-separated (default: all three)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.replace("_", "").split(",") if s.strip()]
     if args.quick:
@@ -643,7 +666,8 @@ def main() -> None:
         doc_bytes = statistics.mean(len(_dump(r)) for r in history[:500])
         gc.collect()
         gc.freeze()
-        for kind in (InspectorBackend, NaiveBackend, SqliteBackend):
+        for kind in [k for k in (InspectorBackend, NaiveBackend, SqliteBackend)
+                     if not args.only or k.name in args.only.split(",")]:
             slow = kind is NaiveBackend and size > 2000
             plan = {"reads": 3 if slow else args.reads, "year": 1 if slow else max(3, args.reads // 3),
                     "inserts": min(args.inserts, 5) if slow else args.inserts}
@@ -672,14 +696,15 @@ def main() -> None:
     print()
     print("milliseconds; reads as warm / cold median; insert as median / p95")
     header = (f"{'size':>6}  {'backend':<13} {'insert':>13} {'queue':>13} {'dashboard':>15} {'csv_month':>15} "
-              f"{'csv_year':>17} {'history':>15} {'data_MB':>8}")
+              f"{'csv_year':>17} {'history':>15} {'last_approved':>13} {'data_MB':>8}")
     print(header)
     print("-" * len(header))
     for r in results:
         cells = [f"{r['insert'][0]:.1f} / {r['insert'][1]:.1f}"] + \
-            [f"{r[op][0]:.1f} / {r[op][1]:.1f}" for op in ("queue", "dashboard", "csv_month", "csv_year", "history")]
+            [f"{r[op][0]:.1f} / {r[op][1]:.1f}" for op in ("queue", "dashboard", "csv_month", "csv_year", "history",
+                                                            "last_approved")]
         print(f"{r['size']:>6}  {r['backend']:<13} {cells[0]:>13} {cells[1]:>13} {cells[2]:>15} {cells[3]:>15} "
-              f"{cells[4]:>17} {cells[5]:>15} {r['mb']:>8.1f}")
+              f"{cells[4]:>17} {cells[5]:>15} {cells[6]:>13} {r['mb']:>8.1f}")
     print()
     print("rows each read returned (the same in every back-end):")
     for r in results:
@@ -698,10 +723,11 @@ def main() -> None:
     by = {(r["size"], r["backend"]): r for r in results}
     if len(sizes) > 1:
         print()
-        print(f"inspector, warm cost at {sizes[-1]} over the cost at {sizes[0]} (target: at most 2):")
+        print(f"inspector, warm cost at {sizes[-1]} over the cost at {sizes[0]} (target: at most 2; csv and history "
+              "grow with the rows they return):")
         low, high = by[(sizes[0], "inspector")], by[(sizes[-1], "inspector")]
         print("  " + ", ".join(f"{op} {high[op][0] / low[op][0]:.1f}x" for op in
-                               ("queue", "dashboard", "csv_month", "csv_year", "history")) +
+                               ("queue", "dashboard", "csv_month", "csv_year", "history", "last_approved")) +
               f", insert {high['insert'][0] / low['insert'][0]:.1f}x")
     print()
     print("data:")
@@ -716,7 +742,8 @@ notes:
 - queue = review.queue(status submitted) + the register + the accounts (what the queue page computes);
   dashboard = oversight.build; csv = review.queue(status all, date range) + each submission +
   export.submissions_csv (what /tinjau/ekspor/csv does); history = followups.approved_for (the
-  operator's page). The other back-ends fetch the same data their way and build the same output with
+  operator's page); last_approved = review.last_approved (the public LKS page's date of the last
+  approved inspection, and the review page's previous inspection). The other back-ends fetch the same data their way and build the same output with
   the same code (export.submissions_csv, followups.operator_view).
 - warm: nothing written in between (a server process's steady state); cold: inspector drops its process
   cache of parsed partitions, sqlite opens a new connection, naive TinyDB parses its file in every read.

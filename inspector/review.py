@@ -188,7 +188,7 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
 def last_approved(store, lks_id: str, before: str = "9999", exclude: str | None = None) -> dict | None:
     """The latest approved inspection of an LKS (and the field reports merged into it) sent before ``before``."""
     merged = [l["id"] for l in store.lks.all() if l.get("merged_into") == lks_id]
-    for other in store.submissions.for_lks([lks_id, *merged]):
+    for other in store.submissions.newest_first([lks_id, *merged]):
         if other["id"] != exclude and other["status"] == "approved" and (other.get("submitted_at") or "") < before:
             return other
     return None

@@ -90,17 +90,28 @@ class SubmissionStore:
 
     def for_lks(self, lks_ids: str | list[str]) -> list[Record]:
         """Every submission of one LKS (or of several, e.g. merged records), newest first."""
-        records: list[Record] = []
+        return list(self.newest_first(lks_ids))
+
+    def newest_first(self, lks_ids: str | list[str]):
+        """The submissions of one LKS (or of several), newest first, read one month's partitions at a time.
+
+        A caller that stops early (the latest approved inspection) reads only the newest months.
+        A submission's partition is the month of its ``created_at`` (``insert`` names it so), so a
+        month's records all come before the older months'.
+        """
+        months: dict[str, list[str]] = {}
         for lks_id in [lks_ids] if isinstance(lks_ids, str) else lks_ids:
             folder = self.root / lks_id
             if not _LKS_ID.fullmatch(lks_id or "") or not folder.is_dir():
                 continue
-            for path in sorted(folder.glob("*.json"), reverse=True):
-                records.extend(self._table(lks_id, path.stem).all())
-        # Stable on ties: within a second, the later insert (later in its file) comes first.
-        order = {id(r): n for n, r in enumerate(records)}
-        records.sort(key=lambda r: (r["created_at"], order[id(r)]), reverse=True)
-        return records
+            for path in folder.glob("*.json"):
+                months.setdefault(path.stem, []).append(lks_id)
+        for period in sorted(months, reverse=True):
+            records = [r for lks_id in months[period] for r in self._table(lks_id, period).all()]
+            # Stable on ties: within a second, the later insert (later in its file) comes first.
+            order = {id(r): n for n, r in enumerate(records)}
+            records.sort(key=lambda r: (r["created_at"], order[id(r)]), reverse=True)
+            yield from records
 
     def every(self):
         """Every submission of every LKS (for rebuilding indexes; reads the whole archive)."""

@@ -108,6 +108,7 @@ def csv_table(store, records: list[dict], include_confidential: bool) -> tuple[l
             except LookupError:  # an archive without it: the row keeps its fixed columns
                 checklists[digest] = None
     columns = item_columns([c for c in checklists.values() if c is not None], include_confidential)
+    items = {digest: {item.id: item for item in c.items()} for digest, c in checklists.items() if c is not None}
     header = list(FIXED_COLUMNS)
     for column in columns:
         header += [f"{column.key} {short_question(column.item.question)}", f"{column.key} catatan"]
@@ -119,6 +120,7 @@ def csv_table(store, records: list[dict], include_confidential: bool) -> tuple[l
         inspector = users.get(record["inspector_id"], {})
         score = record.get("score") or {}
         checklist = checklists.get(record["checklist"]["digest"])
+        own = items.get(record["checklist"]["digest"], {})
         row = [record["id"], place.get("code", ""), place.get("name", ""), place.get("kecamatan", ""),
                place.get("kelurahan", ""), inspector.get("username", ""), inspector.get("agency", ""),
                review.LABELS.get(record["status"], record["status"]), _local_time(record.get("submitted_at")),
@@ -127,12 +129,10 @@ def csv_table(store, records: list[dict], include_confidential: bool) -> tuple[l
                f"{record['checklist']['id']} v{record['checklist'].get('version', '')}"]
         photos = visits.photos_by_item(record)
         for column in columns:
-            mine = checklist is not None and checklist.id == column.checklist_id and \
-                checklist.item(column.item.id) is not None
-            if not mine:
+            item = own.get(column.item.id) if checklist is not None and checklist.id == column.checklist_id else None
+            if item is None:
                 row += ["", ""]
                 continue
-            item = checklist.item(column.item.id)
             answer = record.get("answers", {}).get(item.id) or {}
             value = item.label_of(answer.get("value"))
             if item.type == "photo":

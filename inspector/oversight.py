@@ -125,13 +125,14 @@ def _open_critical(store, pending: list[dict], window: list[dict]) -> list[dict]
     the ones the events marked open (which reach back before the window), each confirmed."""
     found = {r["id"]: r for r in pending if r["critical"]}
     found.update({r["id"]: r for r in window if r["critical"] and r["status"] == "returned" and r["id"] not in found})
+    unseen = [i for i in dict.fromkeys(store.notifications.open_critical()) if i not in found]
+    records = {r["id"]: r for r in store.submissions.peek_many(unseen)}
+    register = {lks["id"]: lks for lks in store.lks.all()} if records else {}
     closed = []
-    for submission_id in store.notifications.open_critical():
-        if submission_id in found:
-            continue
-        record = store.submissions.get(submission_id)
+    for submission_id in unseen:
+        record = records.get(submission_id)
         if record is not None and record["status"] in OPEN and record.get("critical"):
-            found[submission_id] = review.index_row(store, record)
+            found[submission_id] = review.index_row(store, record, register)
         else:
             closed.append(submission_id)
     if closed:

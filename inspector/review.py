@@ -116,9 +116,9 @@ def add_addendum(store, submission_id: str, user, text: str) -> tuple[dict | Non
     return (record, None) if record else (None, "Addendum hanya untuk pengajuan yang sudah disetujui.")
 
 
-def index_row(store, record: dict) -> dict:
-    """The summary row of a submission for the review indexes."""
-    lks = store.lks.get(record["lks_id"]) or {}
+def index_row(store, record: dict, register: dict[str, dict] | None = None) -> dict:
+    """The summary row of a submission for the review indexes (``register``: LKS by id, when already read)."""
+    lks = (register.get(record["lks_id"]) if register is not None else store.lks.get(record["lks_id"])) or {}
     score = record.get("score") or {}
     first = (record.get("versions") or [{}])[0].get("submitted_at") or record.get("submitted_at") or record["created_at"]
     return {"id": record["id"], "lks_id": record["lks_id"], "kecamatan": lks.get("kecamatan", ""),
@@ -162,11 +162,9 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
     date range only.
     """
     if status == "submitted":
-        rows = []
-        for row in store.review_index.pending_rows():
-            record = store.submissions.get(row["id"])
-            if record is not None and record["status"] == "submitted":
-                rows.append(index_row(store, record))
+        register = {lks["id"]: lks for lks in store.lks.all()}
+        pending = store.submissions.peek_many([row["id"] for row in store.review_index.pending_rows()])
+        rows = [index_row(store, record, register) for record in pending if record["status"] == "submitted"]
     else:
         # The summaries are by the UTC month of first sending; a WIB day begins at 17.00 UTC the day before.
         month_from = _month_before(date_from) if date_from else "000000"
@@ -190,7 +188,7 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
 def last_approved(store, lks_id: str, before: str = "9999", exclude: str | None = None) -> dict | None:
     """The latest approved inspection of an LKS (and the field reports merged into it) sent before ``before``."""
     merged = [l["id"] for l in store.lks.all() if l.get("merged_into") == lks_id]
-    for other in store.submissions.for_lks([lks_id, *merged]):
+    for other in store.submissions.newest_first([lks_id, *merged]):
         if other["id"] != exclude and other["status"] == "approved" and (other.get("submitted_at") or "") < before:
             return other
     return None

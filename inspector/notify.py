@@ -170,24 +170,29 @@ def email_configured(config) -> bool:
     return bool(str(config.get("INSPECTOR_SMTP_HOST") or "").strip() and alert_addresses(config))
 
 
-def critical_message(config, facts: dict) -> EmailMessage:
-    """The alert for a critical finding: the LKS, when, how many critical items, and the link; no answers."""
-    base = str(config.get("INSPECTOR_BASE_URL", "")).rstrip("/")
-    host = urlsplit(base).hostname or "localhost"
+def _alert_message(config, subject: str, body: str) -> EmailMessage:
+    """An alert e-mail to the configured addresses, from the configured sender (or noreply at the base URL's host)."""
+    host = urlsplit(str(config.get("INSPECTOR_BASE_URL", ""))).hostname or "localhost"
     message = EmailMessage()
-    message["Subject"] = f"[Inspector] Temuan kritis: {facts['lks_name']} ({facts['lks_code']})"
+    message["Subject"] = f"[Inspector] {subject}"
     message["From"] = str(config.get("INSPECTOR_SMTP_FROM") or f"Inspector <noreply@{host}>")
     message["To"] = ", ".join(alert_addresses(config))
     message["Message-ID"] = make_msgid(domain=host)
-    message.set_content(
+    message.set_content(body + "\nDarurat kekerasan terhadap anak: SAPA 129, WhatsApp 08111-129-129.\n")
+    return message
+
+
+def critical_message(config, facts: dict) -> EmailMessage:
+    """The alert for a critical finding: the LKS, when, how many critical items, and the link; no answers."""
+    base = str(config.get("INSPECTOR_BASE_URL", "")).rstrip("/")
+    return _alert_message(
+        config, f"Temuan kritis: {facts['lks_name']} ({facts['lks_code']})",
         "Sebuah inspeksi dengan temuan kritis menunggu tinjauan Dinas Sosial.\n\n"
         f"LKS: {facts['lks_name']} ({facts['lks_code']})\n"
         f"Kecamatan: {facts['kecamatan'] or '-'}\n"
         f"Dikirim: {format_wib(facts['submitted_at'])}\n"
         f"Temuan kritis: {facts['critical_count']}\n\n"
-        f"Buka dan tinjau segera (perlu masuk):\n{base}/tinjau/{facts['submission_id']}\n\n"
-        "Darurat kekerasan terhadap anak: SAPA 129, WhatsApp 08111-129-129.\n")
-    return message
+        f"Buka dan tinjau segera (perlu masuk):\n{base}/tinjau/{facts['submission_id']}\n")
 
 
 def send_email(config, message: EmailMessage) -> None:
@@ -218,20 +223,13 @@ def queue_critical_email(store, config, facts: dict) -> bool:
 def concern_message(config, facts: dict) -> EmailMessage:
     """The alert for a report from the public: which LKS, when, and the link; never what it says nor who sent it."""
     base = str(config.get("INSPECTOR_BASE_URL", "")).rstrip("/")
-    host = urlsplit(base).hostname or "localhost"
-    message = EmailMessage()
-    message["Subject"] = f"[Inspector] Laporan masyarakat: {facts['lks_name']} ({facts['lks_code']})"
-    message["From"] = str(config.get("INSPECTOR_SMTP_FROM") or f"Inspector <noreply@{host}>")
-    message["To"] = ", ".join(alert_addresses(config))
-    message["Message-ID"] = make_msgid(domain=host)
-    message.set_content(
+    return _alert_message(
+        config, f"Laporan masyarakat: {facts['lks_name']} ({facts['lks_code']})",
         "Seseorang melaporkan kekhawatiran tentang sebuah LKS melalui halaman publiknya.\n\n"
         f"LKS: {facts['lks_name']} ({facts['lks_code']})\n"
         f"Kecamatan: {facts['kecamatan'] or '-'}\n"
         f"Diterima: {format_wib(facts['created_at'])}\n\n"
-        f"Baca dan tangani segera (perlu masuk sebagai peninjau):\n{base}/tinjau/laporan-masyarakat/{facts['concern_id']}\n\n"
-        "Darurat kekerasan terhadap anak: SAPA 129, WhatsApp 08111-129-129.\n")
-    return message
+        f"Baca dan tangani segera (perlu masuk sebagai peninjau):\n{base}/tinjau/laporan-masyarakat/{facts['concern_id']}\n")
 
 
 def queue_concern_email(store, config, facts: dict) -> bool:

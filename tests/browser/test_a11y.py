@@ -90,10 +90,11 @@ def violations(page, include: list[str] | None = None) -> list[str]:
 
 
 ROLE_PAGES = {
-    None: ["/", "/l/{code}", "/masuk"],
+    None: ["/", "/l/{code}", "/l/{code}/lapor", "/masuk"],
     "inspector": ["/inspeksi/", "/inspeksi/?q=a", "/inspeksi/lks/{code}", "/kunjungan/{draft}",
                   "/kunjungan/{sent}/ringkasan"],
-    "reviewer": ["/tinjau/", "/tinjau/{sent}", "/tinjau/{inspection}"],
+    "reviewer": ["/tinjau/", "/tinjau/{sent}", "/tinjau/{inspection}", "/tinjau/laporan-masyarakat",
+                 "/tinjau/pantauan"],
     "operator": ["/operator/", "/operator/inspeksi/{inspection}"],
     "admin": ["/admin/", "/admin/lks", "/admin/akun"],
 }

@@ -1,20 +1,19 @@
-"""The visit on a phone: start, fill, save a draft, see the summary, send once; and the photos."""
+"""The visit on a phone: start, fill, save a draft, see the summary, send once (its photos: visit_photos.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest
 
 from .. import checklists as checklist_rules
 from .. import csrf, events, presence, review, visits
 from ..auth import PUBLIC, access
-from ..photos import PhotoRejected, capture_time, process
+from ..photos import PhotoRejected, process
 from . import ERROR_TEXT
 from .forms import ActionForm
 from .helpers import get_lks_by_id_or_404, get_lks_or_404, log, store
@@ -155,6 +154,15 @@ def _receive_photos(record, checklist) -> tuple[dict[str, str], int]:
     return errors, status
 
 
+NOT_EDITABLE = "Kunjungan ini sudah dikirim dan tidak bisa diubah lagi."
+def _json_error(status: int, message: str, field: str | None = None):
+    """A refusal the page's script shows as is; ``title`` is the same heading an error page would carry."""
+    body = {"error": message, "title": ERROR_TEXT.get(status, ERROR_TEXT[400])[0]}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
 @bp.route("/kunjungan/<submission_id>", methods=["POST"])
 @csrf.exempt
 @access(PUBLIC)  # checked by the visit key: see _authorise_post
@@ -193,90 +201,6 @@ def save(submission_id: str):
         return redirect(url_for("visit.summary", submission_id=submission_id), 303)
     flash("Draf tersimpan.", "success")
     return redirect(url_for("visit.form", submission_id=submission_id), 303)
-
-
-NOT_EDITABLE = "Kunjungan ini sudah dikirim dan tidak bisa diubah lagi."
-PHOTO_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}", re.ASCII)
-JSON_TEXT = {400: "Data foto tidak valid. Muat ulang halaman lalu coba lagi.",
-             403: "Akun Anda tidak memiliki izin untuk kunjungan ini.",
-             404: "Kunjungan tidak ditemukan.",
-             413: "Foto terlalu besar untuk dikirim."}
-
-
-def _json_error(status: int, message: str, field: str | None = None):
-    """A refusal the page's script shows as is; ``title`` is the same heading an error page would carry."""
-    body = {"error": message, "title": ERROR_TEXT.get(status, ERROR_TEXT[400])[0]}
-    if field:
-        body["field"] = field
-    return jsonify(body), status
-
-
-@bp.route("/kunjungan/<submission_id>/foto", methods=["POST"])
-@csrf.exempt
-@access(PUBLIC)  # checked by the visit key: see _authorise_post
-def upload_photo(submission_id: str):
-    """One photo, sent by the page's script as soon as it is chosen; JSON in, JSON out.
-
-    ``photo_key`` is made by the phone for this photo: a retry of the same
-    photo (a lost answer on a weak network) stores nothing new and answers as
-    the first did.
-    """
-    try:
-        return _upload_photo(submission_id)
-    except HTTPException as error:
-        code = error.code if error.code in JSON_TEXT else 400
-        return _json_error(code, JSON_TEXT[code])
-
-
-def _upload_photo(submission_id: str):
-    record, _signed_in = _posted_visit(submission_id)
-    if record["status"] not in visits.EDITABLE:
-        return _json_error(409, NOT_EDITABLE)
-    form = request.form
-    item_id = form.get("item", "")
-    checklist = visits.checklist_of(store(), record)
-    if item_id != visits.GENERAL and item_id not in {item.id for item in checklist.items()}:
-        return _json_error(400, "Pertanyaan untuk foto ini tidak dikenal.", "item")
-    photo_key = form.get("photo_key", "")
-    if not PHOTO_KEY.fullmatch(photo_key):
-        return _json_error(400, "Kode foto tidak valid. Muat ulang halaman lalu coba lagi.", "photo_key")
-    taken_at = None
-    if form.get("taken_at"):
-        try:
-            taken_at = capture_time(form["taken_at"])
-        except ValueError:
-            return _json_error(400, "Waktu pengambilan foto tidak masuk akal.", "taken_at")
-    upload_key = "k:" + photo_key  # never equal to the sha256 keys of photos sent with the form
-    stored = _photo_by_key(record, upload_key)
-    if stored is None:
-        max_bytes = int(current_app.config["INSPECTOR_MAX_PHOTO_MB"]) * 1024 * 1024
-        upload = request.files.get("photo")
-        data = upload.read(max_bytes + 1) if upload else b""
-        if not data:
-            return _json_error(400, "Tidak ada foto yang terkirim. Coba lagi.", "photo")
-        try:
-            processed = process(data, max_bytes=max_bytes)
-        except PhotoRejected as rejected:
-            return _json_error(rejected.status, rejected.message, "photo")
-        reason = visits.add_photo(store(), submission_id, item_id, processed, upload_key,
-                                  int(current_app.config["INSPECTOR_MAX_PHOTOS"]), taken_at=taken_at)
-        record = store().submissions.get(submission_id)
-        stored = _photo_by_key(record, upload_key)
-        if stored is None:
-            return _json_error(409 if record["status"] not in visits.EDITABLE else 400, reason or NOT_EDITABLE)
-        # The draft changed by one photo: ids only, never the file's name or its capture time and place.
-        log("draft_saved", "submission", submission_id, photo=stored["id"], item=stored["item"] or None)
-        status = 201
-    else:
-        status = 200
-    return jsonify(id=stored["id"], item=stored["item"],
-                   url=url_for("visit.photo", submission_id=submission_id, photo_id=stored["id"]),
-                   thumb=url_for("visit.photo", submission_id=submission_id, photo_id=stored["id"], size="kecil")), \
-        status
-
-
-def _photo_by_key(record: dict, upload_key: str) -> dict | None:
-    return next((p for p in record.get("photos", []) if p.get("upload_key") == upload_key), None)
 
 
 @bp.route("/kunjungan/<submission_id>/ringkasan")
@@ -321,29 +245,6 @@ def submit(submission_id: str):
     return redirect(url_for("visit.summary", submission_id=submission_id), 303)
 
 
-@bp.route("/kunjungan/<submission_id>/foto/<photo_id>")
-@bp.route("/kunjungan/<submission_id>/foto/<photo_id>/<size>")
-@access("inspector", "reviewer", "admin")
-def photo(submission_id: str, photo_id: str, size: str = "besar"):
-    record = get_visit_or_404(submission_id)
-    if size not in ("besar", "kecil") or not any(p["id"] == photo_id for p in record.get("photos", [])):
-        abort(404)
-    data = store().photos.read(submission_id, photo_id, thumb=size == "kecil")
-    if data is None:
-        abort(404)
-    return Response(data, mimetype="image/jpeg", headers={
-        "Cache-Control": "private, max-age=86400", "Content-Disposition": f'inline; filename="{photo_id}.jpg"'})
-
-
-@bp.route("/kunjungan/<submission_id>/foto/<photo_id>/hapus", methods=["POST"])
-@access("inspector")
-def photo_delete(submission_id: str, photo_id: str):
-    record = get_visit_or_404(submission_id, for_editing=True)
-    if visits.remove_photo(store(), record["id"], photo_id):
-        flash("Foto dihapus.", "success")
-    return redirect(url_for("visit.form", submission_id=submission_id) + "#foto", 303)
-
-
 @bp.route("/inspeksi/kunjungan")
 @access("inspector")
 def mine():
@@ -366,3 +267,6 @@ def start_page(lks: dict):
 def proof_of_visit(record: dict, lks: dict) -> dict:
     """The "Bukti kunjungan" facts of a submission (see ``presence.assess``): for reviewers' pages only."""
     return presence.assess(record, lks)
+
+
+from . import visit_photos  # noqa: E402,F401  (the photo routes, on this blueprint)

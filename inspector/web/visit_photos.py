@@ -1,0 +1,111 @@
+"""The photos of a visit: one at a time from the page's script (JSON), served to who may see them, removed."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from .. import csrf, visits
+from ..auth import PUBLIC, access
+from ..photos import PhotoRejected, capture_time, process
+from .helpers import log, store
+from .visit import NOT_EDITABLE, _json_error, _posted_visit, bp, get_visit_or_404
+
+PHOTO_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}", re.ASCII)
+JSON_TEXT = {400: "Data foto tidak valid. Muat ulang halaman lalu coba lagi.",
+             403: "Akun Anda tidak memiliki izin untuk kunjungan ini.",
+             404: "Kunjungan tidak ditemukan.",
+             413: "Foto terlalu besar untuk dikirim."}
+
+
+@bp.route("/kunjungan/<submission_id>/foto", methods=["POST"])
+@csrf.exempt
+@access(PUBLIC)  # checked by the visit key: see _authorise_post
+def upload_photo(submission_id: str):
+    """One photo, sent by the page's script as soon as it is chosen; JSON in, JSON out.
+
+    ``photo_key`` is made by the phone for this photo: a retry of the same
+    photo (a lost answer on a weak network) stores nothing new and answers as
+    the first did.
+    """
+    try:
+        return _upload_photo(submission_id)
+    except HTTPException as error:
+        code = error.code if error.code in JSON_TEXT else 400
+        return _json_error(code, JSON_TEXT[code])
+
+
+def _upload_photo(submission_id: str):
+    record, _signed_in = _posted_visit(submission_id)
+    if record["status"] not in visits.EDITABLE:
+        return _json_error(409, NOT_EDITABLE)
+    form = request.form
+    item_id = form.get("item", "")
+    checklist = visits.checklist_of(store(), record)
+    if item_id != visits.GENERAL and item_id not in {item.id for item in checklist.items()}:
+        return _json_error(400, "Pertanyaan untuk foto ini tidak dikenal.", "item")
+    photo_key = form.get("photo_key", "")
+    if not PHOTO_KEY.fullmatch(photo_key):
+        return _json_error(400, "Kode foto tidak valid. Muat ulang halaman lalu coba lagi.", "photo_key")
+    taken_at = None
+    if form.get("taken_at"):
+        try:
+            taken_at = capture_time(form["taken_at"])
+        except ValueError:
+            return _json_error(400, "Waktu pengambilan foto tidak masuk akal.", "taken_at")
+    upload_key = "k:" + photo_key  # never equal to the sha256 keys of photos sent with the form
+    stored = _photo_by_key(record, upload_key)
+    if stored is None:
+        max_bytes = int(current_app.config["INSPECTOR_MAX_PHOTO_MB"]) * 1024 * 1024
+        upload = request.files.get("photo")
+        data = upload.read(max_bytes + 1) if upload else b""
+        if not data:
+            return _json_error(400, "Tidak ada foto yang terkirim. Coba lagi.", "photo")
+        try:
+            processed = process(data, max_bytes=max_bytes)
+        except PhotoRejected as rejected:
+            return _json_error(rejected.status, rejected.message, "photo")
+        reason = visits.add_photo(store(), submission_id, item_id, processed, upload_key,
+                                  int(current_app.config["INSPECTOR_MAX_PHOTOS"]), taken_at=taken_at)
+        record = store().submissions.get(submission_id)
+        stored = _photo_by_key(record, upload_key)
+        if stored is None:
+            return _json_error(409 if record["status"] not in visits.EDITABLE else 400, reason or NOT_EDITABLE)
+        # The draft changed by one photo: ids only, never the file's name or its capture time and place.
+        log("draft_saved", "submission", submission_id, photo=stored["id"], item=stored["item"] or None)
+        status = 201
+    else:
+        status = 200
+    return jsonify(id=stored["id"], item=stored["item"],
+                   url=url_for("visit.photo", submission_id=submission_id, photo_id=stored["id"]),
+                   thumb=url_for("visit.photo", submission_id=submission_id, photo_id=stored["id"], size="kecil")), \
+        status
+
+
+def _photo_by_key(record: dict, upload_key: str) -> dict | None:
+    return next((p for p in record.get("photos", []) if p.get("upload_key") == upload_key), None)
+
+
+@bp.route("/kunjungan/<submission_id>/foto/<photo_id>")
+@bp.route("/kunjungan/<submission_id>/foto/<photo_id>/<size>")
+@access("inspector", "reviewer", "admin")
+def photo(submission_id: str, photo_id: str, size: str = "besar"):
+    record = get_visit_or_404(submission_id)
+    if size not in ("besar", "kecil") or not any(p["id"] == photo_id for p in record.get("photos", [])):
+        abort(404)
+    data = store().photos.read(submission_id, photo_id, thumb=size == "kecil")
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="image/jpeg", headers={
+        "Cache-Control": "private, max-age=86400", "Content-Disposition": f'inline; filename="{photo_id}.jpg"'})
+
+
+@bp.route("/kunjungan/<submission_id>/foto/<photo_id>/hapus", methods=["POST"])
+@access("inspector")
+def photo_delete(submission_id: str, photo_id: str):
+    record = get_visit_or_404(submission_id, for_editing=True)
+    if visits.remove_photo(store(), record["id"], photo_id):
+        flash("Foto dihapus.", "success")
+    return redirect(url_for("visit.form", submission_id=submission_id) + "#foto", 303)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from . import review
 from .places import KECAMATAN
+from .timefmt import stored_time
 
 OPEN = ("submitted", "returned")
 
@@ -39,13 +40,6 @@ class Dashboard:
 
 def _month(moment: datetime) -> str:
     return f"{moment.year:04d}{moment.month:02d}"
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def latest_approved(rows: list[dict], owner: dict[str, str]) -> dict[str, str]:
@@ -93,7 +87,7 @@ def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | 
     for lks in sorted(watched, key=lambda l: (l.get("kecamatan", ""), l["name"].lower())):
         row = count(lks.get("kecamatan", ""))
         row["lks"] += 1
-        at = _time(last.get(lks["id"]))
+        at = stored_time(last.get(lks["id"]))
         if at is None:
             row["never"] += 1
             if not kecamatan or lks.get("kecamatan") == kecamatan:
@@ -107,7 +101,7 @@ def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | 
     waited = now - timedelta(days=waiting_days)
     for row in pending:
         count(row["kecamatan"])["waiting"] += 1
-        sent = _time(row["submitted_at"])
+        sent = stored_time(row["submitted_at"])
         if sent is not None and sent < waited and (not kecamatan or row["kecamatan"] == kecamatan):
             board.waiting_long.append(row)
     board.waiting_long.sort(key=lambda r: r["submitted_at"] or "")

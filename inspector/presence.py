@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
+
+from .timefmt import stored_time
 
 STATUSES = ("given", "refused", "unavailable")
 NOT_RECORDED = "none"  # the page sent no outcome (no JavaScript, or an old page)
@@ -82,14 +84,6 @@ def _point(lks: dict) -> tuple[float, float] | None:
     return None
 
 
-def _moment(value) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def measure(location: dict | None, lks: dict) -> dict:
     """One kept location against the LKS: status, label, distance and accuracy (m, or None), the point itself."""
     location = location or {"status": NOT_RECORDED}
@@ -105,10 +99,10 @@ def measure(location: dict | None, lks: dict) -> dict:
 
 def photo_times(photos: list[dict], started: str | None, submitted: str | None) -> tuple[int, int]:
     """(photos taken outside [started, submitted] widened by CLOCK_SKEW, photos without a capture time)."""
-    start, end = _moment(started), _moment(submitted)
+    start, end = stored_time(started), stored_time(submitted)
     outside = undated = 0
     for photo in photos:
-        taken = _moment(photo.get("taken_at"))
+        taken = stored_time(photo.get("taken_at"))
         if taken is None:
             undated += 1
         elif start is not None and end is not None and not (start - CLOCK_SKEW <= taken <= end + CLOCK_SKEW):

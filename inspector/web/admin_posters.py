@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import io
-from typing import NoReturn
 
 from flask import Response, current_app, request, send_file
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 
 from .. import posters
 from ..auth import access
 from ..qr import lks_url, qr_png
 from .admin import bp
-from .helpers import get_lks_by_id_or_404, store
+from .helpers import get_lks_by_id_or_404, refuse, store
 
 
 @bp.route("/lks/<lks_id>/qr.png")
@@ -22,13 +21,6 @@ def lks_qr(lks_id: str):
     png = qr_png(lks_url(current_app.config["INSPECTOR_BASE_URL"], record["code"]))
     return Response(png, mimetype="image/png",
                     headers={"Content-Disposition": f'inline; filename="qr-{record["code"]}.png"'})
-
-
-def _refuse(error: type[HTTPException], message: str) -> NoReturn:
-    """An error page with its own Indonesian text."""
-    exception = error()
-    exception.indonesian = message
-    raise exception
 
 
 @bp.route("/lks/<lks_id>/poster.png")
@@ -57,12 +49,12 @@ def poster_batch():
     try:
         kecamatan, records = posters.for_batch(store().lks.all(), request.args.get("kecamatan", "")[:40])
     except posters.UnknownKecamatan:
-        _refuse(BadRequest, "Kecamatan tidak dikenal. Pilih salah satu dari 13 kecamatan Kota Tangerang.")
+        refuse(BadRequest, "Kecamatan tidak dikenal. Pilih salah satu dari 13 kecamatan Kota Tangerang.")
     where = f"Kecamatan {kecamatan}" if kecamatan else "Kota Tangerang"
     if not records:
-        _refuse(NotFound, f"Belum ada LKS aktif di {where}, jadi tidak ada poster untuk dicetak.")
+        refuse(NotFound, f"Belum ada LKS aktif di {where}, jadi tidak ada poster untuk dicetak.")
     if len(records) > posters.MAX_BATCH:
-        _refuse(BadRequest, f"{len(records)} LKS terlalu banyak untuk satu PDF (paling banyak "
+        refuse(BadRequest, f"{len(records)} LKS terlalu banyak untuk satu PDF (paling banyak "
                             f"{posters.MAX_BATCH}). Cetak per kecamatan.")
     out = io.BytesIO()  # the compressed pages only (about 100 KB each); one page image at a time
     posters.write_pdf(records, current_app.config["INSPECTOR_BASE_URL"], out, posters.BATCH_DPI,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from .. import audit
 
@@ -17,6 +19,13 @@ def store():
 def log(action: str, target_kind: str | None, target_id: str | None, **details) -> None:
     """Append to the audit trail as the signed-in user (or anonymous)."""
     audit.record(store(), current_user, action, target_kind, target_id, **details)
+
+
+def refuse(error: type[HTTPException], message: str) -> NoReturn:
+    """End the request with ``error``'s page, carrying its own Indonesian text."""
+    exception = error()
+    exception.indonesian = message
+    raise exception
 
 
 def get_lks_or_404(code: str, active_only: bool = True) -> dict:

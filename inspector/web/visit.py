@@ -16,7 +16,7 @@ from ..auth import PUBLIC, access
 from ..photos import PhotoRejected, process
 from . import ERROR_TEXT
 from .forms import ActionForm
-from .helpers import get_lks_by_id_or_404, get_lks_or_404, log, store
+from .helpers import get_lks_by_id_or_404, get_lks_or_404, log, refuse, store
 from .visit_form import answers_from, form_class, form_data_from
 
 bp = Blueprint("visit", __name__)
@@ -50,9 +50,7 @@ def _location_or_400() -> dict:
     try:
         return presence.read(request.form)
     except presence.LocationRejected as rejected:
-        error = BadRequest()
-        error.indonesian = rejected.message
-        raise error from None
+        refuse(BadRequest, rejected.message)
 
 
 @bp.route("/inspeksi/lks/<code>/mulai", methods=["POST"])
@@ -65,9 +63,7 @@ def start(code: str):
         abort(400)
     token = request.form.get("start_token") or None  # a page from before the token: no repeat check
     if token is not None and not visits.START_TOKEN.fullmatch(token):
-        error = BadRequest()
-        error.indonesian = "Formulir mulai inspeksi tidak sah. Muat ulang halaman LKS lalu tekan Mulai lagi."
-        raise error
+        refuse(BadRequest, "Formulir mulai inspeksi tidak sah. Muat ulang halaman LKS lalu tekan Mulai lagi.")
     location = _location_or_400()
     record, made = visits.begin(store(), checklist, lks, current_user.record, token, location)
     if made:  # the location's outcome only: coordinates never go into the audit trail
@@ -155,6 +151,8 @@ def _receive_photos(record, checklist) -> tuple[dict[str, str], int]:
 
 
 NOT_EDITABLE = "Kunjungan ini sudah dikirim dan tidak bisa diubah lagi."
+
+
 def _json_error(status: int, message: str, field: str | None = None):
     """A refusal the page's script shows as is; ``title`` is the same heading an error page would carry."""
     body = {"error": message, "title": ERROR_TEXT.get(status, ERROR_TEXT[400])[0]}

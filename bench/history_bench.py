@@ -1,8 +1,8 @@
 """Benchmark: the pages that read a growing history, on Inspector's store, a naive TinyDB file and SQLite.
 
-For each size (stored submissions: 100, 1,000 and 10,000 by default) the
+For each size (stored inspections: 100, 1,000 and 10,000 by default) the
 script builds one realistic data folder: the 72 demo LKS, 12 inspectors, a
-reviewer, and submissions of the real LKSA checklist (forms/lksa.toml, every
+reviewer, and inspections of the real LKSA checklist (forms/lksa.toml, every
 item answered by its type, findings, a few critical, notes, photo metadata)
 spread over three years -- most approved (some after a return), some
 returned or rejected, a few abandoned drafts, and the newest 20 waiting for
@@ -10,12 +10,12 @@ review. The same records go into a naive TinyDB file (one JSON file, read
 whole for every page) and SQLite (stdlib sqlite3, WAL, synchronous=FULL,
 indexed columns, JSON documents). Then, with the same data in each:
 
-* insert: one new submission stored and durable (median and p95);
-* queue: the reviewer's queue page (waiting submissions, critical first,
+* insert: one new inspection stored and durable (median and p95);
+* queue: the reviewer's queue page (waiting inspections, critical first,
   plus the LKS register and the accounts it shows names from);
 * dashboard: the oversight page (overdue and never-inspected LKS, counts per
   kecamatan, open critical findings, long waits);
-* csv_month / csv_year: the CSV export of every submission first sent in the
+* csv_month / csv_year: the CSV export of every inspection first sent in the
   last full month / the last full calendar year (the queue page's filters);
 * history: the operator's history of one LKS (every approved inspection,
   as the operator sees it), the LKS with the median history;
@@ -25,7 +25,7 @@ indexed columns, JSON documents). Then, with the same data in each:
 Reads are "warm" (the steady state of a server process: repeated, nothing
 written in between; median) and "cold" (the process's own cache dropped
 first; median). Inspector alone also times the two other writes of the
-review flow: submit (a filled visit sent) and approve.
+review flow: submit (a filled inspection sent) and approve.
 
 It prints figures and asserts nothing. Run from the repository root:
 
@@ -64,7 +64,7 @@ if str(REPO) not in sys.path:
 
 from tinydb import TinyDB  # noqa: E402
 
-from inspector import checklists, demo, export, followups, oversight, review, visits  # noqa: E402
+from inspector import checklists, demo, export, followups, oversight, review, inspections  # noqa: E402
 from inspector.places import KECAMATAN  # noqa: E402
 from inspector.store import Store, engine  # noqa: E402
 from inspector.timefmt import to_wib  # noqa: E402
@@ -72,7 +72,7 @@ from inspector.timefmt import to_wib  # noqa: E402
 FORM = REPO / "forms" / "lksa.toml"
 N_INSPECTORS = 12
 YEARS = 3
-PENDING = 20  # the review backlog: the newest submissions, sent in the last ten days
+PENDING = 20  # the review backlog: the newest inspections, sent in the last ten days
 OVERDUE_DAYS, WAITING_DAYS = 90, 7  # the defaults of INSPECTOR_OVERDUE_DAYS / INSPECTOR_WAITING_DAYS
 
 NOTES = [
@@ -133,14 +133,14 @@ def answer(rng: random.Random, item, failing: bool, day: date) -> dict | None:
 
 
 def photo(rng: random.Random, item_id: str, at: str) -> dict:
-    """A photo's metadata as visits.add_photo keeps it (the JPEG itself is not part of the record)."""
+    """A photo's metadata as inspections.add_photo keeps it (the JPEG itself is not part of the record)."""
     return {"id": "p" + secrets.token_hex(6), "item": item_id, "upload_key": secrets.token_hex(8), "taken_at": at,
             "gps": [round(-6.2 + rng.uniform(-0.05, 0.05), 6), round(106.65 + rng.uniform(-0.05, 0.05), 6)],
             "width": 1600, "height": 1200, "sha256": secrets.token_hex(32), "received_at": at}
 
 
-def filled_visit(rng, checklist, lks_id: str, inspector_id: str, started: datetime, critical: bool) -> dict:
-    """A visit (draft) with every item answered by its type and its photos, ready to send."""
+def filled_inspection(rng, checklist, lks_id: str, inspector_id: str, started: datetime, critical: bool) -> dict:
+    """An inspection (draft) with every item answered by its type and its photos, ready to send."""
     day = started.date()
     at = iso(started)
     answers, photos = {}, []
@@ -152,9 +152,9 @@ def filled_visit(rng, checklist, lks_id: str, inspector_id: str, started: dateti
             answers[item.id] = entry
         if item.type == "photo" or (failing and item.photo_on_fail):
             photos.append(photo(rng, item.id, at))
-    photos += [photo(rng, visits.GENERAL, at) for _ in range(rng.randint(0, 2))]
+    photos += [photo(rng, inspections.GENERAL, at) for _ in range(rng.randint(0, 2))]
     return {"lks_id": lks_id, "inspector_id": inspector_id, "status": "draft", "checklist": checklist.ref,
-            "visit_key": secrets.token_urlsafe(24), "answers": answers, "photos": photos, "created_at": at,
+            "inspection_key": secrets.token_urlsafe(24), "answers": answers, "photos": photos, "created_at": at,
             "updated_at": at}
 
 
@@ -171,7 +171,7 @@ def decided(record: dict, reviewer: dict, action: str, at: datetime, comment: st
 
 def make_history(seed: int, size: int, checklist, lks: list[dict], inspectors: list[dict], reviewer: dict,
                  now: datetime, id_of) -> list[dict]:
-    """``size`` submissions over the last YEARS years, oldest first; the newest PENDING wait for review."""
+    """``size`` inspections over the last YEARS years, oldest first; the newest PENDING wait for review."""
     rng = random.Random(seed)
     span = YEARS * 365 * 86400
     pending = min(PENDING, size)
@@ -181,14 +181,14 @@ def make_history(seed: int, size: int, checklist, lks: list[dict], inspectors: l
     records = []
     for n, started in enumerate(starts):
         waiting = n >= size - pending
-        visit = filled_visit(rng, checklist, rng.choice(lks)["id"], rng.choice(inspectors)["id"], started,
+        inspection = filled_inspection(rng, checklist, rng.choice(lks)["id"], rng.choice(inspectors)["id"], started,
                              critical=rng.random() < 0.03)
-        visit["id"] = id_of(visit)
+        inspection["id"] = id_of(inspection)
         if not waiting and rng.random() < 0.01:  # abandoned draft
-            records.append(visit)
+            records.append(inspection)
             continue
         sent_at = started + timedelta(minutes=rng.randint(30, 240))
-        record = visits._sent(checklist, visit, iso(sent_at))
+        record = inspections._sent(checklist, inspection, iso(sent_at))
         if waiting:
             records.append(record)
             continue
@@ -197,7 +197,7 @@ def make_history(seed: int, size: int, checklist, lks: list[dict], inspectors: l
         if fate < 0.05:  # returned, corrected, sent again, approved
             record = decided(record, reviewer, "return", decided_at, rng.choice(NOTES))
             again = decided_at + timedelta(days=rng.randint(1, 5))
-            record = {**visits._sent(checklist, record, iso(again)), "decisions": record["decisions"],
+            record = {**inspections._sent(checklist, record, iso(again)), "decisions": record["decisions"],
                       "comments": record["comments"]}
             record = decided(record, reviewer, "approve", again + timedelta(days=1))
         elif fate < 0.08:
@@ -211,14 +211,14 @@ def make_history(seed: int, size: int, checklist, lks: list[dict], inspectors: l
 
 
 def new_records(seed: int, count: int, checklist, lks, inspectors, id_of, now: datetime) -> list[dict]:
-    """Filled visits made "now", for the timed writes."""
+    """Filled inspections made "now", for the timed writes."""
     rng = random.Random(seed)
     out = []
     for n in range(count):
-        visit = filled_visit(rng, checklist, rng.choice(lks)["id"], rng.choice(inspectors)["id"],
+        inspection = filled_inspection(rng, checklist, rng.choice(lks)["id"], rng.choice(inspectors)["id"],
                              now + timedelta(seconds=n), critical=False)
-        visit["id"] = id_of(visit)
-        out.append(visit)
+        inspection["id"] = id_of(inspection)
+        out.append(inspection)
     return out
 
 
@@ -279,15 +279,15 @@ def dashboard(register: list[dict], last: dict[str, str], pending: list[dict], c
 
 
 def csv_of(register, users, archive: dict, records: list[dict]) -> bytes:
-    """The export's CSV (export.submissions_csv) from records fetched by any back-end."""
+    """The export's CSV (export.inspections_csv) from records fetched by any back-end."""
     shim = SimpleNamespace(lks=SimpleNamespace(all=lambda: register), users=SimpleNamespace(all=lambda: users),
                            checklists=SimpleNamespace(get=archive.get))
-    return export.submissions_csv(shim, records, include_confidential=True)
+    return export.inspections_csv(shim, records, include_confidential=True)
 
 
 def operator_history(archive: dict, records: list[dict]) -> list:
     shim = SimpleNamespace(checklists=SimpleNamespace(get=archive.get))
-    return [followups.operator_view(visits.checklist_of(shim, r), r) for r in records]
+    return [followups.operator_view(inspections.checklist_of(shim, r), r) for r in records]
 
 
 # --------------------------------------------------------------------------- back-ends
@@ -304,7 +304,7 @@ class InspectorBackend:
     def load(self, records: list[dict]) -> float:
         """Write the history partition by partition (what one insert at a time would leave), then build the
         review indexes and the open critical findings as the server does."""
-        subs = self.store.submissions
+        subs = self.store.inspections
         by_partition, by_index = {}, {}
         for r in records:
             by_partition.setdefault(subs._locate(r["id"]), []).append(r)
@@ -326,7 +326,7 @@ class InspectorBackend:
         return timed(oversight.build, self.store, OVERDUE_DAYS, WAITING_DAYS, self.now)[0]
 
     def insert(self, record: dict) -> None:
-        self.store.submissions.insert(record)
+        self.store.inspections.insert(record)
 
     def queue(self):
         rows = review.queue(self.store, "submitted")
@@ -336,13 +336,13 @@ class InspectorBackend:
         return oversight.build(self.store, OVERDUE_DAYS, WAITING_DAYS, self.now)
 
     def csv(self, day_from: str, day_to: str) -> bytes:
-        # As inspector/web/export.py: the queue's rows with its filters, each submission, the CSV.
+        # As inspector/web/export.py: the queue's rows with its filters, each inspection, the CSV.
         rows = review.queue(self.store, "", date_from=day_from, date_to=day_to)
-        if hasattr(self.store.submissions, "peek_many"):
-            records = self.store.submissions.peek_many([row["id"] for row in rows])
+        if hasattr(self.store.inspections, "peek_many"):
+            records = self.store.inspections.peek_many([row["id"] for row in rows])
         else:  # the store before peek_many (to measure an older checkout with this script)
-            records = [r for r in (self.store.submissions.get(row["id"]) for row in rows) if r is not None]
-        return export.submissions_csv(self.store, records, include_confidential=True)
+            records = [r for r in (self.store.inspections.get(row["id"]) for row in rows) if r is not None]
+        return export.inspections_csv(self.store, records, include_confidential=True)
 
     def history(self, lks_id: str):
         return followups.approved_for(self.store, [lks_id])
@@ -371,16 +371,16 @@ class NaiveBackend:
         self.now = now
 
     def load(self, records: list[dict]) -> float:
-        self.db.table("submissions").insert_multiple(records)
+        self.db.table("inspections").insert_multiple(records)
         return float("nan")
 
     def insert(self, record: dict) -> None:
-        self.db.table("submissions").insert(record)
+        self.db.table("inspections").insert(record)
 
     def _read(self):
         data = self.db.storage.read()  # one parse of the whole file per page
         register = list(data["lks"].values())
-        return (list(data["submissions"].values()), register, list(data["users"].values()),
+        return (list(data["inspections"].values()), register, list(data["users"].values()),
                 {c["digest"]: c["source"] for c in data["checklists"].values()}, {l["id"]: l for l in register})
 
     def queue(self):
@@ -432,12 +432,12 @@ class SqliteBackend:
             CREATE TABLE lks (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
             CREATE TABLE users (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
             CREATE TABLE checklists (digest TEXT PRIMARY KEY, doc TEXT NOT NULL);
-            CREATE TABLE submissions (id TEXT PRIMARY KEY, lks_id TEXT NOT NULL, status TEXT NOT NULL,
+            CREATE TABLE inspections (id TEXT PRIMARY KEY, lks_id TEXT NOT NULL, status TEXT NOT NULL,
                 created_at TEXT NOT NULL, first_sent TEXT, first_day TEXT, critical INTEGER NOT NULL,
                 doc TEXT NOT NULL);
-            CREATE INDEX submissions_lks ON submissions (lks_id, created_at);
-            CREATE INDEX submissions_status ON submissions (status, first_sent);
-            CREATE INDEX submissions_day ON submissions (first_day);
+            CREATE INDEX inspections_lks ON inspections (lks_id, created_at);
+            CREATE INDEX inspections_status ON inspections (status, first_sent);
+            CREATE INDEX inspections_day ON inspections (first_day);
         """)
         self.conn.execute("BEGIN")
         self.conn.executemany("INSERT INTO lks VALUES (?, ?)", [(l["id"], _dump(l)) for l in register])
@@ -460,12 +460,12 @@ class SqliteBackend:
 
     def load(self, records: list[dict]) -> float:
         self.conn.execute("BEGIN")
-        self.conn.executemany("INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", map(self._row, records))
+        self.conn.executemany("INSERT INTO inspections VALUES (?, ?, ?, ?, ?, ?, ?, ?)", map(self._row, records))
         self.conn.execute("COMMIT")
         return float("nan")
 
     def insert(self, record: dict) -> None:
-        self.conn.execute("INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._row(record))
+        self.conn.execute("INSERT INTO inspections VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._row(record))
 
     def _docs(self, sql: str, *args) -> list[dict]:
         return [json.loads(doc) for (doc,) in self.conn.execute(sql, args)]
@@ -476,21 +476,21 @@ class SqliteBackend:
 
     def queue(self):
         register, lks = self._register()
-        rows = [row_of(r, lks) for r in self._docs("SELECT doc FROM submissions WHERE status = 'submitted'")]
+        rows = [row_of(r, lks) for r in self._docs("SELECT doc FROM inspections WHERE status = 'submitted'")]
         return queue_order(rows), register, self._docs("SELECT doc FROM users")
 
     def dashboard(self):
         register, lks = self._register()
         last = dict(self.conn.execute(
-            "SELECT lks_id, MAX(first_sent) FROM submissions WHERE status = 'approved' GROUP BY lks_id"))
-        pending = [row_of(r, lks) for r in self._docs("SELECT doc FROM submissions WHERE status = 'submitted'")]
+            "SELECT lks_id, MAX(first_sent) FROM inspections WHERE status = 'approved' GROUP BY lks_id"))
+        pending = [row_of(r, lks) for r in self._docs("SELECT doc FROM inspections WHERE status = 'submitted'")]
         critical = [row_of(r, lks) for r in self._docs(
-            "SELECT doc FROM submissions WHERE status IN ('submitted', 'returned') AND critical = 1")]
+            "SELECT doc FROM inspections WHERE status IN ('submitted', 'returned') AND critical = 1")]
         return dashboard(register, last, pending, critical, self.now)
 
     def csv(self, day_from: str, day_to: str) -> bytes:
         register, lks = self._register()
-        chosen = self._docs("SELECT doc FROM submissions WHERE first_day BETWEEN ? AND ? AND status != 'draft'",
+        chosen = self._docs("SELECT doc FROM inspections WHERE first_day BETWEEN ? AND ? AND status != 'draft'",
                             day_from, day_to)
         order = {row["id"]: n for n, row in enumerate(queue_order([row_of(r, lks) for r in chosen]))}
         archive = {d: json.loads(s) for d, s in self.conn.execute("SELECT digest, doc FROM checklists")}
@@ -500,12 +500,12 @@ class SqliteBackend:
     def history(self, lks_id: str):
         archive = {d: json.loads(s) for d, s in self.conn.execute("SELECT digest, doc FROM checklists")}
         return operator_history(archive, self._docs(
-            "SELECT doc FROM submissions WHERE lks_id = ? AND status = 'approved' ORDER BY created_at DESC", lks_id))
+            "SELECT doc FROM inspections WHERE lks_id = ? AND status = 'approved' ORDER BY created_at DESC", lks_id))
 
     def last_approved(self, lks_id: str):
         register, _lks = self._register()
         merged = [lks_id] + [l["id"] for l in register if l.get("merged_into") == lks_id]
-        found = self._docs(f"SELECT doc FROM submissions WHERE lks_id IN ({', '.join('?' * len(merged))})"
+        found = self._docs(f"SELECT doc FROM inspections WHERE lks_id IN ({', '.join('?' * len(merged))})"
                            " AND status = 'approved' ORDER BY created_at DESC LIMIT 1", *merged)
         return found[0] if found else None
 
@@ -582,19 +582,19 @@ def measure(backend, plan: dict, writes: list[dict], month: tuple[str, str], yea
 
 
 def review_flow(store: Store, checklist, drafts: list[dict], reviewer: dict) -> dict:
-    """Inspector only: a filled visit sent (visits.submit) and then approved (review.decide), each timed."""
+    """Inspector only: a filled inspection sent (inspections.submit) and then approved (review.decide), each timed."""
     for draft in drafts:
-        store.submissions.insert(dict(draft))
+        store.inspections.insert(dict(draft))
     ids = [d["id"] for d in drafts]
     user = SimpleNamespace(role="reviewer", record=reviewer)
     sent, approved = [], []
-    for submission_id in ids:
+    for inspection_id in ids:
         gc.collect()
-        took, (record, problems) = timed(visits.submit, store, checklist, submission_id)
+        took, (record, problems) = timed(inspections.submit, store, checklist, inspection_id)
         assert not problems and record["status"] == "submitted", problems
         sent.append(took)
         gc.collect()
-        took, (record, error) = timed(review.decide, store, submission_id, user, "approve")
+        took, (record, error) = timed(review.decide, store, inspection_id, user, "approve")
         assert error is None, error
         approved.append(took)
     return {"submit": (statistics.median(sent), p95(sent)), "approve": (statistics.median(approved), p95(approved)),
@@ -623,7 +623,7 @@ def periods(now: datetime) -> tuple[tuple[str, str], tuple[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="100,1000,10000", help="stored submissions, comma-separated")
+    parser.add_argument("--sizes", default="100,1000,10000", help="stored inspections, comma-separated")
     parser.add_argument("--quick", action="store_true", help="sizes 100,1000 and few repetitions")
     parser.add_argument("--inserts", type=int, default=30, help="timed inserts per size and back-end")
     parser.add_argument("--reads", type=int, default=9, help="timed reads per page (the year's CSV: a third)")
@@ -670,7 +670,7 @@ def main() -> None:
         users, archive = store.users.all(), {checklist.digest: store.checklists.get(checklist.digest)}
 
         def id_of(record: dict) -> str:
-            return store.submissions.new_id(record["lks_id"], record["created_at"][:4] + record["created_at"][5:7])
+            return store.inspections.new_id(record["lks_id"], record["created_at"][:4] + record["created_at"][5:7])
 
         history = make_history(args.seed + size, size, checklist, register, inspectors, reviewer, now, id_of)
         writes = new_records(args.seed + size + 1, args.inserts, checklist, register, inspectors, id_of, now)
@@ -706,7 +706,7 @@ def main() -> None:
                 backend.conn.close()
             results.append(result)
             print(f"  .. {size:>6} {kind.name:<13} done ({time.perf_counter() - started:.0f} s elapsed)", flush=True)
-        notes.append(f"{size:>6}: statuses {dict(statuses)}; {doc_bytes / 1000:.1f} KB of JSON per submission; "
+        notes.append(f"{size:>6}: statuses {dict(statuses)}; {doc_bytes / 1000:.1f} KB of JSON per inspection; "
                      f"history LKS: {approved[lks_id]} approved")
         engine._cache.clear()
         shutil.rmtree(folder)
@@ -756,22 +756,22 @@ def main() -> None:
         print(line)
     print(f"""
 notes:
-- insert: one submission stored and durable. inspector = SubmissionStore.insert (the LKS's month partition
+- insert: one inspection stored and durable. inspector = InspectionStore.insert (the LKS's month partition
   and the inspector's year index, each: lock, parse, write a temp file, fsync, rename, fsync the folder);
   naive TinyDB = the whole file rewritten; sqlite = one INSERT, its own transaction. Naive TinyDB above
   2000: 3 inserts, 2 reads; above 2000 every back-end times csv_year once warm and once cold. The
   history is loaded with fsync off (set-up); every timed write has fsync on.
 - queue = review.queue(status submitted) + the register + the accounts (what the queue page computes);
-  dashboard = oversight.build; csv = review.queue(status all, date range) + each submission +
-  export.submissions_csv (what /tinjau/ekspor/csv does); history = followups.approved_for (the
+  dashboard = oversight.build; csv = review.queue(status all, date range) + each inspection +
+  export.inspections_csv (what /tinjau/ekspor/csv does); history = followups.approved_for (the
   operator's page); last_approved = review.last_approved (the public LKS page's date of the last
   approved inspection, and the review page's previous inspection). The other back-ends fetch the same data their way and build the same output with
-  the same code (export.submissions_csv, followups.operator_view).
+  the same code (export.inspections_csv, followups.operator_view).
 - warm: nothing written in between (a server process's steady state), median of at least 9 calls (cheap
   reads: as many as fit in {SAMPLE_SECONDS} s, up to {MAX_SAMPLES}); cold: inspector drops its process
   cache of parsed partitions, sqlite opens a new connection, naive TinyDB parses its file in every read.
   The OS page cache is warm in every case. Page rendering (Jinja) is not included.
-- csv_year and csv_month grow with the submissions in that period by nature (one CSV row each).
+- csv_year and csv_month grow with the inspections in that period by nature (one CSV row each).
 load average at end: {load_average()}
 total time: {time.perf_counter() - started:.0f} s""")
 

@@ -1,12 +1,12 @@
 """Benchmark: what the phone pages weigh and how soon they are usable on a slow 3G link.
 
 The app runs behind waitress on 127.0.0.1 with a fresh temporary data folder and the demo data. An
-inspector signs in through Chromium (Debian's, at /usr/bin/chromium) and starts an LKSA visit (the
+inspector signs in through Chromium (Debian's, at /usr/bin/chromium) and starts an LKSA inspection (the
 67-item checklist). Then each page is loaded in a fresh tab with the browser cache disabled and the
 network throttled through the DevTools protocol (``Network.emulateNetworkConditions``: 400 ms latency,
 400 kbit/s = 50,000 bytes/s down and up):
 
-* the checklist page of that visit (signed in),
+* the checklist page of that inspection (signed in),
 * the public page of an LKS (what anyone scanning the poster opens),
 * the sign-in page;
 * once more the checklist page, asking for no compression (``Accept-Encoding: identity``), to compare;
@@ -119,7 +119,7 @@ def measure(context, url: str, field: str, headers: dict | None = None, cache: b
     }
 
 
-def sign_in_and_start_visit(context, base: str, username: str, password: str, code: str) -> str:
+def sign_in_and_start_inspection(context, base: str, username: str, password: str, code: str) -> str:
     """Through the real pages, unthrottled: sign in, open the LKS, tap 'Mulai inspeksi'; the form's URL."""
     page = context.new_page()
     page.goto(f"{base}/masuk?next=/l/{code}")
@@ -132,7 +132,7 @@ def sign_in_and_start_visit(context, base: str, username: str, password: str, co
     url = page.url
     page.close()
     if "/kunjungan/" not in url:
-        raise SystemExit(f"the visit did not start: ended on {url}")
+        raise SystemExit(f"the inspection did not start: ended on {url}")
     return url
 
 
@@ -166,10 +166,10 @@ def main() -> int:
                 try:
                     inspector = browser.new_context(**PHONE)
                     anonymous = browser.new_context(**PHONE)
-                    form_url = sign_in_and_start_visit(inspector, server.url, username, password, lksa["code"])
+                    form_url = sign_in_and_start_inspection(inspector, server.url, username, password, lksa["code"])
                     pages = [
                         (f"Checklist ({len(list(checklist.items()))} items)", inspector, form_url,
-                         "form.visit .question input:not([type=hidden]), form.visit .question textarea"),
+                         "form.inspection .question input:not([type=hidden]), form.inspection .question textarea"),
                         ("Public LKS page", anonymous, f"{server.url}/l/{lksa['code']}", "main a, main button"),
                         ("Sign-in page", anonymous, f"{server.url}/masuk", "#username"),
                     ]

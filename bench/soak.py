@@ -1,4 +1,4 @@
-"""Soak test: inspectors fill and send LKSA visits over HTTP while the server is killed (SIGKILL) and restarted.
+"""Soak test: inspectors fill and send LKSA inspections over HTTP while the server is killed (SIGKILL) and restarted.
 
 What it does, in order:
 
@@ -8,7 +8,7 @@ What it does, in order:
 2. serves ``wsgi:app`` with waitress on 127.0.0.1 (a free port, 8 threads,
    fsync on as in production) in a child process;
 3. runs one thread per inspector, each acting as a phone's browser: sign in,
-   open an LKS's poster page ``/l/<code>``, start a visit, save a first part of
+   open an LKS's poster page ``/l/<code>``, start an inspection, save a first part of
    the LKSA checklist with the front photo ("Simpan draf"), open the form
    again and save the rest with more photos ("Lanjut ke ringkasan"), then
    send it ("Kirim") and read the summary. Every form is parsed from the
@@ -17,21 +17,21 @@ What it does, in order:
 4. meanwhile kills the server with SIGKILL ``--kills`` times at random
    moments while requests are in flight, and restarts it on the same folder.
    A client that meets a refused or reset connection, or a 5xx, waits a
-   little and repeats the very same request (same body, same visit key,
+   little and repeats the very same request (same body, same inspection key,
    same photo bytes), as a person pressing reload would;
-5. stops the server and checks the folder: every visit whose sending was
+5. stops the server and checks the folder: every inspection whose sending was
    acknowledged (the summary said "Terkirim") is stored, submitted, with the
    answers sent and every acknowledged photo (full size and thumbnail open in
-   Pillow); no visit is stored as sent twice; every data file parses; the
-   store loads (users, register, every submission, the inspectors' indexes,
+   Pillow); no inspection is stored as sent twice; every data file parses; the
+   store loads (users, register, every inspection, the inspectors' indexes,
    the review queue's pending index) and the audit trail verifies.
 
 It prints the figures (``--json``: one JSON object) and exits 1 when a sent
-visit or photo was lost, a visit was stored twice, the store does not load,
+inspection or photo was lost, an inspection was stored twice, the store does not load,
 or a client met an answer no browser should get. Run from the repository root:
 
-    .venv/bin/python bench/soak.py                                # 20 inspectors x 3 visits, 5 kills
-    .venv/bin/python bench/soak.py --inspectors 4 --visits 1 --kills 2 --json
+    .venv/bin/python bench/soak.py                                # 20 inspectors x 3 inspections, 5 kills
+    .venv/bin/python bench/soak.py --inspectors 4 --inspections 1 --kills 2 --json
 
 Only 127.0.0.1 is contacted; nothing outside the data folder is written
 (``--dir`` keeps it for a look afterwards; it must be empty or new).
@@ -468,12 +468,12 @@ def photo(rng: random.Random) -> bytes:
 
 
 def upload_key(item_id: str, data: bytes) -> str:
-    """The key the server gives an upload (inspector.web.visit._receive_photos): a repeat is stored once."""
+    """The key the server gives an upload (inspector.web.inspection._receive_photos): a repeat is stored once."""
     return hashlib.sha256(item_id.encode() + b"\0" + data).hexdigest()
 
 
 def plan(items: list[dict], rng: random.Random, marker: str) -> tuple[dict, dict]:
-    """What one visit answers ({item id: value as stored}) and photographs ({item id or '': count})."""
+    """What one inspection answers ({item id: value as stored}) and photographs ({item id or '': count})."""
     answers, photos = {}, {"": rng.randint(0, 2)}
     for item in items:
         kind, item_id = item["type"], item["id"]
@@ -505,7 +505,7 @@ def plan(items: list[dict], rng: random.Random, marker: str) -> tuple[dict, dict
         answers[item_id] = value
         if failed and item.get("photo_on_fail"):
             photos[item_id] = 1
-    answers["catatan_umum"] = marker  # finds this visit among the stored ones
+    answers["catatan_umum"] = marker  # finds this inspection among the stored ones
     return answers, photos
 
 
@@ -523,11 +523,11 @@ def fill(form: Form, items: list[dict], answers: dict) -> None:
 
 
 @dataclass
-class Visit:
+class Inspection:
     inspector: str
     marker: str
     lks_code: str
-    submission_id: str = ""
+    inspection_id: str = ""
     answers: dict = field(default_factory=dict)
     photos_acknowledged: dict = field(default_factory=dict)  # upload key -> item id, once the save was answered
     sent: bool = False  # Kirim was posted
@@ -535,12 +535,12 @@ class Visit:
     error: str = ""
 
 
-def inspect(username: str, visits: int, codes: list[str], items: list[dict], base_url: str, stats: Stats,
-            rng: random.Random, keep_going, ledger: list[Visit], ledger_lock: threading.Lock,
+def inspect(username: str, inspections: int, codes: list[str], items: list[dict], base_url: str, stats: Stats,
+            rng: random.Random, keep_going, ledger: list[Inspection], ledger_lock: threading.Lock,
             run_id: str, abandon: threading.Event | None = None) -> None:
-    """One inspector's session: sign in, then ``visits`` visits, as long as ``keep_going()`` says so.
+    """One inspector's session: sign in, then ``inspections`` inspections, as long as ``keep_going()`` says so.
 
-    ``abandon``, once set, stops the session between two requests, leaving a visit unfinished.
+    ``abandon``, once set, stops the session between two requests, leaving an inspection unfinished.
     """
     browser = Browser(base_url, stats, rng, abandon)
     try:
@@ -552,49 +552,49 @@ def inspect(username: str, visits: int, codes: list[str], items: list[dict], bas
         return
     except (Unexpected, GaveUp, KeyError) as error:
         with ledger_lock:
-            ledger.append(Visit(username, f"{username} masuk", "", error=f"{type(error).__name__}: {error}"))
+            ledger.append(Inspection(username, f"{username} masuk", "", error=f"{type(error).__name__}: {error}"))
         return
     first_section = {i["id"] for i in items if i["section"] == 0}
-    for number in range(1, visits + 1):
+    for number in range(1, inspections + 1):
         if not keep_going():
             return
-        visit = Visit(username, f"Uji ketahanan {run_id} {username} kunjungan {number}", rng.choice(codes))
+        inspection = Inspection(username, f"Uji ketahanan {run_id} {username} kunjungan {number}", rng.choice(codes))
         with ledger_lock:
-            ledger.append(visit)
+            ledger.append(inspection)
         try:
-            answers, photo_plan = plan(items, rng, visit.marker)
-            visit.answers = answers
+            answers, photo_plan = plan(items, rng, inspection.marker)
+            inspection.answers = answers
             # The poster's page, then "Mulai inspeksi"
-            start = form_posting_to(browser.get(f"/l/{visit.lks_code}"), r"/mulai$")
+            start = form_posting_to(browser.get(f"/l/{inspection.lks_code}"), r"/mulai$")
             answer = browser.submit(start, expect=r"^/kunjungan/[^/]+$")
-            visit.submission_id = urllib.parse.urlsplit(answer.location).path.rsplit("/", 1)[1]
-            form_path = f"/kunjungan/{visit.submission_id}"
+            inspection.inspection_id = urllib.parse.urlsplit(answer.location).path.rsplit("/", 1)[1]
+            form_path = f"/kunjungan/{inspection.inspection_id}"
             # First part: the first section, the marker, the front photo; "Simpan draf"
             form = form_posting_to(browser.get(form_path), re.escape(form_path) + "$")
             fill(form, items, {k: v for k, v in answers.items() if k in first_section or k == "catatan_umum"})
             uploads = _photos_for(form, {k: v for k, v in photo_plan.items() if k in first_section}, rng)
             browser.submit(form, ("action", "simpan"), expect=re.escape(form_path) + "$")
-            visit.photos_acknowledged.update(uploads)
+            inspection.photos_acknowledged.update(uploads)
             # The rest, after opening the form again (it shows what was saved); "Lanjut ke ringkasan"
             form = form_posting_to(browser.get(form_path), re.escape(form_path) + "$")
             fill(form, items, answers)
             uploads = _photos_for(form, {k: v for k, v in photo_plan.items() if k not in first_section}, rng)
             browser.submit(form, ("action", "ringkasan"), expect=re.escape(form_path) + "/ringkasan$")
-            visit.photos_acknowledged.update(uploads)
+            inspection.photos_acknowledged.update(uploads)
             # The summary, then "Kirim"
             page = browser.get(form_path + "/ringkasan")
             if "Belum lengkap" in page.body:
-                raise Unexpected(f"{form_path}: the summary says the visit is incomplete")
+                raise Unexpected(f"{form_path}: the summary says the inspection is incomplete")
             send = form_posting_to(page, re.escape(form_path) + "/kirim$")
-            visit.sent = True
+            inspection.sent = True
             browser.submit(send, expect=re.escape(form_path) + "/ringkasan$")
             if "Terkirim" not in browser.get(form_path + "/ringkasan").body:
                 raise Unexpected(f"{form_path}: after Kirim the summary does not say it was sent")
-            visit.acknowledged = True
+            inspection.acknowledged = True
         except Abandoned:
             return
         except (Unexpected, GaveUp, KeyError) as error:
-            visit.error = f"{type(error).__name__}: {error}"
+            inspection.error = f"{type(error).__name__}: {error}"
 
 
 def _photos_for(form: Form, photo_plan: dict, rng: random.Random) -> dict:
@@ -639,7 +639,7 @@ def killer(server: Server, kills: int, gap: tuple[float, float], stats: Stats, r
 # --------------------------------------------------------------------------
 
 
-def check(data_dir: Path, ledger: list[Visit], usernames: list[str], run_id: str) -> dict:
+def check(data_dir: Path, ledger: list[Inspection], usernames: list[str], run_id: str) -> dict:
     """Read the whole data folder after the server stopped; the figures and every problem found."""
     from PIL import Image
 
@@ -667,7 +667,7 @@ def check(data_dir: Path, ledger: list[Visit], usernames: list[str], run_id: str
     store = Store(data_dir)
     users = {u["username"]: u for u in store.users.all()}
     store.lks.all()
-    records = list(store.submissions.every())
+    records = list(store.inspections.every())
     by_id = {r["id"]: r for r in records}
     soak_ids = {users[name]["id"]: name for name in usernames}
     mine = [r for r in records if r["inspector_id"] in soak_ids]
@@ -683,30 +683,30 @@ def check(data_dir: Path, ledger: list[Visit], usernames: list[str], run_id: str
     duplicate_drafts = sum(max(0, len(group) - 1) for group in by_marker.values()) - duplicates
     stored = sum(any(r["status"] == "submitted" for r in group) for group in by_marker.values())
     if duplicates:
-        problems.append(f"{duplicates} visit(s) stored as sent more than once")
+        problems.append(f"{duplicates} inspection(s) stored as sent more than once")
 
-    # Every acknowledged visit and photo, as sent
+    # Every acknowledged inspection and photo, as sent
     lost, photos_checked = 0, 0
-    for visit in ledger:
-        if not visit.submission_id or not (visit.acknowledged or visit.photos_acknowledged):
+    for inspection in ledger:
+        if not inspection.inspection_id or not (inspection.acknowledged or inspection.photos_acknowledged):
             continue
-        record = by_id.get(visit.submission_id)
+        record = by_id.get(inspection.inspection_id)
         why = []
         if record is None:
             why.append("missing")
         else:
-            if marker_of(record) != visit.marker:
+            if marker_of(record) != inspection.marker:
                 why.append("its answers are not the ones saved")
-            if visit.acknowledged:
+            if inspection.acknowledged:
                 if record["status"] != "submitted":
                     why.append(f"status {record['status']}, not submitted")
                 stored_answers = {k: (v or {}).get("value") for k, v in record["answers"].items()}
-                if stored_answers != visit.answers:
-                    wrong = sorted(k for k in set(stored_answers) | set(visit.answers)
-                                   if stored_answers.get(k) != visit.answers.get(k))
+                if stored_answers != inspection.answers:
+                    wrong = sorted(k for k in set(stored_answers) | set(inspection.answers)
+                                   if stored_answers.get(k) != inspection.answers.get(k))
                     why.append(f"answers differ from those sent: {wrong[:5]}")
             keys = [p.get("upload_key") for p in record["photos"]]
-            for key, item_id in visit.photos_acknowledged.items():
+            for key, item_id in inspection.photos_acknowledged.items():
                 if keys.count(key) != 1:
                     why.append(f"photo of {item_id or 'general'} stored {keys.count(key)} times")
             for entry in record["photos"]:
@@ -718,23 +718,23 @@ def check(data_dir: Path, ledger: list[Visit], usernames: list[str], run_id: str
                             image.load()
                     except Exception:  # noqa: BLE001
                         why.append(f"photo {entry['id']}{' thumbnail' if thumb else ''} unreadable")
-            if visit.acknowledged and record.get("versions"):
+            if inspection.acknowledged and record.get("versions"):
                 if record["versions"][-1]["photo_ids"] != [p["id"] for p in record["photos"]]:
                     why.append("the sent version does not list its photos")
         if why:
             lost += 1
-            problems.append(f"{visit.marker} ({visit.submission_id}): {'; '.join(why)}")
+            problems.append(f"{inspection.marker} ({inspection.inspection_id}): {'; '.join(why)}")
 
-    # The indexes: every visit listed under its inspector; every waiting submission in the review queue
+    # The indexes: every inspection listed under its inspector; every waiting inspection in the review queue
     for user_id, name in soak_ids.items():
-        listed = {r["id"] for r in store.submissions.for_inspector(user_id, limit=10 ** 6)}
+        listed = {r["id"] for r in store.inspections.for_inspector(user_id, limit=10 ** 6)}
         unlisted = {r["id"] for r in mine if r["inspector_id"] == user_id} - listed
         if unlisted:
-            problems.append(f"{name}: {len(unlisted)} visit(s) missing from the inspector's index")
+            problems.append(f"{name}: {len(unlisted)} inspection(s) missing from the inspector's index")
     pending = {row["id"] for row in store.review_index.pending_rows()}
     waiting = {r["id"] for r in records if r["status"] == "submitted"}
     if waiting - pending:
-        problems.append(f"{len(waiting - pending)} sent visit(s) missing from the review queue's index")
+        problems.append(f"{len(waiting - pending)} sent inspection(s) missing from the review queue's index")
     stale_rows = len(pending - waiting)  # a queue row written before a kill stopped the sending: confirmed, skipped
     month_rows = {row["id"] for m in store.review_index.months() for row in store.review_index.rows(m, m)}
     unsummarised = len(waiting - month_rows)
@@ -744,38 +744,38 @@ def check(data_dir: Path, ledger: list[Visit], usernames: list[str], run_id: str
         if (data_dir / "photos").is_dir() else set()
     unreferenced = len(on_disk - referenced)
     if referenced - on_disk:
-        problems.append(f"{len(referenced - on_disk)} photo(s) referenced by a visit but not on disk")
+        problems.append(f"{len(referenced - on_disk)} photo(s) referenced by an inspection but not on disk")
 
     audit_ok, audit_problem, audit_entries = store.audit.verify()
     if not audit_ok:
         problems.append(f"audit trail: {audit_problem}")
     audited = {e["target_id"] for e in store.audit.entries(action="submitted", limit=None)}
-    unaudited = sum(v.acknowledged and v.submission_id not in audited for v in ledger)
+    unaudited = sum(v.acknowledged and v.inspection_id not in audited for v in ledger)
 
     client_errors = [f"{v.marker}: {v.error}" for v in ledger if v.error]
     if temporaries:
         notes.append(f"{len(temporaries)} temporary file(s) of writes cut short by a kill, never read; "
                      f"the next start removes them once older than a minute")
     if unreferenced:
-        notes.append(f"{unreferenced} photo file(s) written but not listed by their visit "
+        notes.append(f"{unreferenced} photo file(s) written but not listed by their inspection "
                      f"(a kill between the two writes)")
     if stale_rows:
         notes.append(f"{stale_rows} review queue row(s) of a sending cut short by a kill (confirmed, then skipped)")
     if unsummarised:
-        notes.append(f"{unsummarised} sent visit(s) without their monthly summary row "
+        notes.append(f"{unsummarised} sent inspection(s) without their monthly summary row "
                      f"(a sending cut short after its state was written; 'flask index rebuild' adds it)")
     if unaudited:
-        notes.append(f"{unaudited} sent visit(s) without a 'submitted' audit entry (a sending cut short after its "
+        notes.append(f"{unaudited} sent inspection(s) without a 'submitted' audit entry (a sending cut short after its "
                      f"state was written; the repeated Kirim found it sent and logged nothing)")
     if unmarked_drafts:
         notes.append(f"{len(unmarked_drafts)} empty draft(s) from a 'Mulai inspeksi' repeated after its answer "
                      f"was lost")
     if duplicate_drafts:
-        notes.append(f"{duplicate_drafts} extra draft(s) with the same answers as another visit")
+        notes.append(f"{duplicate_drafts} extra draft(s) with the same answers as another inspection")
     return {
         "sent": sum(v.sent for v in ledger), "acknowledged": sum(v.acknowledged for v in ledger),
         "stored": stored, "duplicates": duplicates, "lost": lost, "client_errors": len(client_errors),
-        "visits_planned": len(ledger), "photos_acknowledged": sum(len(v.photos_acknowledged) for v in ledger),
+        "inspections_planned": len(ledger), "photos_acknowledged": sum(len(v.photos_acknowledged) for v in ledger),
         "photos_checked": photos_checked, "empty_drafts": len(unmarked_drafts), "duplicate_drafts": duplicate_drafts,
         "temporaries_left": len(temporaries), "unreferenced_photos": unreferenced, "stale_queue_rows": stale_rows,
         "unsummarised": unsummarised, "unaudited": unaudited, "audit_entries": audit_entries, "audit_ok": audit_ok,
@@ -803,7 +803,7 @@ def run(args) -> dict:
     items = checklist_items()
     server = Server(data_dir, workdir / "server.log", free_port())
     stats = Stats()
-    ledger: list[Visit] = []
+    ledger: list[Inspection] = []
     ledger_lock = threading.Lock()
     kills: list[dict] = []
     problems: list[str] = []
@@ -813,7 +813,7 @@ def run(args) -> dict:
         load_began = time.monotonic()
         deadline = load_began + args.seconds
         clients = [threading.Thread(target=inspect, name=name, daemon=True, args=(
-            name, args.visits, codes, items, server.url, stats, random.Random(rng.random()),
+            name, args.inspections, codes, items, server.url, stats, random.Random(rng.random()),
             lambda: time.monotonic() < deadline, ledger,
             ledger_lock, run_id)) for name in usernames]
         kill_thread = threading.Thread(target=killer, daemon=True, args=(
@@ -841,7 +841,7 @@ def run(args) -> dict:
                   "photos_acknowledged": 0, "photos_checked": 0, "audit_ok": False, "audit_entries": 0}
     result["problems"] = problems + result["problems"]
     result.update({
-        "inspectors": args.inspectors, "visits_per_inspector": args.visits, "kills": len(kills),
+        "inspectors": args.inspectors, "inspections_per_inspector": args.inspections, "kills": len(kills),
         "kills_with_posts_in_flight": sum(k["posts_in_flight"] > 0 for k in kills),
         "kills_with_requests_in_flight": sum(k["in_flight"] > 0 for k in kills),
         "server_starts": server.starts, "requests": stats.requests, "retries": stats.retries,
@@ -868,10 +868,10 @@ def _gap(text: str) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inspectors", type=int, default=20, help="concurrent inspectors (threads); default 20")
-    parser.add_argument("--visits", type=int, default=3, help="visits each inspector makes; default 3")
+    parser.add_argument("--inspections", type=int, default=3, help="inspections each inspector makes; default 3")
     parser.add_argument("--kills", type=int, default=5, help="SIGKILLs of the server during the run; default 5")
     parser.add_argument("--seconds", type=float, default=120,
-                        help="no visit starts after this many seconds of load; default 120")
+                        help="no inspection starts after this many seconds of load; default 120")
     parser.add_argument("--kill-gap", type=_gap, default=(0.5, 3.0), metavar="MIN,MAX",
                         help="seconds from a restart to the next kill, drawn between MIN and MAX; default 0.5,3")
     parser.add_argument("--dir", help="work in this new or empty folder and keep it (default: a temporary one)")
@@ -880,13 +880,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(10 ** 6)
-    if min(args.inspectors, args.visits) < 1 or args.kills < 0:
-        parser.error("--inspectors and --visits must be at least 1, --kills at least 0")
+    if min(args.inspectors, args.inspections) < 1 or args.kills < 0:
+        parser.error("--inspectors and --inspections must be at least 1, --kills at least 0")
     result = run(args)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        print(f"Soak: {result['inspectors']} inspectors x {result['visits_per_inspector']} visits, "
+        print(f"Soak: {result['inspectors']} inspectors x {result['inspections_per_inspector']} inspections, "
               f"seed {result['seed']}")
         print(f"  sent {result['sent']}, acknowledged {result['acknowledged']}, stored {result['stored']}, "
               f"duplicates {result['duplicates']}, lost {result['lost']}")

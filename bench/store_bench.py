@@ -1,14 +1,14 @@
 """Benchmark: Inspector's partitioned store against a naive TinyDB file and SQLite.
 
-For each size (stored submissions: 100, 1,000 and 10,000 by default) and each
-back-end, the script bulk-loads realistic submissions (72 LKS, ~5 KB of JSON
+For each size (stored inspections: 100, 1,000 and 10,000 by default) and each
+back-end, the script bulk-loads realistic inspections (72 LKS, ~5 KB of JSON
 each, spread over the last three years), then measures
 
 * one insert: median and p95 over a number of single inserts made at that size;
 * listing one LKS's history, newest first:
   - warm: the read repeated in this process with nothing written in between;
   - cold: the process's own cache emptied before each read;
-  - xproc: another process has just rewritten one submission of that LKS.
+  - xproc: another process has just rewritten one inspection of that LKS.
 
 It prints figures and asserts nothing. Run from the repository root:
 
@@ -51,11 +51,11 @@ from inspector.store import Store  # noqa: E402
 from inspector.store import engine  # noqa: E402
 from inspector.store.engine import Partition  # noqa: E402
 from inspector.store.records import RecordTable  # noqa: E402
-from inspector.store.submissions import SubmissionStore  # noqa: E402
+from inspector.store.inspections import InspectionStore  # noqa: E402
 
 N_LKS = 72
 YEARS_BACK = 3
-N_INSPECTORS = 12  # field inspectors sharing the work; each submission names one
+N_INSPECTORS = 12  # field inspectors sharing the work; each inspection names one
 
 # --------------------------------------------------------------------------- data
 
@@ -121,7 +121,7 @@ def iso(moment: datetime) -> str:
 
 
 def make_doc(rng: random.Random, lks_id: str, created_at: str) -> dict:
-    """One ~5 KB submission, with the id SubmissionStore.insert would give it (see assign_id)."""
+    """One ~5 KB inspection, with the id InspectionStore.insert would give it (see assign_id)."""
     answers = {}
     failed = []
     for item in ITEMS:
@@ -148,7 +148,7 @@ def make_doc(rng: random.Random, lks_id: str, created_at: str) -> dict:
 
 
 def make_archive(seed: int, size: int, lks_ids: list[str], now: datetime) -> list[dict]:
-    """``size`` submissions over the last YEARS_BACK years, spread over the LKS, oldest first."""
+    """``size`` inspections over the last YEARS_BACK years, spread over the LKS, oldest first."""
     rng = random.Random(seed)
     span = YEARS_BACK * 365 * 86400
     docs = []
@@ -160,7 +160,7 @@ def make_archive(seed: int, size: int, lks_ids: list[str], now: datetime) -> lis
 
 
 def make_new_docs(seed: int, count: int, lks_ids: list[str]) -> list[dict]:
-    """Submissions made "now" (the current year's partitions), for the timed inserts."""
+    """Inspections made "now" (the current year's partitions), for the timed inserts."""
     rng = random.Random(seed)
     now = datetime.now(timezone.utc)
     return [make_doc(rng, rng.choice(lks_ids), iso(now + timedelta(seconds=i))) for i in range(count)]
@@ -180,8 +180,8 @@ class _Recorder:
         return record
 
 
-class _DryRunSubmissions(SubmissionStore):
-    """SubmissionStore.insert itself, run without writing: it fills in the id and created_at
+class _DryRunInspections(InspectionStore):
+    """InspectionStore.insert itself, run without writing: it fills in the id and created_at
     and names every partition it would write (the LKS partition, any index), whatever the
     current store's id format and partitioning are."""
 
@@ -197,14 +197,14 @@ class _DryRunSubmissions(SubmissionStore):
 
 
 def assign_id(doc: dict) -> dict:
-    _DryRunSubmissions(Path("/nonexistent"), []).insert(doc)
+    _DryRunInspections(Path("/nonexistent"), []).insert(doc)
     return doc
 
 
 def write_plan(root: Path, docs: list[dict]) -> "dict[tuple[Path, str], list[dict]]":
     """What inserting ``docs`` one by one in time order would append to each partition, in order."""
     log: list = []
-    dry = _DryRunSubmissions(root, log)
+    dry = _DryRunInspections(root, log)
     for doc in sorted(docs, key=lambda d: d["created_at"]):
         dry.insert(doc)
     plan: dict[tuple[Path, str], list[dict]] = {}
@@ -217,7 +217,7 @@ def files_per_insert() -> str:
     """The partition files one insert writes, as paths under the data folder."""
     import re
     log: list = []
-    _DryRunSubmissions(Path("."), log).insert(make_doc(random.Random(0), "l" + "0" * 12, iso(datetime.now(timezone.utc))))
+    _DryRunInspections(Path("."), log).insert(make_doc(random.Random(0), "l" + "0" * 12, iso(datetime.now(timezone.utc))))
     names = [re.sub(r"u[0-9a-f]{12}", "<user>", re.sub(r"l[0-9a-f]{12}", "<lks>", str(path))) for path, _t, _r in log]
     return ", then ".join(names)
 
@@ -239,17 +239,17 @@ class InspectorBackend:
         self.store = Store(self.root)
 
     def bulk_load(self, docs: list[dict]) -> None:
-        # SubmissionStore.insert run dry tells what each insert would append where (LKS
+        # InspectionStore.insert run dry tells what each insert would append where (LKS
         # partition, inspector index, ...); then one insert_many per partition file. Byte-
         # identical to inserting one by one in time order (checked by check_bulk_layout()).
         for (path, table), records in write_plan(self.root, docs).items():
             RecordTable(Partition(path), table).insert_many(records)
 
     def insert(self, doc: dict) -> None:
-        self.store.submissions.insert(doc)
+        self.store.inspections.insert(doc)
 
     def history(self, lks_id: str) -> list[dict]:
-        return self.store.submissions.for_lks(lks_id)
+        return self.store.inspections.for_lks(lks_id)
 
     def make_cold(self) -> None:
         engine._cache.clear()
@@ -269,13 +269,13 @@ class InspectorBackend:
         return Store(folder / "data")
 
     @staticmethod
-    def foreign_write(store, submission_id: str) -> None:
-        """Rewrite one submission unchanged, through the store's locked transaction."""
-        if hasattr(store.submissions, "modify"):
-            store.submissions.modify(submission_id, lambda record: record)
+    def foreign_write(store, inspection_id: str) -> None:
+        """Rewrite one inspection unchanged, through the store's locked transaction."""
+        if hasattr(store.inspections, "modify"):
+            store.inspections.modify(inspection_id, lambda record: record)
         else:
-            located = store.submissions._locate(submission_id)
-            store.submissions._table(*located).modify(submission_id, lambda record: record)
+            located = store.inspections._locate(inspection_id)
+            store.inspections._table(*located).modify(inspection_id, lambda record: record)
 
 
 class NaiveTinyBackend:
@@ -286,7 +286,7 @@ class NaiveTinyBackend:
     def __init__(self, folder: Path):
         self.path = folder / "db.json"
         self.db = TinyDB(self.path)
-        self.table = self.db.table("submissions")
+        self.table = self.db.table("inspections")
         self.q = Query()
 
     def bulk_load(self, docs: list[dict]) -> None:
@@ -316,11 +316,11 @@ class NaiveTinyBackend:
 
     @staticmethod
     def open_writer(folder: Path):
-        return TinyDB(folder / "db.json").table("submissions")
+        return TinyDB(folder / "db.json").table("inspections")
 
     @staticmethod
-    def foreign_write(table, submission_id: str) -> None:
-        table.update({}, Query().id == submission_id)  # rewrites the whole file
+    def foreign_write(table, inspection_id: str) -> None:
+        table.update({}, Query().id == inspection_id)  # rewrites the whole file
 
 
 SQLITE_SYNC = "FULL"
@@ -343,9 +343,9 @@ class SqliteBackend:
         self.path = folder / "db.sqlite"
         self.conn = _sqlite_connect(self.path)
         self.conn.execute(
-            "CREATE TABLE submissions (id TEXT PRIMARY KEY, lks_id TEXT NOT NULL,"
+            "CREATE TABLE inspections (id TEXT PRIMARY KEY, lks_id TEXT NOT NULL,"
             " created_at TEXT NOT NULL, doc TEXT NOT NULL)")
-        self.conn.execute("CREATE INDEX submissions_lks ON submissions (lks_id)")
+        self.conn.execute("CREATE INDEX inspections_lks ON inspections (lks_id)")
 
     @staticmethod
     def _row(doc: dict) -> tuple:
@@ -353,15 +353,15 @@ class SqliteBackend:
 
     def bulk_load(self, docs: list[dict]) -> None:
         self.conn.execute("BEGIN")
-        self.conn.executemany("INSERT INTO submissions VALUES (?, ?, ?, ?)", map(self._row, docs))
+        self.conn.executemany("INSERT INTO inspections VALUES (?, ?, ?, ?)", map(self._row, docs))
         self.conn.execute("COMMIT")
 
     def insert(self, doc: dict) -> None:
-        self.conn.execute("INSERT INTO submissions VALUES (?, ?, ?, ?)", self._row(doc))
+        self.conn.execute("INSERT INTO inspections VALUES (?, ?, ?, ?)", self._row(doc))
 
     def history(self, lks_id: str) -> list[dict]:
         rows = self.conn.execute(
-            "SELECT doc FROM submissions WHERE lks_id = ? ORDER BY created_at DESC", (lks_id,))
+            "SELECT doc FROM inspections WHERE lks_id = ? ORDER BY created_at DESC", (lks_id,))
         return [json.loads(doc) for (doc,) in rows]
 
     def make_cold(self) -> None:
@@ -385,45 +385,45 @@ class SqliteBackend:
         return _sqlite_connect(folder / "db.sqlite")
 
     @staticmethod
-    def foreign_write(conn, submission_id: str) -> None:
-        conn.execute("UPDATE submissions SET doc = doc WHERE id = ?", (submission_id,))
+    def foreign_write(conn, inspection_id: str) -> None:
+        conn.execute("UPDATE inspections SET doc = doc WHERE id = ?", (inspection_id,))
 
 
 BACKENDS = [InspectorBackend, NaiveTinyBackend, SqliteBackend]
 
 
 def has_inspector_index() -> bool:
-    """The store version with a per-inspector index of submissions (insert writes two partitions)."""
-    return hasattr(SubmissionStore, "_index") and hasattr(SubmissionStore, "for_inspector")
+    """The store version with a per-inspector index of inspections (insert writes two partitions)."""
+    return hasattr(InspectionStore, "_index") and hasattr(InspectionStore, "for_inspector")
 
 
 def _writer_process(backend_name: str, folder: str, sqlite_sync: str, pipe) -> None:
-    """Another process: on each message, rewrite one submission and acknowledge."""
+    """Another process: on each message, rewrite one inspection and acknowledge."""
     global SQLITE_SYNC
     SQLITE_SYNC = sqlite_sync
     backend = {b.name: b for b in BACKENDS}[backend_name]
     handle = backend.open_writer(Path(folder))
     pipe.send("ready")
     while True:
-        submission_id = pipe.recv()
-        if submission_id is None:
+        inspection_id = pipe.recv()
+        if inspection_id is None:
             break
-        backend.foreign_write(handle, submission_id)
+        backend.foreign_write(handle, inspection_id)
         pipe.send("done")
 
 
 def _inspector_probe(folder: str, result) -> None:
-    """In a fresh process: one inspector's list of visits (for_inspector), cold then warm."""
+    """In a fresh process: one inspector's list of inspections (for_inspector), cold then warm."""
     store = Store(Path(folder) / "data")
     index = Path(folder) / "data" / "index" / "inspectors"
     sizes = sorted((sum(f.stat().st_size for f in d.glob("*.json")), d.name) for d in index.iterdir() if d.is_dir())
     size, user_id = sizes[len(sizes) // 2]  # the inspector with the median index size
-    cold, rows = timed(store.submissions.for_inspector, user_id)
+    cold, rows = timed(store.inspections.for_inspector, user_id)
     warm = []
     for _ in range(5):
         gc.collect()
-        warm.append(timed(store.submissions.for_inspector, user_id)[0])
-    touched = len({store.submissions._locate(r["id"]) for r in rows})
+        warm.append(timed(store.inspections.for_inspector, user_id)[0])
+    touched = len({store.inspections._locate(r["id"]) for r in rows})
     result.send((len(rows), size, cold, statistics.median(warm), touched, len(engine._cache)))
 
 
@@ -432,12 +432,12 @@ def _cache_probe(folder: str, lks_ids: list[str], result) -> None:
     rss_before = _rss_bytes()
     store = Store(Path(folder) / "data")
     started = time.perf_counter()
-    rows = sum(len(store.submissions.for_lks(lks_id)) for lks_id in lks_ids)
+    rows = sum(len(store.inspections.for_lks(lks_id)) for lks_id in lks_ids)
     elapsed = time.perf_counter() - started
     gc.collect()
     rss_after = _rss_bytes()
     cached = [os.stat(key).st_size for key in engine._cache]
-    lks_folders = [p for p in (Path(folder) / "data" / "submissions").iterdir() if p.is_dir()]
+    lks_folders = [p for p in (Path(folder) / "data" / "inspections").iterdir() if p.is_dir()]
     partitions = sum(len(list(p.glob("*.json"))) for p in lks_folders)
     newest = [os.stat(max(p.glob("*.json"))).st_size for p in lks_folders if any(p.glob("*.json"))]
     result.send((elapsed, rows, rss_before, rss_after, len(cached), sum(cached), partitions,
@@ -499,7 +499,7 @@ def run_one(backend_cls, folder: Path, archive: list[dict], new_docs: list[dict]
         gc.collect()
         cold.append(timed(backend.history, read_lks)[0])
 
-    # Another process rewrites the newest submission of this LKS before each read.
+    # Another process rewrites the newest inspection of this LKS before each read.
     newest_id = backend.history(read_lks)[0]["id"]
     here, there = spawn.Pipe()
     writer = spawn.Process(target=_writer_process, args=(backend_cls.name, str(folder), SQLITE_SYNC, there))
@@ -541,7 +541,7 @@ def check_bulk_layout(tmp: Path, lks_ids: list[str]) -> bool:
     InspectorBackend(bulk).bulk_load([dict(d) for d in docs])
     one_by_one = Store(single / "data")
     for doc in docs:
-        one_by_one.submissions.insert(dict(doc))
+        one_by_one.inspections.insert(dict(doc))
     engine._cache.clear()
 
     def files(root: Path) -> dict:
@@ -595,7 +595,7 @@ def _fs_type(path: Path) -> str:
 def main() -> None:
     global SQLITE_SYNC
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="100,1000,10000", help="stored submissions, comma-separated")
+    parser.add_argument("--sizes", default="100,1000,10000", help="stored inspections, comma-separated")
     parser.add_argument("--quick", action="store_true", help="smoke run: sizes 100,1000 and few repetitions")
     parser.add_argument("--inserts", type=int, default=50, help="timed inserts per size and back-end")
     parser.add_argument("--reads", type=int, default=20, help="timed history reads per kind")
@@ -630,11 +630,11 @@ def main() -> None:
     sample_rng = random.Random(1)
     sizes_b = [len(json.dumps(make_doc(sample_rng, lks_ids[0], iso(now)), ensure_ascii=False, separators=(",", ":")))
                for _ in range(500)]
-    print(f"data: {N_LKS} LKS, submissions spread uniformly over them and over the last {YEARS_BACK} years "
+    print(f"data: {N_LKS} LKS, inspections spread uniformly over them and over the last {YEARS_BACK} years "
           f"({iso(now - timedelta(days=YEARS_BACK * 365))[:10]} .. {iso(now)[:10]}); "
           f"one document {statistics.mean(sizes_b):.0f} bytes of JSON on average "
           f"({min(sizes_b)}..{max(sizes_b)}), {len(ITEMS)} answers")
-    print(f"inspectors: {N_INSPECTORS}, each submission names one at random")
+    print(f"inspectors: {N_INSPECTORS}, each inspection names one at random")
     print(f"inspector store: one insert writes {files_per_insert()}")
     fsync = getattr(engine, "FSYNC", True)
     print(f"inspector store fsync: {'on' if fsync else 'OFF (INSPECTOR_FSYNC=0 -- writes not durable, inserts look faster)'}")
@@ -710,42 +710,42 @@ def main() -> None:
               f"{(after - before) / 1e6:>13.1f} {part_mean / 1e3:>14.1f} / {part_max / 1e3:<6.1f}")
     if inspector_probes:
         print()
-        print("inspector store, one inspector's visits (SubmissionStore.for_inspector), fresh process;")
+        print("inspector store, one inspector's inspections (InspectionStore.for_inspector), fresh process;")
         print(f"the inspector with the median index size, of {N_INSPECTORS}:")
-        print(f"{'size':>6}  {'visits':>6} {'index_KB':>8} {'cold_ms':>9} {'warm_ms':>9} "
+        print(f"{'size':>6}  {'inspections':>6} {'index_KB':>8} {'cold_ms':>9} {'warm_ms':>9} "
               f"{'partitions_read':>15} {'partitions_cached':>17}")
         for size, (rows, index_bytes, cold, warm, touched, cached) in inspector_probes:
             print(f"{size:>6}  {rows:>6} {index_bytes / 1e3:>8.0f} {cold:>9.1f} {warm:>9.1f} "
                   f"{touched:>15} {cached:>17}")
     print()
     print(f"""notes:
-- size = submissions stored before the timed inserts; the inserts (made "now", into random LKS) add
+- size = inspections stored before the timed inserts; the inserts (made "now", into random LKS) add
   n_ins more (naive TinyDB above 2000: 5 timed, the other {max(args.inserts - 5, 0)} loaded untimed), and the history reads
   run after them. rows = length of the history read (the LKS with the median history length; the
   data is identical in every back-end).
 - timing: time.perf_counter_ns around the one call; gc.collect() (untimed) before each timed call,
   and the benchmark's own copy of the data frozen out of the garbage collector (gc.freeze).
-- insert = one submission written and durable: inspector = for each file named above: lock, parse,
+- insert = one inspection written and durable: inspector = for each file named above: lock, parse,
   rewrite to a temp file, fsync, rename, fsync folder; naive TinyDB = parse and rewrite
   the whole db.json, fsync; sqlite = one INSERT in its own transaction (WAL, synchronous={SQLITE_SYNC}).
 - p95 is nearest-rank: with 5 inserts (naive TinyDB at sizes > 2000) it is simply the slowest of the 5.
-  naive TinyDB above 2000 submissions: only 5 inserts, 5 cold and 3 xproc reads (about 1 s each).
+  naive TinyDB above 2000 inspections: only 5 inserts, 5 cold and 3 xproc reads (about 1 s each).
 - history_warm: same read repeated, nothing written in between. For naive TinyDB this is TinyDB's own
   per-Table query cache answering (no file read at all); that cache is never told about writes by
   other processes, so in a multi-process server it returns stale results.
 - history_cold: inspector = inspector.store.engine._cache cleared (every partition of the LKS
   parsed again); naive TinyDB = query cache cleared (whole db.json read and parsed); sqlite = fresh
   connection (empty page cache, schema re-read). The OS page cache is warm in every case.
-- history_xproc: before each read another process rewrote the newest submission of that LKS
-  unchanged (inspector: SubmissionStore/RecordTable.modify; TinyDB: table.update; sqlite: UPDATE ... SET doc = doc).
+- history_xproc: before each read another process rewrote the newest inspection of that LKS
+  unchanged (inspector: InspectionStore/RecordTable.modify; TinyDB: table.update; sqlite: UPDATE ... SET doc = doc).
   inspector re-parses only the rewritten partition; naive TinyDB must clear its query
   cache to see the write at all (it does here); sqlite drops its page cache.
 - file_MB: inspector = every file under the data folder; sqlite = database + WAL file.
 - rss_growth_MB: resident memory added by reading every history once in a fresh process: the parsed
   partitions the inspector cache keeps (bounded only by CACHE_PARTITIONS={engine.CACHE_PARTITIONS}
-  partitions, not by bytes); every worker process keeps its own copy. partition_files: submission
+  partitions, not by bytes); every worker process keeps its own copy. partition_files: inspection
   partition files on disk. newest_part_KB: each LKS's newest partition file, the one a new
-  submission of that LKS rewrites.""")
+  inspection of that LKS rewrites.""")
     print(f"\nload average at end: {_load()}")
     print(f"total time: {time.perf_counter() - started:.1f} s")
 

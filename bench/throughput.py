@@ -10,8 +10,8 @@ then loads each endpoint with wrk for a bounded time and prints requests per sec
 
 * hello: the bare app's ``/``;
 * public LKS page: ``/l/<code>`` of the first demo LKS, signed out (what a QR scan by the public opens);
-* checklist page: ``/kunjungan/<id>``, a signed-in inspector's open LKSA visit form (67 items). The script
-  signs in over HTTP as the demo inspector, starts a visit, and passes the session cookie to wrk.
+* checklist page: ``/kunjungan/<id>``, a signed-in inspector's open LKSA inspection form (67 items). The script
+  signs in over HTTP as the demo inspector, starts an inspection, and passes the session cookie to wrk.
 
 wrk runs on the same machine and shares its cores with the server: the figures are a floor, not what a
 server with its own cores would give. Run from the repository root (needs wrk: the Debian package
@@ -118,8 +118,8 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def open_visit(base: str, code: str) -> tuple[str, str]:
-    """Sign in as the demo inspector and start an LKSA visit: (the visit form's path, the Cookie header)."""
+def open_inspection(base: str, code: str) -> tuple[str, str]:
+    """Sign in as the demo inspector and start an LKSA inspection: (the inspection form's path, the Cookie header)."""
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     token = csrf_token(browser.open(f"{base}/masuk").read().decode())
@@ -132,7 +132,7 @@ def open_visit(base: str, code: str) -> tuple[str, str]:
     page = browser.open(f"{base}/inspeksi/lks/{code}/mulai", data=form.encode())
     path = urllib.parse.urlparse(page.geturl()).path
     if not path.startswith("/kunjungan/"):
-        raise RuntimeError(f"starting a visit led to {path}")
+        raise RuntimeError(f"starting an inspection led to {path}")
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return path, cookie
 
@@ -206,11 +206,11 @@ def main() -> None:
 
         code = next(l["code"] for l in Store(data).lks.all() if l["kind"] == "lksa")
         base = f"http://127.0.0.1:{inspector_port}"
-        visit_path, cookie = open_visit(base, code)
+        inspection_path, cookie = open_inspection(base, code)
         endpoints = [
             ("hello (bare Flask)", f"http://127.0.0.1:{hello_port}/", "", "hello"),
             ("public LKS page", f"{base}/l/{code}", "", code),
-            ("checklist page", f"{base}{visit_path}", cookie, 'name="visit_key"'),
+            ("checklist page", f"{base}{inspection_path}", cookie, 'name="inspection_key"'),
         ]
         for _name, url, cookie_header, expect in endpoints:
             check(url, cookie_header, expect)

@@ -23,7 +23,7 @@ ACTIONS = {
     "lks_confirmed": "Laporan LKS baru dikonfirmasi",
     "lks_merged": "Laporan LKS baru digabungkan",
     "lks_rejected": "Laporan LKS baru ditolak",
-    "visit_started": "Kunjungan dimulai",
+    "inspection_started": "Kunjungan dimulai",
     "draft_saved": "Draf kunjungan disimpan",
     "submitted": "Hasil kunjungan dikirim",
     "resubmitted": "Hasil kunjungan dikirim ulang",
@@ -43,7 +43,18 @@ ACTIONS = {
 }
 # Who acted when there is no signed-in account; the roles themselves are labelled by auth.ROLES.
 ACTORS = {"anonymous": "Tanpa akun", "system": "Sistem (perintah server)"}
-TARGETS = {"user": "Akun", "lks": "LKS", "submission": "Kunjungan", "concern": "Laporan masyarakat"}
+TARGETS = {"user": "Akun", "lks": "LKS", "inspection": "Kunjungan", "concern": "Laporan masyarakat"}
+# Codes of earlier versions: the trail is hash-chained, so its old entries keep the codes they were written with.
+EARLIER_CODES = {"visit_started": "inspection_started", "submission": "inspection"}
+
+
+def action_label(code: str | None) -> str:
+    """The Indonesian label of an action code, old codes included; an unknown code as it is."""
+    return ACTIONS.get(EARLIER_CODES.get(code, code), code or "")
+
+
+def target_label(kind: str | None) -> str:
+    return TARGETS.get(EARLIER_CODES.get(kind, kind), kind or "")
 
 
 def record(store, user, action: str, target_kind: str | None, target_id: str | None, **details) -> dict:

@@ -3,7 +3,7 @@
 ``score_chart([(date, percent), ...], title)`` returns the markup of one
 ``<svg role="img">`` with a title, axes from 0 to 100 %, a line through the
 points and the dates in Indonesian short months. The points are spaced
-evenly in date order (so two visits a day apart stay readable on a 360 px
+evenly in date order (so two inspections a day apart stay readable on a 360 px
 phone); every point carries its own date and score as a tooltip title.
 Every text placed in it is escaped.
 """

@@ -17,7 +17,7 @@ A checklist file (TOML, read with the standard library's tomllib)::
     guidance = "Minta lihat dokumennya."          # optional
     type = "yes_no"                  # yes_no choice multi text longtext number date photo
     required = true                  # default false
-    critical = true                  # a failing answer escalates the submission
+    critical = true                  # a failing answer escalates the inspection
     confidential = true              # never shown to the LKS operator or the public
     photo_on_fail = true             # a photo is required when the answer fails
     weight = 2                       # scoring weight, default 1 (0: not scored)
@@ -138,7 +138,7 @@ class Checklist:
 
     @property
     def ref(self) -> dict:
-        """What a submission records of the checklist it was filled against."""
+        """What an inspection records of the checklist it was filled against."""
         return {"id": self.id, "version": self.version, "digest": self.digest}
 
 

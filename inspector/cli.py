@@ -69,11 +69,11 @@ def index_group():
     pass
 
 
-@index_group.command("rebuild", help="Recreate the review indexes from the submissions (after a crash or restore).")
+@index_group.command("rebuild", help="Recreate the review indexes from the inspections (after a crash or restore).")
 def index_rebuild():
     from .review import rebuild_indexes
 
-    click.echo(f"Review indexes rebuilt: {rebuild_indexes(_store())} submissions.")
+    click.echo(f"Review indexes rebuilt: {rebuild_indexes(_store())} inspections.")
 
 
 @click.group("forms", cls=AppGroup, help="Checklist definitions.")

@@ -18,7 +18,7 @@ DEFAULTS = {
     "INSPECTOR_SESSION_HOURS": 12,
     "INSPECTOR_MAX_UPLOAD_MB": 64,  # one request: a form with several photos
     "INSPECTOR_MAX_PHOTO_MB": 15,
-    "INSPECTOR_MAX_PHOTOS": 60,  # per visit
+    "INSPECTOR_MAX_PHOTOS": 60,  # per inspection
     "INSPECTOR_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
     "INSPECTOR_LOGIN_FREE_FAILURES": 5,
     "INSPECTOR_LOGIN_MAX_WAIT_SECONDS": 300,
@@ -27,7 +27,7 @@ DEFAULTS = {
     "INSPECTOR_CONCERNS_PER_LKS_HOUR": 10,
     # Oversight (the reviewer's dashboard)
     "INSPECTOR_OVERDUE_DAYS": 90,  # an LKS without an approved inspection for longer is overdue
-    "INSPECTOR_WAITING_DAYS": 7,  # a submission waiting for review longer is flagged
+    "INSPECTOR_WAITING_DAYS": 7,  # an inspection waiting for review longer is flagged
     # Alerts by e-mail: sent only when a host and at least one address are set
     "INSPECTOR_SMTP_HOST": "",
     "INSPECTOR_SMTP_PORT": 587,
@@ -69,7 +69,7 @@ def load(app, overrides: dict | None = None) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=https,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=hours),
-        # A CSRF token lives as long as the login session: a three-hour visit still submits.
+        # A CSRF token lives as long as the login session: a three-hour inspection still submits.
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=int(config["INSPECTOR_MAX_UPLOAD_MB"]) * 1024 * 1024,
     )

@@ -1,13 +1,13 @@
-"""Events other parts react to (notifications, webhooks): submission.created, submission.critical, review.decided,
+"""Events other parts react to (notifications, webhooks): inspection.created, inspection.critical, review.decided,
 concern.created.
 
 ``emit`` runs each reaction on its own and logs a failure instead of raising:
 a submit or a decision is already stored when it is called, and an alert that
 cannot be made must not turn that into an error page.
 
-    submission.created   webhooks
-    submission.critical  oversight state, in-app alert to every active reviewer, e-mail, webhooks
-    review.decided       in-app alert to the visit's inspector, oversight state, webhooks
+    inspection.created   webhooks
+    inspection.critical  oversight state, in-app alert to every active reviewer, e-mail, webhooks
+    review.decided       in-app alert to the inspection's inspector, oversight state, webhooks
     concern.created      in-app alert to every active reviewer, e-mail, webhooks (a report from the public:
                          never to the LKS's operator nor to inspectors; no report text or contact leaves)
 """
@@ -19,16 +19,16 @@ import logging
 from . import notify
 from .store.records import utcnow
 
-EVENTS = ("submission.created", "submission.critical", "review.decided", "concern.created")
+EVENTS = ("inspection.created", "inspection.critical", "review.decided", "concern.created")
 # What a webhook body carries: ids, code, state and score; never answers, notes or names.
-WEBHOOK_FIELDS = ("submission_id", "lks_id", "lks_code", "status", "critical", "score", "time")
+WEBHOOK_FIELDS = ("inspection_id", "lks_id", "lks_code", "status", "critical", "score", "time")
 # A concern's webhook body: that one arrived, and about which LKS; never what it says nor who sent it.
 CONCERN_WEBHOOK_FIELDS = ("concern_id", "lks_id", "lks_code", "time")
 log = logging.getLogger(__name__)
 
 
-def emit(store, config, event: str, submission: dict) -> None:
-    """Tell whoever listens that ``event`` happened to ``submission`` (a concern, for ``concern.*``);
+def emit(store, config, event: str, inspection: dict) -> None:
+    """Tell whoever listens that ``event`` happened to ``inspection`` (a concern, for ``concern.*``);
     never raises into the caller.
 
     An unknown event name is a programming error and raises ValueError.
@@ -36,7 +36,7 @@ def emit(store, config, event: str, submission: dict) -> None:
     if event not in EVENTS:
         raise ValueError(f"unknown event {event}")
     try:
-        found = (concern_facts if event.startswith("concern.") else facts)(store, submission)
+        found = (concern_facts if event.startswith("concern.") else facts)(store, inspection)
     except Exception:
         log.exception("event %s: the record could not be read", event)
         return
@@ -44,20 +44,20 @@ def emit(store, config, event: str, submission: dict) -> None:
         try:
             reaction(store, config, event, found)
         except Exception:
-            log.exception("event %s for %s: %s failed", event, found.get("submission_id") or found.get("concern_id"),
+            log.exception("event %s for %s: %s failed", event, found.get("inspection_id") or found.get("concern_id"),
                           reaction.__name__)
 
 
-def facts(store, submission: dict) -> dict:
-    """What the reactions need to know about a submission (no answers)."""
-    lks = store.lks.get(submission["lks_id"]) or {}
-    score = submission.get("score") or {}
-    first = (submission.get("versions") or [{}])[0].get("submitted_at") or submission.get("submitted_at")
-    return {"submission_id": submission["id"], "lks_id": submission["lks_id"], "lks_code": lks.get("code", ""),
+def facts(store, inspection: dict) -> dict:
+    """What the reactions need to know about an inspection (no answers)."""
+    lks = store.lks.get(inspection["lks_id"]) or {}
+    score = inspection.get("score") or {}
+    first = (inspection.get("versions") or [{}])[0].get("submitted_at") or inspection.get("submitted_at")
+    return {"inspection_id": inspection["id"], "lks_id": inspection["lks_id"], "lks_code": lks.get("code", ""),
             "lks_name": lks.get("name", ""), "kecamatan": lks.get("kecamatan", ""),
-            "inspector_id": submission.get("inspector_id"), "status": submission.get("status"),
-            "critical": bool(submission.get("critical")), "score": score.get("percent"),
-            "critical_count": len(score.get("critical_failed") or []), "submitted_at": submission.get("submitted_at"),
+            "inspector_id": inspection.get("inspector_id"), "status": inspection.get("status"),
+            "critical": bool(inspection.get("critical")), "score": score.get("percent"),
+            "critical_count": len(score.get("critical_failed") or []), "submitted_at": inspection.get("submitted_at"),
             "first_submitted_at": first, "time": utcnow()}
 
 
@@ -70,7 +70,7 @@ def concern_facts(store, concern: dict) -> dict:
 
 
 def _alert(found: dict, kind: str) -> dict:
-    return {"kind": kind, "submission_id": found["submission_id"], "lks_id": found["lks_id"],
+    return {"kind": kind, "inspection_id": found["inspection_id"], "lks_id": found["lks_id"],
             "status": found["status"]}
 
 
@@ -88,7 +88,7 @@ def alert_reviewers_of_concern(store, config, event: str, found: dict) -> None:
 
 def remember_critical(store, config, event: str, found: dict) -> None:
     """Feed the oversight state: this critical finding is open until approved or rejected."""
-    store.notifications.critical_opened(found["submission_id"], found["lks_id"])
+    store.notifications.critical_opened(found["inspection_id"], found["lks_id"])
 
 
 def alert_inspector(store, config, event: str, found: dict) -> None:
@@ -102,7 +102,7 @@ def remember_decision(store, config, event: str, found: dict) -> None:
     if found["status"] == "approved" and found["first_submitted_at"]:
         store.notifications.note_inspected({found["lks_id"]: found["first_submitted_at"]})
     if found["status"] in ("approved", "rejected"):
-        store.notifications.critical_closed([found["submission_id"]])
+        store.notifications.critical_closed([found["inspection_id"]])
 
 
 def email(store, config, event: str, found: dict) -> None:
@@ -122,8 +122,8 @@ def concern_webhooks(store, config, event: str, found: dict) -> None:
 
 
 REACTIONS = {
-    "submission.created": (webhooks,),
-    "submission.critical": (remember_critical, alert_reviewers, email, webhooks),
+    "inspection.created": (webhooks,),
+    "inspection.critical": (remember_critical, alert_reviewers, email, webhooks),
     "review.decided": (alert_inspector, remember_decision, webhooks),
     "concern.created": (alert_reviewers_of_concern, concern_email, concern_webhooks),
 }

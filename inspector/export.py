@@ -1,14 +1,14 @@
-"""Submissions leaving the system: a CSV table for a spreadsheet, and a checksummed evidence bundle.
+"""Inspections leaving the system: a CSV table for a spreadsheet, and a checksummed evidence bundle.
 
-CSV: one row per submission, the same fixed columns first, then one value
-and one note column per checklist item. Submissions of several checklists
+CSV: one row per inspection, the same fixed columns first, then one value
+and one note column per checklist item. Inspections of several checklists
 (or of several versions of one) share a file: their items are joined by
 checklist, each checklist's items in the order of its newest version.
 Confidential items are included only when ``include_confidential`` is true
 (a reviewer's export); an export for anyone else must pass False, and then
 no confidential column, answer or note is written.
 
-Bundle: a zip of one submission for investigators (police, Kemensos) with
+Bundle: a zip of one inspection for investigators (police, Kemensos) with
 every answer (confidential ones too), the checklist definition it was
 filled against, the original photos, its audit entries and a SHA-256 of
 every file in ``MANIFEST.sha256`` (``sha256sum -c`` format).
@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from . import review, visits
+from . import review, inspections
 from .checklists import Checklist, Item
 from .timefmt import format_wib, to_wib
 
@@ -34,8 +34,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHORT_QUESTION = 48
 FIXED_COLUMNS = ("ID pengajuan", "Kode LKS", "Nama LKS", "Kecamatan", "Kelurahan", "Petugas (nama pengguna)",
                  "Instansi", "Status", "Dikirim (WIB)", "Skor (%)", "Jumlah temuan", "Kritis", "Daftar periksa")
-# Fields of a submission that are keys, not evidence: never written to a bundle.
-SECRET_FIELDS = ("visit_key",)
+# Fields of an inspection that are keys, not evidence: never written to a bundle.
+SECRET_FIELDS = ("inspection_key",)
 MANIFEST = "MANIFEST.sha256"
 
 
@@ -98,13 +98,13 @@ def _number(value) -> str:
 
 
 def csv_table(store, records: list[dict], include_confidential: bool) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of the submissions, one row each, in the order given."""
+    """(header, rows) of the inspections, one row each, in the order given."""
     checklists: dict[str, Checklist | None] = {}
     for record in records:
         digest = record["checklist"]["digest"]
         if digest not in checklists:
             try:
-                checklists[digest] = visits.checklist_of(store, record)
+                checklists[digest] = inspections.checklist_of(store, record)
             except LookupError:  # an archive without it: the row keeps its fixed columns
                 checklists[digest] = None
     columns = item_columns([c for c in checklists.values() if c is not None], include_confidential)
@@ -127,7 +127,7 @@ def csv_table(store, records: list[dict], include_confidential: bool) -> tuple[l
                _number(score.get("percent")), str(len(score.get("failed", []))),
                "Ya" if record.get("critical") else "Tidak",
                f"{record['checklist']['id']} v{record['checklist'].get('version', '')}"]
-        photos = visits.photos_by_item(record)
+        photos = inspections.photos_by_item(record)
         for column in columns:
             item = own.get(column.item.id) if checklist is not None and checklist.id == column.checklist_id else None
             if item is None:
@@ -153,7 +153,7 @@ def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
-def submissions_csv(store, records: list[dict], include_confidential: bool) -> bytes:
+def inspections_csv(store, records: list[dict], include_confidential: bool) -> bytes:
     return to_csv(*csv_table(store, records, include_confidential))
 
 
@@ -175,20 +175,20 @@ def photo_ids(record: dict) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def audit_lines(store, submission_id: str) -> bytes:
-    """The submission's audit entries, oldest first, one JSON line each as the log writes them."""
-    entries = store.audit.entries(target_id=submission_id, limit=None, newest_first=False)
+def audit_lines(store, inspection_id: str) -> bytes:
+    """The inspection's audit entries, oldest first, one JSON line each as the log writes them."""
+    entries = store.audit.entries(target_id=inspection_id, limit=None, newest_first=False)
     return "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in entries).encode("utf-8")
 
 
 README = """Paket bukti pengawasan LKS — Dinas Sosial Kota Tangerang
 
-Pengajuan: {submission_id}
+Pengajuan: {inspection_id}
 LKS: {lks_name} ({lks_code})
 Dibuat: {exported_at} oleh {exported_by}
 
 Isi paket:
-  submission.json   rekaman lengkap pengajuan (semua jawaban, termasuk jawaban RAHASIA),
+  inspection.json   rekaman lengkap pengajuan (semua jawaban, termasuk jawaban RAHASIA),
                     data LKS, petugas, dan daftar periksa yang dipakai saat mengisi
   checklist.json    definisi daftar periksa (pertanyaan) persis seperti saat diisi
   photos/*.jpg      foto asli seperti tersimpan di server ({photo_count} berkas){missing}
@@ -219,8 +219,8 @@ def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None
             missing.append(photo_id)
         else:
             files[f"photos/{photo_id}.jpg"] = data
-    files["submission.json"] = _json({
-        "submission": {k: v for k, v in record.items() if k not in SECRET_FIELDS},
+    files["inspection.json"] = _json({
+        "inspection": {k: v for k, v in record.items() if k not in SECRET_FIELDS},
         "checklist": {"ref": record["checklist"], "definition": definition},
         "lks": lks,
         "inspector": {k: inspector.get(k) for k in ("id", "username", "name", "agency", "role")},
@@ -229,7 +229,7 @@ def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None
     files["checklist.json"] = _json(definition)
     files["audit.jsonl"] = audit_lines(store, record["id"])
     files["README.txt"] = README.format(
-        submission_id=record["id"], lks_name=lks.get("name", "?"), lks_code=lks.get("code", "?"),
+        inspection_id=record["id"], lks_name=lks.get("name", "?"), lks_code=lks.get("code", "?"),
         exported_at=format_wib(exported_at), exported_by=f"{exported_by.get('name', '')} "
         f"({exported_by.get('username', '')})", photo_count=len(photo_ids(record)) - len(missing),
         manifest=MANIFEST,

@@ -1,6 +1,6 @@
 """What an LKS operator may see of an approved inspection, and the follow-ups (tindak lanjut) they record.
 
-An operator never receives a submission record: ``operator_view`` builds an
+An operator never receives an inspection record: ``operator_view`` builds an
 ``OperatorInspection`` holding only what is theirs to read -- items that are
 not confidential, their answers, notes and photos, and a score counted over
 those items alone (a score over every item would let a hidden failing
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import visits
+from . import inspections
 from .checklists import Checklist, Item, score
 from .store.records import utcnow
 from .timefmt import to_wib
@@ -42,7 +42,7 @@ class OperatorInspection:
     """An approved inspection as its LKS operator may see it: nothing confidential is in here."""
     id: str
     lks_id: str
-    day: date  # the visit's date in WIB
+    day: date  # the inspection's date in WIB
     checklist_title: str
     percent: float | None  # over visible items only
     findings: tuple[Entry, ...]  # failed visible items, in checklist order
@@ -71,14 +71,14 @@ def family(store, lks_ids: list[str]) -> dict[str, list[str]]:
 
 
 def operator_view(checklist: Checklist, record: dict) -> OperatorInspection:
-    """The visible part of an approved submission (the caller has checked it is approved and theirs)."""
+    """The visible part of an approved inspection (the caller has checked it is approved and theirs)."""
     visible = {item.id: item for item in checklist.items() if not item.confidential}
     answers = {item_id: a for item_id, a in (record.get("answers") or {}).items() if item_id in visible}
     result = score(checklist, answers)
     photos: dict[str, list[str]] = {}
     for photo in record.get("photos", []):
-        item_id = photo.get("item", visits.GENERAL)
-        if item_id == visits.GENERAL or item_id in visible:  # an unknown item is hidden: fail closed
+        item_id = photo.get("item", inspections.GENERAL)
+        if item_id == inspections.GENERAL or item_id in visible:  # an unknown item is hidden: fail closed
             photos.setdefault(item_id, []).append(photo["id"])
     findings, remarks = [], []
     failed = set(result.failed)
@@ -94,12 +94,12 @@ def operator_view(checklist: Checklist, record: dict) -> OperatorInspection:
     return OperatorInspection(
         id=record["id"], lks_id=record["lks_id"], day=to_wib(record["created_at"]).date(),
         checklist_title=checklist.title, percent=result.percent, findings=tuple(findings), remarks=tuple(remarks),
-        general_photo_ids=tuple(photos.get(visits.GENERAL, ())))
+        general_photo_ids=tuple(photos.get(inspections.GENERAL, ())))
 
 
 def approved_for(store, lks_ids: list[str]) -> list[OperatorInspection]:
     """The operator's view of every approved inspection of these LKS records, newest first."""
-    return [operator_view(visits.checklist_of(store, r), r) for r in store.submissions.for_lks(lks_ids)
+    return [operator_view(inspections.checklist_of(store, r), r) for r in store.inspections.for_lks(lks_ids)
             if r["status"] == "approved"]
 
 
@@ -136,11 +136,11 @@ def clean(view: OperatorInspection, item_id: str, text: str | None, due: str | N
 
 def add(store, view: OperatorInspection, user, values: dict, photo=None) -> tuple[dict | None, str | None]:
     """Store a checked follow-up (and its processed photo): (record, None) or (None, Indonesian reason)."""
-    existing = [f for f in store.followups.for_submission(view.lks_id, view.id) if f["item_id"] == values["item_id"]]
+    existing = [f for f in store.followups.for_inspection(view.lks_id, view.id) if f["item_id"] == values["item_id"]]
     if len(existing) >= PER_ITEM_LIMIT:
         return None, f"Temuan ini sudah punya {PER_ITEM_LIMIT} tindak lanjut."
     followup_id = store.followups.new_id()
-    record = {"id": followup_id, "lks_id": view.lks_id, "submission_id": view.id, **values, "photo": None,
+    record = {"id": followup_id, "lks_id": view.lks_id, "inspection_id": view.id, **values, "photo": None,
               "by": user.record["id"], "by_name": user.record.get("name", ""), "at": utcnow(), "accepted": None}
     if photo is not None:
         photo_id = store.photos.save(followup_id, photo.jpeg, photo.thumb)
@@ -155,39 +155,39 @@ def add(store, view: OperatorInspection, user, values: dict, photo=None) -> tupl
     return record, None
 
 
-def for_submission(store, submission: dict) -> list[dict]:
-    """Every follow-up of one submission's findings, oldest first."""
-    return store.followups.for_submission(submission["lks_id"], submission["id"])
+def for_inspection(store, inspection: dict) -> list[dict]:
+    """Every follow-up of one inspection's findings, oldest first."""
+    return store.followups.for_inspection(inspection["lks_id"], inspection["id"])
 
 
-def by_item(store, checklist: Checklist, submission: dict) -> list[tuple[Item, list[dict]]]:
+def by_item(store, checklist: Checklist, inspection: dict) -> list[tuple[Item, list[dict]]]:
     """Follow-ups grouped under their item, in checklist order (for the reviewer's page)."""
     grouped: dict[str, list[dict]] = {}
-    for followup in for_submission(store, submission):
+    for followup in for_inspection(store, inspection):
         grouped.setdefault(followup["item_id"], []).append(followup)
     return [(item, grouped[item.id]) for item in checklist.items() if item.id in grouped]
 
 
-def accept(store, submission: dict, followup_id: str, user) -> tuple[dict | None, bool]:
-    """A reviewer accepts a follow-up of this approved submission: (record, whether it changed now).
+def accept(store, inspection: dict, followup_id: str, user) -> tuple[dict | None, bool]:
+    """A reviewer accepts a follow-up of this approved inspection: (record, whether it changed now).
 
-    (None, False) when there is no such follow-up of this submission or the
+    (None, False) when there is no such follow-up of this inspection or the
     user may not accept; accepting one already accepted changes nothing.
     """
-    if user.role != "reviewer" or submission.get("status") != "approved":
+    if user.role != "reviewer" or inspection.get("status") != "approved":
         return None, False
     changed = []
 
     def change(record):
-        if record["submission_id"] != submission["id"] or record.get("accepted"):
+        if record["inspection_id"] != inspection["id"] or record.get("accepted"):
             return None
         changed.append(True)
         return {**record, "accepted": {"by": user.record["id"], "by_name": user.record.get("name", ""),
                                        "at": utcnow()}}
-    updated = store.followups.modify(submission["lks_id"], followup_id, change)
+    updated = store.followups.modify(inspection["lks_id"], followup_id, change)
     if updated is not None:
         return updated, True
-    current = store.followups.get(submission["lks_id"], followup_id)
-    if current is None or current["submission_id"] != submission["id"]:
+    current = store.followups.get(inspection["lks_id"], followup_id)
+    if current is None or current["inspection_id"] != inspection["id"]:
         return None, False
     return current, False

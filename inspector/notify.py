@@ -6,7 +6,7 @@ queue refuses at once, so a request never waits) and retries a failed job
 after ``base``, ``2 * base``, ``4 * base`` ... seconds, up to ``tries`` tries,
 without holding up the jobs behind it. Retries still waiting when the process
 stops are lost: their webhook deliveries stay visible as "mencoba ulang".
-Logs name the submission and the kind of error, never addresses or names.
+Logs name the inspection and the kind of error, never addresses or names.
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def critical_message(config, facts: dict) -> EmailMessage:
         f"Kecamatan: {facts['kecamatan'] or '-'}\n"
         f"Dikirim: {format_wib(facts['submitted_at'])}\n"
         f"Temuan kritis: {facts['critical_count']}\n\n"
-        f"Buka dan tinjau segera (perlu masuk):\n{base}/tinjau/{facts['submission_id']}\n")
+        f"Buka dan tinjau segera (perlu masuk):\n{base}/tinjau/{facts['inspection_id']}\n")
 
 
 def send_email(config, message: EmailMessage) -> None:
@@ -217,7 +217,7 @@ def queue_critical_email(store, config, facts: dict) -> bool:
     """Send the critical alert in the background; False when e-mail is off or the queue is full."""
     if not email_configured(config):
         return False
-    return _queue_email(store, config, critical_message(config, facts), "critical", f"submission {facts['submission_id']}")
+    return _queue_email(store, config, critical_message(config, facts), "critical", f"inspection {facts['inspection_id']}")
 
 
 def concern_message(config, facts: dict) -> EmailMessage:
@@ -309,12 +309,12 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
     tries, base, timeout = _settings(config)
     sent_at = datetime.fromisoformat(payload["time"]).timestamp() if payload.get("time") else time.time()
     stamp = str(int(sent_at))
-    about = (f"submission {payload['submission_id']}" if payload.get("submission_id")
+    about = (f"inspection {payload['inspection_id']}" if payload.get("inspection_id")
              else f"concern {payload.get('concern_id')}")
     queued = 0
     for url in urls:
         delivery = store.notifications.delivery_add({
-            "event": event, "submission_id": payload.get("submission_id"), "url": shown_url(url),
+            "event": event, "inspection_id": payload.get("inspection_id"), "url": shown_url(url),
             **({"concern_id": payload["concern_id"]} if payload.get("concern_id") else {}), "state": "menunggu", "tries": 0, "last_error": "", "last_status": None})
         headers = {"Content-Type": "application/json", "User-Agent": "Inspector-Webhook/1",
                    "X-Inspector-Event": event, "X-Inspector-Delivery": delivery["id"], "X-Inspector-Timestamp": stamp}

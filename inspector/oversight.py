@@ -2,12 +2,12 @@
 
 Read from the review index (the months within the window, and the pending
 set), the LKS register and the small oversight state kept by ``events``
-(each LKS's latest approved inspection; submissions with an open critical
+(each LKS's latest approved inspection; inspections with an open critical
 finding), so the cost follows the window, the register and the backlog, not
 the whole history. The one exception: the first dashboard on a data folder
 fills the oversight state once from every month of the index.
 
-An inspection counts from the time it was first sent (the visit), and an
+An inspection counts from the time it was first sent (the inspection), and an
 LKS merged into another counts for the one it was merged into.
 """
 
@@ -76,7 +76,7 @@ def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | 
         target = owner.get(lks_id, lks_id)
         last[target] = max(last.get(target, ""), at)
 
-    pending = review.queue(store, "submitted")  # confirmed against each submission
+    pending = review.queue(store, "submitted")  # confirmed against each inspection
     watched = [lks for lks in register if lks.get("active") and not lks.get("provisional")]
     counts = {name: {"kecamatan": name, "lks": 0, "overdue": 0, "never": 0, "waiting": 0} for name in KECAMATAN}
 
@@ -115,20 +115,20 @@ def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | 
 
 
 def _open_critical(store, pending: list[dict], window: list[dict]) -> list[dict]:
-    """Waiting or returned submissions with a critical finding: the pending set, the window's months, and
+    """Waiting or returned inspections with a critical finding: the pending set, the window's months, and
     the ones the events marked open (which reach back before the window), each confirmed."""
     found = {r["id"]: r for r in pending if r["critical"]}
     found.update({r["id"]: r for r in window if r["critical"] and r["status"] == "returned" and r["id"] not in found})
     unseen = [i for i in dict.fromkeys(store.notifications.open_critical()) if i not in found]
-    records = {r["id"]: r for r in store.submissions.peek_many(unseen)}
+    records = {r["id"]: r for r in store.inspections.peek_many(unseen)}
     register = {lks["id"]: lks for lks in store.lks.all()} if records else {}
     closed = []
-    for submission_id in unseen:
-        record = records.get(submission_id)
+    for inspection_id in unseen:
+        record = records.get(inspection_id)
         if record is not None and record["status"] in OPEN and record.get("critical"):
-            found[submission_id] = review.index_row(store, record, register)
+            found[inspection_id] = review.index_row(store, record, register)
         else:
-            closed.append(submission_id)
+            closed.append(inspection_id)
     if closed:
         store.notifications.critical_closed(closed)
     return sorted(found.values(), key=lambda r: r["submitted_at"] or "")

@@ -5,8 +5,8 @@ inspeksi" and "Kirim" (the browser's own permission prompt is the consent)
 and posts it in four hidden fields: ``lat``, ``lon``, ``accuracy`` (metres)
 and ``location``, the outcome (``given``, ``refused``, ``unavailable``; empty
 when the page ran without JavaScript). ``read`` turns those fields into the
-location kept on the visit; ``assess`` compares the kept locations and the
-photos' capture times with the LKS's point and the visit's window.
+location kept on the inspection; ``assess`` compares the kept locations and the
+photos' capture times with the LKS's point and the inspection's window.
 
 Everything here is a pure function: no request, no store, no clock.
 """
@@ -116,7 +116,7 @@ def assess(record: dict, lks: dict) -> dict:
     Flags look at the start and the latest send (the version under review).
 
     ``flags`` is a list of short Indonesian sentences, each a reason to doubt the
-    visit took place at the LKS; ``notes`` are facts worth knowing that are not
+    inspection took place at the LKS; ``notes`` are facts worth knowing that are not
     a reason alone.
     """
     versions = record.get("versions") or []

@@ -1,4 +1,4 @@
-"""The life of a submission: its states, who may move it, and every move.
+"""The life of an inspection: its states, who may move it, and every move.
 
     draft --submit--> submitted --approve--> approved (final; corrections are addenda)
                           |  \\--return--> returned --resubmit--> submitted
@@ -18,7 +18,7 @@ from .timefmt import to_wib
 LABELS = {"draft": "Draf", "submitted": "Menunggu tinjauan", "returned": "Perlu perbaikan",
           "approved": "Disetujui", "rejected": "Ditolak"}
 
-# action -> (states it starts from, roles that may take it, whether the actor must be the visit's inspector)
+# action -> (states it starts from, roles that may take it, whether the actor must be the inspection's inspector)
 RULES = {
     "edit": (("draft", "returned"), ("inspector",), True),
     "submit": (("draft", "returned"), ("inspector",), True),
@@ -34,7 +34,7 @@ COMMENT_LIMIT = 2000
 
 
 def allowed(record: dict, user, action: str) -> bool:
-    """Whether ``user`` may take ``action`` on the submission now."""
+    """Whether ``user`` may take ``action`` on the inspection now."""
     rule = RULES.get(action)
     if rule is None or user is None:
         return False
@@ -54,8 +54,8 @@ def _clean_text(text: str | None) -> str:
     return (text or "").strip()
 
 
-def decide(store, submission_id: str, user, action: str, comment: str = "") -> tuple[dict | None, str | None]:
-    """Approve, return or reject a waiting submission: (record, None) or (None, Indonesian reason)."""
+def decide(store, inspection_id: str, user, action: str, comment: str = "") -> tuple[dict | None, str | None]:
+    """Approve, return or reject a waiting inspection: (record, None) or (None, Indonesian reason)."""
     comment = _clean_text(comment)
     if action not in DECISIONS:
         return None, "Keputusan tidak dikenal."
@@ -76,15 +76,15 @@ def decide(store, submission_id: str, user, action: str, comment: str = "") -> t
             comments = comments + [{"id": secrets.token_hex(4), **signed, "text": comment}]
         return {**record, "status": DECISIONS[action], "decided_at": signed["at"], "updated_at": signed["at"],
                 "decisions": record.get("decisions", []) + [decision], "comments": comments}
-    record = store.submissions.modify(submission_id, change)
+    record = store.inspections.modify(inspection_id, change)
     if record is None:
         return None, refused[0] if refused else "Pengajuan tidak ditemukan."
     store.review_index.put(index_row(store, record))
-    store.review_index.clear_pending(submission_id)
+    store.review_index.clear_pending(inspection_id)
     return record, None
 
 
-def add_comment(store, submission_id: str, user, text: str) -> tuple[dict | None, str | None]:
+def add_comment(store, inspection_id: str, user, text: str) -> tuple[dict | None, str | None]:
     """A dated, signed comment between reviewer and inspector."""
     text = _clean_text(text)
     if not text:
@@ -97,11 +97,11 @@ def add_comment(store, submission_id: str, user, text: str) -> tuple[dict | None
             return None
         entry = {"id": secrets.token_hex(4), **_signature(user), "text": text}
         return {**record, "comments": record.get("comments", []) + [entry], "updated_at": entry["at"]}
-    record = store.submissions.modify(submission_id, change)
+    record = store.inspections.modify(inspection_id, change)
     return (record, None) if record else (None, "Komentar tidak bisa ditambahkan pada pengajuan ini.")
 
 
-def add_addendum(store, submission_id: str, user, text: str) -> tuple[dict | None, str | None]:
+def add_addendum(store, inspection_id: str, user, text: str) -> tuple[dict | None, str | None]:
     """A reviewer's dated correction of an approved record; the record itself never changes."""
     text = _clean_text(text)
     if not text or len(text) > COMMENT_LIMIT:
@@ -112,12 +112,12 @@ def add_addendum(store, submission_id: str, user, text: str) -> tuple[dict | Non
             return None
         entry = {"id": secrets.token_hex(4), **_signature(user), "text": text}
         return {**record, "addenda": record.get("addenda", []) + [entry]}
-    record = store.submissions.modify(submission_id, change)
+    record = store.inspections.modify(inspection_id, change)
     return (record, None) if record else (None, "Addendum hanya untuk pengajuan yang sudah disetujui.")
 
 
 def index_row(store, record: dict, register: dict[str, dict] | None = None) -> dict:
-    """The summary row of a submission for the review indexes (``register``: LKS by id, when already read)."""
+    """The summary row of an inspection for the review indexes (``register``: LKS by id, when already read)."""
     lks = (register.get(record["lks_id"]) if register is not None else store.lks.get(record["lks_id"])) or {}
     score = record.get("score") or {}
     first = (record.get("versions") or [{}])[0].get("submitted_at") or record.get("submitted_at") or record["created_at"]
@@ -130,8 +130,8 @@ def index_row(store, record: dict, register: dict[str, dict] | None = None) -> d
 
 
 def rebuild_indexes(store) -> int:
-    """Recreate the review indexes from every submission; returns how many rows."""
-    rows = [index_row(store, r) for r in store.submissions.every() if r["status"] != "draft"]
+    """Recreate the review indexes from every inspection; returns how many rows."""
+    rows = [index_row(store, r) for r in store.inspections.every() if r["status"] != "draft"]
     store.review_index.rebuild(rows)
     return len(rows)
 
@@ -157,13 +157,13 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
           date_from: str = "", date_to: str = "") -> list[dict]:
     """Rows for the reviewer's queue: critical first, then oldest first.
 
-    Waiting submissions come from the pending index, each confirmed against
-    its submission; other states come from the monthly summaries of the
+    Waiting inspections come from the pending index, each confirmed against
+    its inspection; other states come from the monthly summaries of the
     date range only.
     """
     if status == "submitted":
         register = {lks["id"]: lks for lks in store.lks.all()}
-        pending = store.submissions.peek_many([row["id"] for row in store.review_index.pending_rows()])
+        pending = store.inspections.peek_many([row["id"] for row in store.review_index.pending_rows()])
         rows = [index_row(store, record, register) for record in pending if record["status"] == "submitted"]
     else:
         # The summaries are by the UTC month of first sending; a WIB day begins at 17.00 UTC the day before.
@@ -188,7 +188,7 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
 def last_approved(store, lks_id: str, before: str = "9999", exclude: str | None = None) -> dict | None:
     """The latest approved inspection of an LKS (and the field reports merged into it) sent before ``before``."""
     merged = [l["id"] for l in store.lks.all() if l.get("merged_into") == lks_id]
-    for other in store.submissions.newest_first([lks_id, *merged]):
+    for other in store.inspections.newest_first([lks_id, *merged]):
         if other["id"] != exclude and other["status"] == "approved" and (other.get("submitted_at") or "") < before:
             return other
     return None

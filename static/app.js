@@ -1,7 +1,7 @@
 /* Inspector: small improvements on top of pages that work without JavaScript. */
 (function () {
   "use strict";
-  var form = document.querySelector("form.visit");
+  var form = document.querySelector("form.inspection");
   if (!form) { return; }
   var counter = form.querySelector("[data-counter]");
 
@@ -37,17 +37,17 @@
   count();
 })();
 
-/* The visit on a weak network. Each photo travels on its own as soon as it is chosen, made smaller on the
+/* The inspection on a weak network. Each photo travels on its own as soon as it is chosen, made smaller on the
    phone (long side 1600 px, JPEG) with its capture time read from the original; failed sends are retried.
-   The answers are kept on the phone (never the files or the visit key) until the server has them. */
+   The answers are kept on the phone (never the files or the inspection key) until the server has them. */
 (function () {
   "use strict";
-  var form = document.querySelector("form.visit[data-upload]");
+  var form = document.querySelector("form.inspection[data-upload]");
   if (!form || !window.FormData || !window.XMLHttpRequest) { return; }
   var MAX_SIDE = 1600, TARGET = 400 * 1024, DELAYS = [2000, 5000, 12000];
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
   var $ = function (selector) { return form.querySelector(selector); };
-  var visitKey = form.elements.visit_key.value, copyKey = "inspector:visit:" + form.getAttribute("data-visit");
+  var inspectionKey = form.elements.inspection_key.value, copyKey = "inspector:visit:" + form.getAttribute("data-inspection");
   var version = form.getAttribute("data-version");
   var state = $("[data-upload-state]"), stateText = $("[data-upload-text]"), failedBox = null;
   var queue = [], preparing = Promise.resolve(), holding = false, proceeding = false, submitter = null;
@@ -191,7 +191,7 @@
     entry.state = "sending";
     show(entry, "Mengirim…");
     var data = new FormData(), xhr = new XMLHttpRequest();
-    data.append("visit_key", visitKey);
+    data.append("inspection_key", inspectionKey);
     data.append("item", entry.item);
     data.append("photo_key", entry.key);
     if (entry.takenAt) { data.append("taken_at", entry.takenAt); }
@@ -328,13 +328,13 @@
     state.scrollIntoView({block: "nearest"});
   });
 
-  // --- The answers on the phone, per visit, typed on top of one stored version of the answers.
+  // --- The answers on the phone, per inspection, typed on top of one stored version of the answers.
   var edits = 0, saved = edits, saving = false;
 
   function values() {
     var out = {};
     each(form.elements, function (field) {
-      if (!field.name || field.name === "visit_key" || /file|submit|button/.test(field.type)) { return; }
+      if (!field.name || field.name === "inspection_key" || /file|submit|button/.test(field.type)) { return; }
       var list = out[field.name] = out[field.name] || [];
       if (!/radio|checkbox/.test(field.type) || field.checked) { list.push(field.value); }
     });
@@ -354,7 +354,7 @@
   function restore(kept) {
     each(form.elements, function (field) {
       var list = kept[field.name];
-      if (!list || field.name === "visit_key" || /file|submit|button/.test(field.type)) { return; }
+      if (!list || field.name === "inspection_key" || /file|submit|button/.test(field.type)) { return; }
       if (/radio|checkbox/.test(field.type)) {
         field.checked = list.indexOf(field.value) >= 0;
       } else {
@@ -420,7 +420,7 @@
 })();
 
 /* On every page: a second tap on a sending button does nothing more; the phone's copies of answers are
-   removed on sign-out, once their visit's summary shows they were saved, and after a week. */
+   removed on sign-out, once their inspection's summary shows they were saved, and after a week. */
 (function () {
   "use strict";
   var forms = document.querySelectorAll("form[method=post]");

@@ -51,7 +51,7 @@ def seed_app(app):
 
 
 def add_inspector(store, username: str = "petugas2", name: str = "Uji petugas lain") -> dict:
-    """A second inspector, not the one who makes the visits (same test password)."""
+    """A second inspector, not the one who makes the inspections (same test password)."""
     if not _HASH:
         _HASH.append(hash_password(PASSWORD))
     record, errors = accounts.create(store, {"username": username, "password": PASSWORD, "role": "inspector",

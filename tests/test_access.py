@@ -18,7 +18,7 @@ from flask import Blueprint
 from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
-from inspector import concerns, register, visits
+from inspector import concerns, register, inspections
 from inspector.auth import PUBLIC, ROLES, SIGNED_IN, access
 from inspector.checklists import for_kind
 from inspector.photos import process
@@ -26,9 +26,9 @@ from inspector.store.records import utcnow
 
 EVERYONE = "everyone"  # PUBLIC: signed in or not
 ANY_ROLE = frozenset(ROLES)  # SIGNED_IN: every role, never anonymous
-# Declared PUBLIC, but a POST must carry the visit's secret key (it is the visit's CSRF token, and a save
-# still lands after the sign-in expired); a signed-in account other than the visit's inspector gets 403.
-VISIT_KEY = "visit key"
+# Declared PUBLIC, but a POST must carry the inspection's secret key (it is the inspection's CSRF token, and a save
+# still lands after the sign-in expired); a signed-in account other than the inspection's inspector gets 403.
+INSPECTION_KEY = "inspection key"
 
 EXPECTED: dict[str, str | frozenset[str]] = {
     "public.index": EVERYONE,
@@ -41,15 +41,15 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "inspect.index": frozenset({"inspector"}),
     "inspect.start": frozenset({"inspector"}),
     "inspect.report_lks": frozenset({"inspector"}),
-    "visit.start": frozenset({"inspector"}),
-    "visit.form": frozenset({"inspector"}),
-    "visit.save": VISIT_KEY,
-    "visit.upload_photo": VISIT_KEY,
-    "visit.summary": frozenset({"inspector", "reviewer", "admin"}),
-    "visit.submit": VISIT_KEY,
-    "visit.photo": frozenset({"inspector", "reviewer", "admin"}),
-    "visit.photo_delete": frozenset({"inspector"}),
-    "visit.mine": frozenset({"inspector"}),
+    "inspection.start": frozenset({"inspector"}),
+    "inspection.form": frozenset({"inspector"}),
+    "inspection.save": INSPECTION_KEY,
+    "inspection.upload_photo": INSPECTION_KEY,
+    "inspection.summary": frozenset({"inspector", "reviewer", "admin"}),
+    "inspection.submit": INSPECTION_KEY,
+    "inspection.photo": frozenset({"inspector", "reviewer", "admin"}),
+    "inspection.photo_delete": frozenset({"inspector"}),
+    "inspection.mine": frozenset({"inspector"}),
     "review.index": frozenset({"reviewer"}),
     "review.show": frozenset({"reviewer"}),
     "review.decide": frozenset({"reviewer"}),
@@ -64,7 +64,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "oversight.notifications": frozenset({"reviewer", "inspector"}),
     "oversight.mark_read": frozenset({"reviewer", "inspector"}),
     "oversight.webhooks": frozenset({"admin"}),
-    "export.submissions_csv": frozenset({"reviewer"}),
+    "export.inspections_csv": frozenset({"reviewer"}),
     "export.report": frozenset({"reviewer"}),
     "export.bundle": frozenset({"reviewer"}),
     "operator.index": frozenset({"operator"}),
@@ -108,7 +108,7 @@ def routes(app):
 
 def allowed(endpoint: str, visitor: str) -> bool:
     who = EXPECTED[endpoint]
-    return who in (EVERYONE, VISIT_KEY) or visitor in who
+    return who in (EVERYONE, INSPECTION_KEY) or visitor in who
 
 
 def data_files(app) -> dict[str, bytes]:
@@ -141,7 +141,7 @@ def small_jpeg() -> bytes:
 
 def populate(app) -> dict:
     """Real records behind every URL variable: the operator's own LKS (with a front photo), the
-    operator's account, a draft visit of that LKS by the inspector with one photo, and a concern from the public."""
+    operator's account, a draft inspection of that LKS by the inspector with one photo, and a concern from the public."""
     store = app.extensions["store"]
     operator = store.users.by_username(ROLE_USERS["operator"])
     inspector = store.users.by_username(ROLE_USERS["inspector"])
@@ -151,18 +151,18 @@ def populate(app) -> dict:
     store.lks.change(lks["id"], {"front_photo": {"id": front_id, "taken_at": None, "gps": None,
                                                  "sha256": photo.sha256}})
     checklist = for_kind(app.extensions["checklists"], lks["kind"])[0]
-    visit = visits.start(store, checklist, lks, inspector)
-    assert visits.add_photo(store, visit["id"], visits.GENERAL, photo, "uji-akses", 60) is None
-    photo_id = store.submissions.get(visit["id"])["photos"][0]["id"]
-    sent = visits.start(store, checklist, lks, inspector)  # a sent visit, for the reviewer's pages
-    store.submissions.modify(sent["id"], lambda r: {
+    inspection = inspections.start(store, checklist, lks, inspector)
+    assert inspections.add_photo(store, inspection["id"], inspections.GENERAL, photo, "uji-akses", 60) is None
+    photo_id = store.inspections.get(inspection["id"])["photos"][0]["id"]
+    sent = inspections.start(store, checklist, lks, inspector)  # a sent inspection, for the reviewer's pages
+    store.inspections.modify(sent["id"], lambda r: {
         **r, "status": "submitted", "submitted_at": utcnow(), "critical": False, "versions": [],
         "score": {"percent": 100.0, "failed": [], "critical_failed": [], "per_section": []}})
     from test_operator import approved_with_followup  # the operator's pages: an approved inspection, a follow-up
 
     concern, _ = concerns.create(store, lks, {"what": "Anak-anak sering terdengar menangis malam hari.",
                                               "when": "minggu-ini", "contact": ""}, concerns.new_form_token())
-    return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "submission_id": visit["id"],
+    return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "inspection_id": inspection["id"],
             "photo_id": photo_id, "size": "kecil", "sent_id": sent["id"], "concern_id": concern["id"],
             **approved_with_followup(app, lks)}
 
@@ -177,7 +177,7 @@ def new_provisional(store) -> dict:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """One seeded app shared by the checks that change nothing, with a signed-in client per role
-    (and a second inspector, who is not the one who made the visit)."""
+    (and a second inspector, who is not the one who made the inspection)."""
     app = make_app(tmp_path_factory.mktemp("access"))
     seed_app(app)
     store = app.extensions["store"]
@@ -189,8 +189,10 @@ def site(tmp_path_factory):
 
 
 def url_for_rule(rule, values: dict) -> str:
-    if rule.endpoint.startswith(("review.", "export.")) and "sent_id" in values:  # reviewers see sent visits, not drafts
-        values = {**values, "submission_id": values["sent_id"]}
+    if rule.endpoint.startswith(("review.", "export.")) and "sent_id" in values:  # reviewers see sent inspections, not drafts
+        values = {**values, "inspection_id": values["sent_id"]}
+    if rule.endpoint.startswith("operator.") or "followup_id" in rule.arguments:  # follow-ups: approved ones
+        values = {**values, "inspection_id": values["approved_id"]}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no test value for URL variables {sorted(missing)}; add one to populate()"
     _, path = rule.build(values, append_unknown=False)
@@ -203,7 +205,7 @@ def test_expected_table_covers_every_endpoint(site):
         f"routes without an EXPECTED entry: {sorted(endpoints - set(EXPECTED))}; "
         f"EXPECTED entries without a route: {sorted(set(EXPECTED) - endpoints)}")
     for endpoint, who in EXPECTED.items():
-        assert who in (EVERYONE, VISIT_KEY) or (who and who <= ANY_ROLE), (endpoint, who)
+        assert who in (EVERYONE, INSPECTION_KEY) or (who and who <= ANY_ROLE), (endpoint, who)
 
 
 def undeclared(app) -> list[str]:
@@ -229,13 +231,13 @@ def test_declarations_match_expected_table(site):
         who = site.app.view_functions[rule.endpoint].access
         declared = EVERYONE if PUBLIC in who else (ANY_ROLE if SIGNED_IN in who else frozenset(who))
         expected = EXPECTED[rule.endpoint]
-        assert declared == (EVERYONE if expected == VISIT_KEY else expected), rule.endpoint
+        assert declared == (EVERYONE if expected == INSPECTION_KEY else expected), rule.endpoint
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
 def test_every_route_for_every_visitor(site, visitor):
     """GET: allowed -> 200 (or on to the role's home), anonymous -> sign-in page, wrong role -> 403.
-    POST where the visitor is not allowed (or without the visit key): refused, and no stored file changes."""
+    POST where the visitor is not allowed (or without the inspection key): refused, and no stored file changes."""
     client = site.clients[visitor]
     checked, problems = 0, []
     for rule in routes(site.app):
@@ -243,15 +245,15 @@ def test_every_route_for_every_visitor(site, visitor):
         path = url_for_rule(rule, site.values)
         may = allowed(endpoint, visitor)
         for method in ("GET", "POST"):
-            if method not in rule.methods or (method == "POST" and may and EXPECTED[endpoint] != VISIT_KEY):
+            if method not in rule.methods or (method == "POST" and may and EXPECTED[endpoint] != INSPECTION_KEY):
                 continue  # allowed POSTs change data: see test_allowed_post_only_routes_are_not_refused
             before = data_files(site.app) if method == "POST" else None
             response = client.open(path, method=method)
             checked += 1
             got = f"{method} {path} as {visitor}: {response.status_code} {response.headers.get('Location', '')}"
-            if method == "POST" and EXPECTED[endpoint] == VISIT_KEY:
+            if method == "POST" and EXPECTED[endpoint] == INSPECTION_KEY:
                 if response.status_code != 400:
-                    problems.append(f"{got} (expected 400: no visit key)")
+                    problems.append(f"{got} (expected 400: no inspection key)")
             elif may and endpoint in REDIRECT_WHEN_SIGNED_IN and visitor != "anonymous":
                 if (response.status_code, response.headers.get("Location")) != (302, HOME[visitor]):
                     problems.append(f"{got} (expected 302 to {HOME[visitor]})")
@@ -275,35 +277,35 @@ def test_signed_in_sessions_still_valid_after_table(site):
         assert site.clients[role].get(home).status_code == 200, role
 
 
-def test_another_inspectors_visit_is_not_found(site):
-    """Inspectors share a role, not their visits: another inspector's visit answers 404, and stays as it was."""
-    visit = site.values["submission_id"]
+def test_another_inspectors_inspection_is_not_found(site):
+    """Inspectors share a role, not their inspections: another inspector's inspection answers 404, and stays as it was."""
+    inspection = site.values["inspection_id"]
     photo = site.values["photo_id"]
     client = site.clients["other inspector"]
     before = data_files(site.app)
-    for method, path in (("GET", f"/kunjungan/{visit}"), ("GET", f"/kunjungan/{visit}/ringkasan"),
-                         ("GET", f"/kunjungan/{visit}/foto/{photo}"), ("GET", f"/kunjungan/{visit}/foto/{photo}/kecil"),
-                         ("POST", f"/kunjungan/{visit}/foto/{photo}/hapus")):
+    for method, path in (("GET", f"/kunjungan/{inspection}"), ("GET", f"/kunjungan/{inspection}/ringkasan"),
+                         ("GET", f"/kunjungan/{inspection}/foto/{photo}"), ("GET", f"/kunjungan/{inspection}/foto/{photo}/kecil"),
+                         ("POST", f"/kunjungan/{inspection}/foto/{photo}/hapus")):
         assert client.open(path, method=method).status_code == 404, (method, path)
     assert data_files(site.app) == before
-    assert site.clients["inspector"].get(f"/kunjungan/{visit}/foto/{photo}").status_code == 200
+    assert site.clients["inspector"].get(f"/kunjungan/{inspection}/foto/{photo}").status_code == 200
 
 
-def test_visit_posts_with_the_key_still_need_the_visits_inspector(site):
-    """The visit key alone does not let another signed-in account save or send the visit."""
-    visit = site.values["submission_id"]
-    key = site.store.submissions.get(visit)["visit_key"]
+def test_inspection_posts_with_the_key_still_need_the_inspections_inspector(site):
+    """The inspection key alone does not let another signed-in account save or send the inspection."""
+    inspection = site.values["inspection_id"]
+    key = site.store.inspections.get(inspection)["inspection_key"]
     before = data_files(site.app)
     for visitor in ("other inspector", "admin", "reviewer", "operator"):
-        for path in (f"/kunjungan/{visit}", f"/kunjungan/{visit}/kirim"):
-            response = site.clients[visitor].post(path, data={"visit_key": key, "action": "ringkasan"})
+        for path in (f"/kunjungan/{inspection}", f"/kunjungan/{inspection}/kirim"):
+            response = site.clients[visitor].post(path, data={"inspection_key": key, "action": "ringkasan"})
             assert response.status_code == 403, (visitor, path, response.status_code)
     assert data_files(site.app) == before
-    assert site.store.submissions.get(visit)["status"] == "draft"
+    assert site.store.inspections.get(inspection)["status"] == "draft"
     # Signed out with the right key: the draft is kept and the inspector is sent to sign in again.
-    response = site.clients["anonymous"].post(f"/kunjungan/{visit}", data={"visit_key": key})
+    response = site.clients["anonymous"].post(f"/kunjungan/{inspection}", data={"inspection_key": key})
     assert response.status_code == 303
-    assert is_login_redirect(response, f"/kunjungan/{visit}")
+    assert is_login_redirect(response, f"/kunjungan/{inspection}")
 
 
 def test_qr_image_is_served_to_the_admin(site):
@@ -329,7 +331,7 @@ def test_inspector_gets_start_page_from_qr_others_public_facts(site):
 
 def test_allowed_post_only_routes_are_not_refused(app, store):
     """Each role may use the POST-only routes EXPECTED grants it (on a fresh app: these change data)."""
-    post_only = [rule for rule in routes(app) if "GET" not in rule.methods and EXPECTED[rule.endpoint] != VISIT_KEY]
+    post_only = [rule for rule in routes(app) if "GET" not in rule.methods and EXPECTED[rule.endpoint] != INSPECTION_KEY]
     assert post_only
     values = populate(app)
     tried = 0

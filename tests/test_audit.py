@@ -74,9 +74,9 @@ def test_empty_log_verifies(log):
 
 def test_entries_filter_and_page(log):
     log.append("u1", "admin", "sign_in", "user", "u1")
-    log.append("u2", "reviewer", "approved", "submission", "s1", {"lks_id": "l1"})
+    log.append("u2", "reviewer", "approved", "inspection", "s1", {"lks_id": "l1"})
     log.append("u1", "admin", "lks_changed", "lks", "l1")
-    log.append("u2", "reviewer", "approved", "submission", "s2")
+    log.append("u2", "reviewer", "approved", "inspection", "s2")
     assert [e["seq"] for e in log.entries()] == [4, 3, 2, 1]
     assert [e["seq"] for e in log.entries(newest_first=False)] == [1, 2, 3, 4]
     assert [e["seq"] for e in log.entries(action="approved")] == [4, 2]
@@ -97,8 +97,8 @@ def test_details_hold_ids_only(log, details):
 
 def test_details_with_ids_counts_and_states_pass(log):
     entry = log.append("u1", "admin", "bulk_approved", None, None,
-                       {"submission_ids": ["s1", "s2"], "count": 2, "status": "approved", "comment_id": "c1"})
-    assert entry["details"] == {"submission_ids": ["s1", "s2"], "count": 2, "status": "approved", "comment_id": "c1"}
+                       {"inspection_ids": ["s1", "s2"], "count": 2, "status": "approved", "comment_id": "c1"})
+    assert entry["details"] == {"inspection_ids": ["s1", "s2"], "count": 2, "status": "approved", "comment_id": "c1"}
 
 
 # --- What verify reports -----------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_chain_runs_across_months(log, monkeypatch):
 def append_many(root: str, worker: int, count: int) -> None:
     log = AuditLog(root)
     for i in range(count):
-        log.append(f"u{worker}", "inspector", "draft_saved", "submission", f"s{worker}-{i}")
+        log.append(f"u{worker}", "inspector", "draft_saved", "inspection", f"s{worker}-{i}")
 
 
 def test_four_processes_append_without_gaps(tmp_path):
@@ -309,10 +309,10 @@ def test_admin_page_filters(app, store, auth, monkeypatch):
     clock = Clock(monkeypatch, "2026-01-10T03:00:00+00:00")
     audit.record(store, admin, "lks_changed", "lks", lks["id"])                 # 1: January
     clock.set("2026-01-31T18:00:00+00:00")                                      # 1 Feb 01.00 WIB
-    audit.record(store, reviewer, "approved", "submission", "s1")               # 2: February in WIB
+    audit.record(store, reviewer, "approved", "inspection", "s1")               # 2: February in WIB
     clock.set("2026-02-03T03:00:00+00:00")
     audit.record(store, admin, "account_disabled", "user", reviewer.record["id"])  # 3
-    audit.record(store, reviewer, "returned", "submission", "s2", finding_ids=["q1", "q2"])  # 4
+    audit.record(store, reviewer, "returned", "inspection", "s2", finding_ids=["q1", "q2"])  # 4
     monkeypatch.undo()
     audit.record(store, admin, "sign_in", "user", admin.record["id"])           # 5: now
     auth.login_as("admin")
@@ -337,7 +337,7 @@ def test_admin_page_filters(app, store, auth, monkeypatch):
 def test_admin_page_pages_by_fifty(store, auth):
     admin = user(store, "admin")
     for i in range(60):
-        audit.record(store, admin, "draft_saved", "submission", f"s{i}")
+        audit.record(store, admin, "draft_saved", "inspection", f"s{i}")
     auth.login_as("admin")  # seq 61: the sign-in itself is recorded
     first = auth.client.get("/admin/audit/").get_data(as_text=True)
     assert seqs(first) == list(range(61, 11, -1)) and "halaman=2" in first and "halaman=0" not in first

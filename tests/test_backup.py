@@ -62,19 +62,19 @@ def restore_cli(tmp_path: Path, target: Path, archive: Path):
 
 @pytest.fixture
 def seeded(tmp_path):
-    """An app with LKS, accounts, a submission with a photo, audit entries and an alert; its backup file."""
+    """An app with LKS, accounts, an inspection with a photo, audit entries and an alert; its backup file."""
     app = make_app(tmp_path)
     lks = seed_app(app)
     store = app.extensions["store"]
     client = app.test_client()
     assert client.post("/masuk", data={"username": ROLE_USERS["admin"], "password": PASSWORD}).status_code == 302
     inspector = store.users.by_username(ROLE_USERS["inspector"])
-    record = store.submissions.insert({"lks_id": lks[0]["id"], "inspector_id": inspector["id"], "status": "draft",
+    record = store.inspections.insert({"lks_id": lks[0]["id"], "inspector_id": inspector["id"], "status": "draft",
                                        "answers": {}, "photos": []})
     photo_id = store.photos.save(record["id"], b"\xff\xd8jpeg" * 100, b"\xff\xd8thumb")
-    store.submissions.modify(record["id"], lambda r: {**r, "photos": [{"id": photo_id}]})
-    store.notifications.add([inspector["id"]], {"kind": "test", "submission_id": record["id"]})
-    store.audit.append(None, "system", "visit_started", "submission", record["id"])
+    store.inspections.modify(record["id"], lambda r: {**r, "photos": [{"id": photo_id}]})
+    store.notifications.add([inspector["id"]], {"kind": "test", "inspection_id": record["id"]})
+    store.audit.append(None, "system", "inspection_started", "inspection", record["id"])
     root = Path(app.config["INSPECTOR_DATA_DIR"])
     (root / ".users.json.abc123.tmp").write_bytes(b"a writer's unfinished temporary")
     archive = tmp_path / "backup.tar.gz"
@@ -94,7 +94,7 @@ def test_backup_then_restore_gives_identical_files_and_a_working_app(tmp_path, s
     source = data_files(root)
     assert {"users.json", "lks.json"} <= source.keys()
     assert any(p.startswith("photos/") for p in source) and any(p.startswith("audit/") for p in source)
-    assert any(p.startswith("submissions/") for p in source) and any(p.startswith("notify/") for p in source)
+    assert any(p.startswith("inspections/") for p in source) and any(p.startswith("notify/") for p in source)
 
     inside = members(archive)
     manifest = json.loads(inside.pop("manifest.json"))
@@ -124,7 +124,7 @@ def test_an_unfinished_last_audit_line_is_left_out_and_the_copy_verifies(tmp_pat
     root = tmp_path / "data"
     log = AuditLog(root)
     for n in range(3):
-        log.append(None, "system", "visit_started", "submission", f"s{n}")
+        log.append(None, "system", "inspection_started", "inspection", f"s{n}")
     (month_file,) = (root / "audit").glob("*.jsonl")
     whole = month_file.read_bytes()
     with open(month_file, "ab") as handle:
@@ -267,7 +267,7 @@ def test_the_backups_locks_and_the_writers_locks_exclude_each_other(tmp_path, mo
 
 
 def _child_keep_inserting(root: str, worker: int, begun_path: str, ack_path: str, ready, stop) -> None:
-    """Insert submissions, each in a new month partition (a new year index every 12), with an audit entry.
+    """Insert inspections, each in a new month partition (a new year index every 12), with an audit entry.
 
     One line in ``begun_path`` before each insert starts; the id in ``ack_path`` once the insert
     and its audit entry have returned.
@@ -281,9 +281,9 @@ def _child_keep_inserting(root: str, worker: int, begun_path: str, ack_path: str
     while not stop.is_set():
         os.write(begun, b"-\n")
         created = f"{2001 + n // 12}-{n % 12 + 1:02d}-15T08:00:00+00:00"
-        record = store.submissions.insert({"lks_id": lks_id, "inspector_id": inspector_id, "created_at": created,
+        record = store.inspections.insert({"lks_id": lks_id, "inspector_id": inspector_id, "created_at": created,
                                            "status": "draft", "worker": worker, "n": n})
-        store.audit.append(None, "system", "visit_started", "submission", record["id"])
+        store.audit.append(None, "system", "inspection_started", "inspection", record["id"])
         os.write(ack, (record["id"] + "\n").encode("ascii"))
         n += 1
 
@@ -294,24 +294,24 @@ def _lines(paths: list[Path]) -> list[str]:
 
 def _check_point_in_time(root: Path, acked_before: set[str], begun_after: int) -> None:
     store = Store(root)
-    submissions = list(store.submissions.every())  # every partition file loads
-    ids = {record["id"] for record in submissions}
-    assert len(ids) == len(submissions)
+    inspections = list(store.inspections.every())  # every partition file loads
+    ids = {record["id"] for record in inspections}
+    assert len(ids) == len(inspections)
     assert acked_before <= ids
     assert len(ids) <= begun_after
     # Each worker inserts in sequence: the backup holds a prefix of each one's inserts, no gap.
     for worker in range(WORKERS):
-        numbers = sorted(r["n"] for r in submissions if r["worker"] == worker)
+        numbers = sorted(r["n"] for r in inspections if r["worker"] == worker)
         assert numbers == list(range(len(numbers))), (worker, numbers)
-    # The index entry is written before the submission: every submission is listed; an entry
-    # without its submission (skipped by readers) can only be an insert in flight, one per worker.
+    # The index entry is written before the inspection: every inspection is listed; an entry
+    # without its inspection (skipped by readers) can only be an insert in flight, one per worker.
     listed = set()
     for path in (root / "index" / "inspectors").rglob("*.json"):
-        listed |= {row["id"] for row in json.loads(path.read_bytes())["visits"].values()}
+        listed |= {row["id"] for row in json.loads(path.read_bytes())["inspections"].values()}
     assert ids <= listed
     assert len(listed - ids) <= WORKERS
-    # An audit entry is appended after its submission: each names a submission in the backup,
-    # and every submission but one in flight per worker has its entry.
+    # An audit entry is appended after its inspection: each names an inspection in the backup,
+    # and every inspection but one in flight per worker has its entry.
     audited = {entry["target_id"] for entry in AuditLog(root).entries(limit=None)}
     assert audited <= ids
     assert len(ids - audited) <= WORKERS

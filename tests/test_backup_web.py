@@ -1,11 +1,11 @@
-"""``flask backup`` while inspectors send visits with photos through the web pages.
+"""``flask backup`` while inspectors send inspections with photos through the web pages.
 
 The app is served by waitress on 127.0.0.1 in this process; three inspectors (threads, each a phone's
-browser from ``bench/soak.py``) sign in, start visits, save answers and photos, and send, over and over,
+browser from ``bench/soak.py``) sign in, start inspections, save answers and photos, and send, over and over,
 while the backup is taken. The backup is then restored into an empty folder with ``flask restore`` and
 must be one point in time between what was acknowledged before the backup began and what existed after
-it ended: every sent visit with all its photos and thumbnails, the queue and inspector indexes agreeing
-with the submissions, each inspector's visits a prefix of the ones they made, the audit trail intact.
+it ended: every sent inspection with all its photos and thumbnails, the queue and inspector indexes agreeing
+with the inspections, each inspector's inspections a prefix of the ones they made, the audit trail intact.
 """
 
 from __future__ import annotations
@@ -82,15 +82,15 @@ def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_p
     try:
         for thread in threads:
             thread.start()
-        _wait_until(lambda: len(acknowledged()) >= 2, "visits sent before the backup")
+        _wait_until(lambda: len(acknowledged()) >= 2, "inspections sent before the backup")
         with ledger_lock:  # what the server had acknowledged when the backup began
-            sent_before = {v.submission_id for v in ledger if v.acknowledged}
-            photos_before = {(v.submission_id, key) for v in ledger for key in v.photos_acknowledged}
+            sent_before = {v.inspection_id for v in ledger if v.acknowledged}
+            photos_before = {(v.inspection_id, key) for v in ledger for key in v.photos_acknowledged}
         result = app.test_cli_runner().invoke(args=["backup", str(archive)])
         # What existed once it ended (nothing is ever removed, and a state only moves on)
-        existing_after = {r["id"]: r["status"] for r in live.submissions.every()}
-        versions_after = {r["id"]: r["updated_at"] for r in live.submissions.every()}
-        _wait_until(lambda: {r["id"]: r["updated_at"] for r in live.submissions.every()} != versions_after,
+        existing_after = {r["id"]: r["status"] for r in live.inspections.every()}
+        versions_after = {r["id"]: r["updated_at"] for r in live.inspections.every()}
+        _wait_until(lambda: {r["id"]: r["updated_at"] for r in live.inspections.every()} != versions_after,
                     "a change after the backup")  # the server kept serving and writing
     finally:
         stop.set()
@@ -106,7 +106,7 @@ def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_p
     assert outcome.exit_code == 0, outcome.output
     assert "Audit trail: OK" in outcome.output
     store = Store(target)
-    records = {r["id"]: r for r in store.submissions.every()}
+    records = {r["id"]: r for r in store.inspections.every()}
     submitted = {i for i, r in records.items() if r["status"] == "submitted"}
 
     # Between the two moments
@@ -114,11 +114,11 @@ def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_p
     assert set(records) <= set(existing_after)
     assert all(existing_after[i] == "submitted" for i in submitted)
     assert {i: r["updated_at"] for i, r in records.items()} != {r["id"]: r["updated_at"]
-                                                                for r in live.submissions.every()}
-    for submission_id, key in photos_before:
-        assert key in {p.get("upload_key") for p in records[submission_id]["photos"]}
+                                                                for r in live.inspections.every()}
+    for inspection_id, key in photos_before:
+        assert key in {p.get("upload_key") for p in records[inspection_id]["photos"]}
 
-    # Every photo of every restored visit, and its thumbnail, is there and opens; a sent one lists them all.
+    # Every photo of every restored inspection, and its thumbnail, is there and opens; a sent one lists them all.
     for record in records.values():
         for photo in record["photos"]:
             assert _readable(store.photos.read(record["id"], photo["id"])), (record["id"], photo["id"])
@@ -127,18 +127,18 @@ def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_p
             assert record["versions"][-1]["photo_ids"] == [p["id"] for p in record["photos"]]
             assert record["photos"] and record["answers"]["catatan_umum"]["value"].startswith("Uji ketahanan web")
 
-    # One point in time: each inspector works visit by visit, so what the backup holds of their visits is a
-    # prefix: every visit before the last one it holds was sent.
+    # One point in time: each inspector works inspection by inspection, so what the backup holds of their inspections is a
+    # prefix: every inspection before the last one it holds was sent.
     by_inspector: dict[str, list] = {}
-    for visit in ledger:
-        by_inspector.setdefault(visit.inspector, []).append(visit)
+    for inspection in ledger:
+        by_inspector.setdefault(inspection.inspector, []).append(inspection)
     for name, made in by_inspector.items():
-        held = [n for n, v in enumerate(made) if v.submission_id in records]
+        held = [n for n, v in enumerate(made) if v.inspection_id in records]
         assert held, name
-        assert all(made[n].submission_id in submitted for n in range(held[-1])), name
+        assert all(made[n].inspection_id in submitted for n in range(held[-1])), name
         assert held == list(range(len(held))), name
 
-    # The indexes agree with the submissions. A sending in flight at the snapshot may have written its
+    # The indexes agree with the inspections. A sending in flight at the snapshot may have written its
     # queue row (before its state) or its state (before its monthly row): at most one per inspector.
     pending = {row["id"] for row in store.review_index.pending_rows()}
     assert submitted <= pending
@@ -148,14 +148,14 @@ def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_p
     assert len(submitted - summarised) <= INSPECTORS
     for user in store.users.all():
         if user["username"] in names:
-            listed = {r["id"] for r in store.submissions.for_inspector(user["id"], limit=10 ** 6)}
+            listed = {r["id"] for r in store.inspections.for_inspector(user["id"], limit=10 ** 6)}
             assert listed == {i for i, r in records.items() if r["inspector_id"] == user["id"]}
 
-    # The audit trail verifies and speaks only of visits the backup holds (an entry follows its change);
-    # every sent visit but one in flight per inspector has its "submitted" entry.
+    # The audit trail verifies and speaks only of inspections the backup holds (an entry follows its change);
+    # every sent inspection but one in flight per inspector has its "submitted" entry.
     ok, problem, _ = AuditLog(target).verify()
     assert ok, problem
     entries = AuditLog(target).entries(limit=None)
-    assert {e["target_id"] for e in entries if e["target_kind"] == "submission"} <= set(records)
+    assert {e["target_id"] for e in entries if e["target_kind"] == "inspection"} <= set(records)
     audited = {e["target_id"] for e in entries if e["action"] == "submitted"}
     assert len(submitted - audited) <= INSPECTORS

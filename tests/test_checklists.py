@@ -222,7 +222,7 @@ def test_folder_loads_valid_files_by_id(tmp_path):
     assert sorted(load_folder(tmp_path)) == ["dua", "uji"]
 
 
-# --- digest: what a submission records of the questions it answered -------------------------------------
+# --- digest: what an inspection records of the questions it answered -------------------------------------
 
 def load_text(tmp_path, text, name="uji.toml"):
     path = tmp_path / name

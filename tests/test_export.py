@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from conftest import PASSWORD, ROLE_USERS
-from inspector import accounts, export, review, visits
+from inspector import accounts, export, review, inspections
 from inspector.checklists import build
 from inspector.photos import process
 from inspector.store import audit as audit_store
@@ -53,13 +53,13 @@ def failing(item):
     return [value] if item.type == "multi" else value
 
 
-def sent_visit(app, lks: dict, checklist_id: str = "lksa", fail=(), notes=None, values=None,
+def sent_inspection(app, lks: dict, checklist_id: str = "lksa", fail=(), notes=None, values=None,
                username: str = "petugas1", extra_photos=()) -> dict:
-    """A complete visit sent through the domain functions: every item answered (failing those in
+    """A complete inspection sent through the domain functions: every item answered (failing those in
     ``fail``), the required photos and those a failing answer needs, plus ``extra_photos`` (item ids)."""
     store = app.extensions["store"]
     checklist = app.extensions["checklists"][checklist_id]
-    visit = visits.start(store, checklist, lks, store.users.by_username(username))
+    inspection = inspections.start(store, checklist, lks, store.users.by_username(username))
     answers = {}
     for item in checklist.items():
         if item.type != "photo":
@@ -67,12 +67,12 @@ def sent_visit(app, lks: dict, checklist_id: str = "lksa", fail=(), notes=None, 
                                 "note": (notes or {}).get(item.id, "")}
     for item_id, value in (values or {}).items():
         answers[item_id] = {**answers.get(item_id, {"note": ""}), "value": value}
-    visits.save_answers(store, visit["id"], answers)
+    inspections.save_answers(store, inspection["id"], answers)
     needed = [i.id for i in checklist.items()
               if (i.type == "photo" and i.required) or (i.photo_on_fail and i.id in fail)]
     for n, item_id in enumerate([*needed, *extra_photos]):
-        assert visits.add_photo(store, visit["id"], item_id, process(jpeg(n)), f"unggah-{n}", 60) is None
-    record, problems = visits.submit(store, checklist, visit["id"])
+        assert inspections.add_photo(store, inspection["id"], item_id, process(jpeg(n)), f"unggah-{n}", 60) is None
+    record, problems = inspections.submit(store, checklist, inspection["id"])
     assert problems == {}, problems
     return record
 
@@ -123,8 +123,8 @@ def reviewer(app):
 
 @pytest.fixture
 def case(app, store):
-    """A sent LKSA visit with a critical finding, a secret note, a public note and photos."""
-    return sent_visit(app, lks_of(store), fail=("tanda_kekerasan", "dapur_bersih"),
+    """A sent LKSA inspection with a critical finding, a secret note, a public note and photos."""
+    return sent_inspection(app, lks_of(store), fail=("tanda_kekerasan", "dapur_bersih"),
                       notes={"catatan_kekerasan": SECRET_NOTE, "dapur_bersih": PUBLIC_NOTE},
                       values={"catatan_kekerasan": "Memar di lengan kiri dua anak"}, extra_photos=("",))
 
@@ -165,9 +165,9 @@ def test_csv_is_an_attachment_in_utf8_with_bom_fixed_columns_then_items(app, sto
 
 def test_csv_uses_the_queue_filters(app, store, reviewer):
     other = add_lks(store, "lksa", "BND01", "Panti Asuhan Benda Sejahtera", kecamatan="Benda")
-    pinang = sent_visit(app, lks_of(store))
-    benda = sent_visit(app, other)
-    decided = sent_visit(app, lks_of(store, index=1))
+    pinang = sent_inspection(app, lks_of(store))
+    benda = sent_inspection(app, other)
+    decided = sent_inspection(app, lks_of(store, index=1))
     assert reviewer.post(f"/tinjau/{decided['id']}/keputusan", data={"keputusan": "approve"}).status_code == 303
 
     def ids(query: str) -> list[str]:
@@ -189,7 +189,7 @@ def test_csv_uses_the_queue_filters(app, store, reviewer):
 
 
 def test_queue_page_links_to_the_csv_with_its_filters(app, store, reviewer):
-    sent = sent_visit(app, lks_of(store))
+    sent = sent_inspection(app, lks_of(store))
     html = reviewer.get("/tinjau/?status=&kecamatan=Pinang").get_data(as_text=True)
     match = re.search(r'<a [^>]*href="(/tinjau/ekspor/csv\?[^"]*)"[^>]*>Unduh CSV</a>', html)
     assert match, "no 'Unduh CSV' link"
@@ -202,8 +202,8 @@ def test_queue_page_links_to_the_csv_with_its_filters(app, store, reviewer):
 
 def test_csv_joins_the_items_of_different_checklists_grouped_by_checklist(app, store, reviewer):
     lansia = add_lks(store, "lansia", "LNS01", "Panti Werdha Uji")
-    children = sent_visit(app, lks_of(store))
-    elderly = sent_visit(app, lansia, checklist_id="umum", fail=("penghuni_dikurung",))
+    children = sent_inspection(app, lks_of(store))
+    elderly = sent_inspection(app, lansia, checklist_id="umum", fail=("penghuni_dikurung",))
     table = read_csv(reviewer.get("/tinjau/ekspor/csv"))
     header = table[0]
     catalog = app.extensions["checklists"]
@@ -239,13 +239,13 @@ def test_without_confidential_no_confidential_column_or_value_appears(app, store
     lksa = app.extensions["checklists"]["lksa"]
     secret_ids = [i.id for i in lksa.items() if i.confidential]
     assert len(secret_ids) >= 5
-    record = store.submissions.get(case["id"])
+    record = store.inspections.get(case["id"])
     # Distinct free text in every confidential item, so a leaked value is recognisable
     record["answers"]["dugaan_staf"] = {"value": "Pengasuh T diduga memukul", "note": "laporan anak R"}
     record["answers"]["catatan_wawancara_anak"] = {"value": "Anak R takut pulang ke kamar", "note": ""}
 
     def text(include: bool) -> str:
-        return export.submissions_csv(store, [record], include_confidential=include).decode("utf-8-sig")
+        return export.inspections_csv(store, [record], include_confidential=include).decode("utf-8-sig")
 
     shown, hidden = text(True), text(False)
     for leaked in (SECRET_NOTE, "Memar di lengan kiri dua anak", "Pengasuh T diduga memukul", "laporan anak R",
@@ -268,7 +268,7 @@ def test_safe_cell_defuses_formulas(value, expected):
 
 def test_csv_cells_that_would_run_as_formulas_start_with_a_quote(app, store, reviewer):
     place = add_lks(store, "lksa", "FRM01", "=cmd|' /C calc'!A0")
-    sent_visit(app, place, notes={"dapur_bersih": "@SUM(1+1)*cmd", "catatan_umum": "-2+3"},
+    sent_inspection(app, place, notes={"dapur_bersih": "@SUM(1+1)*cmd", "catatan_umum": "-2+3"},
                values={"pengurus_ditemui": "+62 812 0000", "catatan_umum": "=1+1"})
     table = read_csv(reviewer.get("/tinjau/ekspor/csv"))
     [row] = by_header(table)
@@ -289,7 +289,7 @@ def test_csv_export_is_audited_with_its_filters_and_ids(app, store, reviewer, ca
     assert entry["details"]["rows"] == 1
     assert entry["details"]["kecamatan"] == "Pinang"
     assert entry["details"]["status"] == "submitted"
-    assert entry["details"]["submission_ids"] == [case["id"]]
+    assert entry["details"]["inspection_ids"] == [case["id"]]
 
 
 @pytest.mark.parametrize("role", ["admin", "inspector", "operator"])
@@ -345,16 +345,16 @@ def test_review_page_links_to_the_report_and_the_bundle(reviewer, case):
 
 
 def test_report_without_critical_findings_says_so(app, store, reviewer):
-    sent = sent_visit(app, lks_of(store))
+    sent = sent_inspection(app, lks_of(store))
     html = reviewer.get(f"/tinjau/{sent['id']}/cetak").get_data(as_text=True)
     assert "Tidak ada temuan kritis." in html
     assert 'id="temuan"' not in html  # no other findings either
 
 
 @pytest.mark.parametrize("suffix", ["cetak", "paket.zip"])
-def test_unknown_or_draft_submission_is_not_found(app, store, reviewer, suffix):
+def test_unknown_or_draft_inspection_is_not_found(app, store, reviewer, suffix):
     checklist = app.extensions["checklists"]["lksa"]
-    draft = visits.start(store, checklist, lks_of(store), store.users.by_username("petugas1"))
+    draft = inspections.start(store, checklist, lks_of(store), store.users.by_username("petugas1"))
     for sid in ("l000000000000-202601-000000000000", "tidak-ada", draft["id"], "x" * 80):
         assert reviewer.get(f"/tinjau/{sid}/{suffix}").status_code == 404, sid
     assert {e["action"] for e in store.audit.entries(limit=None)} == {"sign_in"}
@@ -370,7 +370,7 @@ def open_bundle(response) -> zipfile.ZipFile:
 
 def test_bundle_holds_record_checklist_photos_audit_and_a_manifest_that_verifies(app, store, reviewer, case):
     sid = case["id"]
-    reviewer.get(f"/tinjau/{sid}/cetak")  # an audit entry of this submission before the export
+    reviewer.get(f"/tinjau/{sid}/cetak")  # an audit entry of this inspection before the export
     response = reviewer.get(f"/tinjau/{sid}/paket.zip")
     lks = store.lks.get(case["lks_id"])
     assert response.headers["Content-Disposition"] == f'attachment; filename="paket-bukti-{lks["code"]}-{sid}.zip"'
@@ -380,7 +380,7 @@ def test_bundle_holds_record_checklist_photos_audit_and_a_manifest_that_verifies
     names = set(bundle.namelist())
     photo_names = {f"photos/{p['id']}.jpg" for p in case["photos"]}
     assert len(photo_names) == 3  # the front, the failing kitchen, one general photo
-    assert names == {"submission.json", "checklist.json", "audit.jsonl", "README.txt", "MANIFEST.sha256"} | photo_names
+    assert names == {"inspection.json", "checklist.json", "audit.jsonl", "README.txt", "MANIFEST.sha256"} | photo_names
     # The manifest: a sha256sum line for every other file, each matching the file's bytes
     manifest = {}
     for line in bundle.read("MANIFEST.sha256").decode().splitlines():
@@ -393,17 +393,17 @@ def test_bundle_holds_record_checklist_photos_audit_and_a_manifest_that_verifies
         data = bundle.read(f"photos/{photo['id']}.jpg")
         assert data == store.photos.read(sid, photo["id"])
         assert hashlib.sha256(data).hexdigest() == photo["sha256"]
-    # The full record, confidential answers included, the visit key left out; the checklist it was filled against
-    saved = json.loads(bundle.read("submission.json"))
-    assert saved["submission"]["answers"] == store.submissions.get(sid)["answers"]
-    assert saved["submission"]["answers"]["catatan_kekerasan"]["note"] == SECRET_NOTE
-    assert "visit_key" not in saved["submission"] and "visit_key" not in bundle.read("submission.json").decode()
+    # The full record, confidential answers included, the inspection key left out; the checklist it was filled against
+    saved = json.loads(bundle.read("inspection.json"))
+    assert saved["inspection"]["answers"] == store.inspections.get(sid)["answers"]
+    assert saved["inspection"]["answers"]["catatan_kekerasan"]["note"] == SECRET_NOTE
+    assert "inspection_key" not in saved["inspection"] and "inspection_key" not in bundle.read("inspection.json").decode()
     definition = store.checklists.get(case["checklist"]["digest"])
     assert saved["checklist"]["definition"] == definition == json.loads(bundle.read("checklist.json"))
     assert saved["lks"]["code"] == lks["code"]
     assert saved["inspector"]["username"] == "petugas1" and "password_hash" not in saved["inspector"]
     assert saved["export"]["by"]["username"] == ROLE_USERS["reviewer"]
-    # The audit entries of this submission, as the log wrote them
+    # The audit entries of this inspection, as the log wrote them
     lines = bundle.read("audit.jsonl").decode().splitlines()
     entries = [json.loads(line) for line in lines]
     assert [e["action"] for e in entries] == ["report_printed"]
@@ -420,12 +420,12 @@ def test_bundle_holds_record_checklist_photos_audit_and_a_manifest_that_verifies
 
 
 def test_bundle_audit_entries_span_months(app, store, case, monkeypatch):
-    """Entries of the submission in an earlier month's file are in the bundle too, oldest first."""
+    """Entries of the inspection in an earlier month's file are in the bundle too, oldest first."""
     assert store.audit.months() == []  # nothing logged yet: the first entries may open a past month's file
     someone = store.users.by_username(ROLE_USERS["inspector"])["id"]
     monkeypatch.setattr(audit_store, "_now", lambda: datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc))
-    store.audit.append(someone, "inspector", "submitted", "submission", case["id"])
-    store.audit.append(someone, "inspector", "submitted", "submission", "lain")
+    store.audit.append(someone, "inspector", "submitted", "inspection", case["id"])
+    store.audit.append(someone, "inspector", "submitted", "inspection", "lain")
     monkeypatch.undo()
     reviewer = client_as(app, "reviewer")  # signing in logs in the current month
     reviewer.post(f"/tinjau/{case['id']}/komentar", data={"komentar": "Cek ulang."})
@@ -441,7 +441,7 @@ def test_bundle_names_a_photo_missing_from_disk_and_still_verifies(app, store, r
     (store.photos.root / case["id"] / f"{gone}.jpg").unlink()
     bundle = open_bundle(reviewer.get(f"/tinjau/{case['id']}/paket.zip"))
     assert f"photos/{gone}.jpg" not in bundle.namelist()
-    assert json.loads(bundle.read("submission.json"))["export"]["missing_photo_ids"] == [gone]
+    assert json.loads(bundle.read("inspection.json"))["export"]["missing_photo_ids"] == [gone]
     manifest = export.read_manifest(bundle.read("MANIFEST.sha256").decode())
     assert manifest == {p: hashlib.sha256(bundle.read(p)).hexdigest()
                         for p in bundle.namelist() if p != "MANIFEST.sha256"}
@@ -450,7 +450,7 @@ def test_bundle_names_a_photo_missing_from_disk_and_still_verifies(app, store, r
 def test_bundle_keeps_photos_of_earlier_versions(app, store, reviewer, case):
     """A photo removed before a resubmit is still evidence of what was sent first."""
     first = case["photos"][0]["id"]
-    store.submissions.modify(case["id"], lambda r: {**r, "photos": r["photos"][1:]})
+    store.inspections.modify(case["id"], lambda r: {**r, "photos": r["photos"][1:]})
     bundle = open_bundle(reviewer.get(f"/tinjau/{case['id']}/paket.zip"))
     assert f"photos/{first}.jpg" in bundle.namelist()
 

@@ -3,7 +3,7 @@ names, very long and odd Unicode text, script in text, missing or wrong CSRF tok
 password guessing. Each refusal must be a clear 4xx with an Indonesian text, and the store must not change.
 
 "The store" is every file under the data folder except ``*.lock`` files and ``audit/``; where a request
-legitimately writes (a sign-in attempt writes ``throttle.json`` and the audit log; a visit save always saves
+legitimately writes (a sign-in attempt writes ``throttle.json`` and the audit log; an inspection save always saves
 the draft), the test says exactly what changed.
 """
 
@@ -25,11 +25,11 @@ from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg
-from inspector import register, visits
+from inspector import register, inspections
 from inspector.checklists import for_kind
 from inspector.photos import CORRUPT, NOT_A_PHOTO, process
 from inspector.web import ERROR_TEXT
-from test_access import EXPECTED, VISIT_KEY, populate, routes, sign_in, url_for_rule
+from test_access import EXPECTED, INSPECTION_KEY, populate, routes, sign_in, url_for_rule
 
 # --- Shared helpers ---------------------------------------------------------------------------------------
 
@@ -116,14 +116,14 @@ EVIL_NAME = "../../../evil\x00.jpg"
 
 # --- The shared site: refused requests only ---------------------------------------------------------------
 
-def second_visit(app) -> dict:
-    """Another draft visit of the same LKS by the same inspector, with a photo of its own."""
+def second_inspection(app) -> dict:
+    """Another draft inspection of the same LKS by the same inspector, with a photo of its own."""
     store = app.extensions["store"]
     inspector = store.users.by_username(ROLE_USERS["inspector"])
     lks = store.lks.get(store.users.by_username(ROLE_USERS["operator"])["lks_ids"][0])
-    visit = visits.start(store, for_kind(app.extensions["checklists"], lks["kind"])[0], lks, inspector)
-    assert visits.add_photo(store, visit["id"], visits.GENERAL, process(jpeg((1, 2, 3))), "b", 60) is None
-    return {"visit_b": visit["id"], "photo_b": store.submissions.get(visit["id"])["photos"][0]["id"]}
+    inspection = inspections.start(store, for_kind(app.extensions["checklists"], lks["kind"])[0], lks, inspector)
+    assert inspections.add_photo(store, inspection["id"], inspections.GENERAL, process(jpeg((1, 2, 3))), "b", 60) is None
+    return {"inspection_b": inspection["id"], "photo_b": store.inspections.get(inspection["id"])["photos"][0]["id"]}
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def site(tmp_path_factory):
     seed_app(app)
     store = app.extensions["store"]
     values = populate(app)
-    values.update(second_visit(app))
+    values.update(second_inspection(app))
     add_inspector(store)
     clients = {"anonymous": app.test_client(), "other inspector": sign_in(app, "petugas2")}
     clients.update({role: sign_in(app, username) for role, username in ROLE_USERS.items()})
@@ -141,9 +141,9 @@ def site(tmp_path_factory):
 
 
 def poster_for(endpoint: str) -> str:
-    """A visitor allowed to use the route (the visit's inspector for the visit-key routes)."""
+    """A visitor allowed to use the route (the inspection's inspector for the inspection-key routes)."""
     who = EXPECTED[endpoint]
-    if who == VISIT_KEY:
+    if who == INSPECTION_KEY:
         return "inspector"
     if who == "everyone":
         return "anonymous"
@@ -156,7 +156,7 @@ def post_routes(app):
 
 def test_post_routes_are_found(site):
     endpoints = {rule.endpoint for rule in post_routes(site.app)}
-    assert {"visit.save", "admin.lks_new", "operator.followup_add", "inspect.report_lks",
+    assert {"inspection.save", "admin.lks_new", "operator.followup_add", "inspect.report_lks",
             "account.login", "review.comment"} <= endpoints
     assert len(endpoints) >= 25
 
@@ -174,7 +174,7 @@ MALFORMED = {
 
 @pytest.mark.parametrize("kind", sorted(MALFORMED))
 def test_malformed_multipart_on_every_post_route(strict, kind):
-    """With CSRF on, as in production: an unreadable body carries no token (nor visit key) -> 400."""
+    """With CSRF on, as in production: an unreadable body carries no token (nor inspection key) -> 400."""
     body, ctype = MALFORMED[kind]
     problems = []
     for rule in sorted(post_routes(strict.app), key=lambda r: r.endpoint == "account.logout"):
@@ -196,14 +196,14 @@ def test_malformed_multipart_on_every_post_route(strict, kind):
 
 
 def test_malformed_multipart_where_the_form_is_read_without_csrf(site):
-    """Without CSRF (the visit form is CSRF-exempt; the rest as tests run them): pages that read the form
+    """Without CSRF (the inspection form is CSRF-exempt; the rest as tests run them): pages that read the form
     see an empty one and refuse it with their own Indonesian text; nothing is stored."""
-    record = site.store.submissions.get(site.values["submission_id"])
+    record = site.store.inspections.get(site.values["inspection_id"])
     cases = [("admin", "/admin/lks/baru"), ("admin", "/admin/akun/baru"), ("inspector", "/inspeksi/lks-baru"),
              ("anonymous", "/masuk"), ("inspector", f"/kunjungan/{record['id']}"),
              ("inspector", f"/kunjungan/{record['id']}/kirim"), ("inspector", f"/kunjungan/{record['id']}/foto"),
              ("reviewer", f"/tinjau/{site.values['sent_id']}/komentar"),
-             ("operator", f"/operator/inspeksi/{site.values['inspection_id']}/tindak-lanjut"),
+             ("operator", f"/operator/inspeksi/{site.values['approved_id']}/tindak-lanjut"),
              ("other inspector", "/akun/sandi"), ("anonymous", f"/l/{site.values['code']}/lapor"),
              ("reviewer", f"/tinjau/laporan-masyarakat/{site.values['concern_id']}/tangani")]
     for body, ctype in MALFORMED.values():
@@ -264,7 +264,7 @@ def test_missing_or_wrong_csrf_token_on_every_protected_post(strict):
     strict.app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     try:
         foreign = csrf_token(text(strict.app.test_client().get("/masuk")))  # a real token, of another session
-        protected = [r for r in post_routes(strict.app) if EXPECTED[r.endpoint] != VISIT_KEY]
+        protected = [r for r in post_routes(strict.app) if EXPECTED[r.endpoint] != INSPECTION_KEY]
         assert len(protected) >= 20
         problems = []
         for rule in protected:
@@ -289,15 +289,15 @@ def test_missing_or_wrong_csrf_token_on_every_protected_post(strict):
         strict.app.config["MAX_CONTENT_LENGTH"] = 4096
 
 
-def test_visit_posts_with_a_wrong_visit_key_are_refused(site):
-    """The visit key is the visit's CSRF token: another visit's key, a garbage key -> 400, nothing changed."""
+def test_inspection_posts_with_a_wrong_inspection_key_are_refused(site):
+    """The inspection key is the inspection's CSRF token: another inspection's key, a garbage key -> 400, nothing changed."""
     client = site.clients["inspector"]
-    key_b = site.store.submissions.get(site.values["visit_b"])["visit_key"]
-    visit = site.values["submission_id"]
+    key_b = site.store.inspections.get(site.values["inspection_b"])["inspection_key"]
+    inspection = site.values["inspection_id"]
     for key in (key_b, "x" * 64, "", "\x00" * 8):
-        for path in (f"/kunjungan/{visit}", f"/kunjungan/{visit}/kirim", f"/kunjungan/{visit}/foto"):
+        for path in (f"/kunjungan/{inspection}", f"/kunjungan/{inspection}/kirim", f"/kunjungan/{inspection}/foto"):
             before = digest(site.app)
-            response = client.post(path, data={"visit_key": key, "action": "ringkasan"})
+            response = client.post(path, data={"inspection_key": key, "action": "ringkasan"})
             assert indonesian_refusal(response, 400), (path, key, response.status_code)
             assert digest(site.app) == before
 
@@ -320,28 +320,28 @@ def test_the_hostile_photos_are_what_they_claim():
     assert polyglot().endswith(b"<script>alert(1)</script>")
 
 
-def visit_item_with_photos(app, record) -> str:
-    checklist = visits.checklist_of(app.extensions["store"], record)
+def inspection_item_with_photos(app, record) -> str:
+    checklist = inspections.checklist_of(app.extensions["store"], record)
     return next(i.id for i in checklist.items() if i.type == "photo")
 
 
 @pytest.mark.parametrize("kind", sorted(PHOTO_REFUSALS))
-def test_hostile_photo_on_the_visit_form_is_refused(site, kind):
+def test_hostile_photo_on_the_inspection_form_is_refused(site, kind):
     data, name, ctype, message = PHOTO_REFUSALS[kind]
-    visit = site.values["submission_id"]
-    record = site.store.submissions.get(visit)
-    item = visit_item_with_photos(site.app, record)
+    inspection = site.values["inspection_id"]
+    record = site.store.inspections.get(inspection)
+    item = inspection_item_with_photos(site.app, record)
     for field in (f"{item}__photos", "photos_general"):
         before = digest(site.app)
-        response = post_multipart(site.clients["inspector"], f"/kunjungan/{visit}",
-                                  {"visit_key": record["visit_key"]}, {field: (name, data, ctype)})
+        response = post_multipart(site.clients["inspector"], f"/kunjungan/{inspection}",
+                                  {"inspection_key": record["inspection_key"]}, {field: (name, data, ctype)})
         assert response.status_code == 400, (field, response.status_code)
         assert message in html.unescape(text(response)), field
-        after = site.store.submissions.get(visit)
-        # A save always keeps the draft: only the visit's own record file changes, and only its updated_at.
+        after = site.store.inspections.get(inspection)
+        # A save always keeps the draft: only the inspection's own record file changes, and only its updated_at.
         assert {k: v for k, v in after.items() if k != "updated_at"} == \
             {k: v for k, v in record.items() if k != "updated_at"}
-        assert changed(before, digest(site.app)) <= {f"submissions/{record['lks_id']}/{visit.split('-')[1]}.json"}
+        assert changed(before, digest(site.app)) <= {f"inspections/{record['lks_id']}/{inspection.split('-')[1]}.json"}
         record = after
 
 
@@ -349,13 +349,13 @@ def test_hostile_photo_on_the_visit_form_is_refused(site, kind):
 def test_hostile_photo_sent_on_its_own_is_refused(site, kind):
     """The page's script sends each photo alone (JSON answers): the same refusals, and nothing stored."""
     data, name, ctype, message = PHOTO_REFUSALS[kind]
-    visit = site.values["submission_id"]
-    record = site.store.submissions.get(visit)
+    inspection = site.values["inspection_id"]
+    record = site.store.inspections.get(inspection)
     photo_key = "hostile-" + kind.replace(" ", "-")
-    for item in (visit_item_with_photos(site.app, record), ""):
+    for item in (inspection_item_with_photos(site.app, record), ""):
         before, audit_before = digest(site.app), audit_actions(site.app)
-        response = post_multipart(site.clients["inspector"], f"/kunjungan/{visit}/foto",
-                                  {"visit_key": record["visit_key"], "item": item, "photo_key": photo_key},
+        response = post_multipart(site.clients["inspector"], f"/kunjungan/{inspection}/foto",
+                                  {"inspection_key": record["inspection_key"], "item": item, "photo_key": photo_key},
                                   {"photo": (name, data, ctype)})
         assert response.status_code == 400, (item, response.status_code)
         assert response.is_json and message in response.get_json()["error"], item
@@ -377,7 +377,7 @@ def test_hostile_front_photo_of_an_unregistered_lks_is_refused(site, kind):
 def test_hostile_follow_up_photo_is_refused(site, kind):
     data, name, ctype, message = PHOTO_REFUSALS[kind]
     before, audit_before = digest(site.app), audit_actions(site.app)
-    response = post_multipart(site.clients["operator"], f"/operator/inspeksi/{site.values['inspection_id']}/tindak-lanjut",
+    response = post_multipart(site.clients["operator"], f"/operator/inspeksi/{site.values['approved_id']}/tindak-lanjut",
                               followup_form(site.app), {"foto": (name, data, ctype)})
     assert response.status_code == 400
     assert message in html.unescape(text(response))
@@ -420,23 +420,23 @@ def test_polyglot_and_evil_file_names_on_every_photo_input(fresh):
     '../' and NUL is never used: the stored names are generated, nothing lands outside the data folder."""
     outside = outside_listing(fresh.root)
     data_root = Path(fresh.app.config["INSPECTOR_DATA_DIR"])
-    visit = fresh.values["submission_id"]
-    record = fresh.store.submissions.get(visit)
-    item = visit_item_with_photos(fresh.app, record)
+    inspection = fresh.values["inspection_id"]
+    record = fresh.store.inspections.get(inspection)
+    item = inspection_item_with_photos(fresh.app, record)
     served = []
 
-    # The visit form: an item's photos and the general photos.
+    # The inspection form: an item's photos and the general photos.
     count = len(record["photos"])
-    response = post_multipart(fresh.clients["inspector"], f"/kunjungan/{visit}", {"visit_key": record["visit_key"]},
+    response = post_multipart(fresh.clients["inspector"], f"/kunjungan/{inspection}", {"inspection_key": record["inspection_key"]},
                               {f"{item}__photos": (EVIL_NAME, polyglot(), "image/jpeg"),
                                "photos_general": ("..\\..\\evil\x00.html", polyglot() + b"\x00", "text/html")})
     assert response.status_code == 303, response.status_code
-    photos = fresh.store.submissions.get(visit)["photos"]
+    photos = fresh.store.inspections.get(inspection)["photos"]
     assert len(photos) == count + 2
     for photo in photos[count:]:
         assert re.fullmatch(r"p[0-9a-f]{12}", photo["id"]), photo["id"]
         for suffix in ("", "/kecil"):
-            served.append(fresh.clients["inspector"].get(f"/kunjungan/{visit}/foto/{photo['id']}{suffix}"))
+            served.append(fresh.clients["inspector"].get(f"/kunjungan/{inspection}/foto/{photo['id']}{suffix}"))
 
     # The unregistered LKS's front photo.
     response = post_multipart(fresh.clients["inspector"], "/inspeksi/lks-baru", REPORT_FORM,
@@ -447,12 +447,12 @@ def test_polyglot_and_evil_file_names_on_every_photo_input(fresh):
     served.append(fresh.clients["admin"].get(f"/admin/lks/{new['id']}/foto-depan"))
 
     # The operator's follow-up photo.
-    inspection = fresh.values["inspection_id"]
+    inspection = fresh.values["approved_id"]
     response = post_multipart(fresh.clients["operator"], f"/operator/inspeksi/{inspection}/tindak-lanjut",
                               followup_form(fresh.app), {"foto": (EVIL_NAME, polyglot(), "image/jpeg")})
     assert response.status_code == 303, response.status_code
-    lks_id = fresh.store.submissions.get(inspection)["lks_id"]
-    followup = [f for f in fresh.store.followups.for_submission(lks_id, inspection) if f["photo"]][-1]
+    lks_id = fresh.store.inspections.get(inspection)["lks_id"]
+    followup = [f for f in fresh.store.followups.for_inspection(lks_id, inspection) if f["photo"]][-1]
     served.append(fresh.clients["operator"].get(f"/operator/inspeksi/{inspection}/tindak-lanjut/{followup['id']}/foto"))
 
     for response in served:
@@ -534,26 +534,26 @@ def test_long_text_at_sign_in_is_refused_without_counting_a_failure(site):
         assert digest(site.app) == before and len(audit_actions(site.app)) == audit_before
 
 
-def test_long_text_in_visit_notes_and_answers_is_not_stored(site):
-    visit = site.values["submission_id"]
-    record = site.store.submissions.get(visit)
-    checklist = visits.checklist_of(site.store, record)
+def test_long_text_in_inspection_notes_and_answers_is_not_stored(site):
+    inspection = site.values["inspection_id"]
+    record = site.store.inspections.get(inspection)
+    checklist = inspections.checklist_of(site.store, record)
     text_items = [i.id for i in checklist.items() if i.type in ("text", "longtext", "number", "date")]
     note_items = [i.id for i in checklist.items()][:5]
     assert text_items and note_items
     for name in [f"{i}__note" for i in note_items] + text_items:
-        response = site.clients["inspector"].post(f"/kunjungan/{visit}", data={"visit_key": record["visit_key"],
+        response = site.clients["inspector"].post(f"/kunjungan/{inspection}", data={"inspection_key": record["inspection_key"],
                                                                               name: LONG})
         assert response.status_code == 400, name
         assert "Ada isian yang perlu diperbaiki" in text(response), name
-        after = site.store.submissions.get(visit)
+        after = site.store.inspections.get(inspection)
         assert after["answers"] == record["answers"] and after["photos"] == record["photos"], name
         assert LONG[:50] not in json.dumps(after, ensure_ascii=False)
 
 
 def test_long_comments_are_refused(site):
     sent = site.values["sent_id"]
-    inspection = site.values["inspection_id"]
+    inspection = site.values["approved_id"]
     cases = [("reviewer", f"/tinjau/{sent}/komentar", {"komentar": LONG}, "Komentar maksimal 2000 karakter"),
              ("inspector", f"/tinjau/{sent}/komentar", {"komentar": LONG}, "Komentar maksimal 2000 karakter"),
              ("reviewer", f"/tinjau/{sent}/keputusan", {"keputusan": "return", "komentar": LONG},
@@ -679,17 +679,17 @@ def test_script_in_accepted_text_is_escaped_on_every_page(fresh, payload):
                                      data={"name": f"Petugas {payload}", "role": "inspector", "agency": payload})
     assert response.status_code == 302, response.status_code
 
-    # A visit with the payload in a note and a text answer, then a reviewer's comment, an approval and addendum.
-    visit = fresh.values["submission_id"]
-    record = store.submissions.get(visit)
-    checklist = visits.checklist_of(store, record)
+    # An inspection with the payload in a note and a text answer, then a reviewer's comment, an approval and addendum.
+    inspection = fresh.values["inspection_id"]
+    record = store.inspections.get(inspection)
+    checklist = inspections.checklist_of(store, record)
     text_item = next(i.id for i in checklist.items() if i.type == "longtext")
     yes_no = next(i for i in checklist.items() if i.type == "yes_no")
-    response = clients["inspector"].post(f"/kunjungan/{visit}", data={
-        "visit_key": record["visit_key"], text_item: payload, f"{yes_no.id}__note": payload})
+    response = clients["inspector"].post(f"/kunjungan/{inspection}", data={
+        "inspection_key": record["inspection_key"], text_item: payload, f"{yes_no.id}__note": payload})
     assert response.status_code == 303, response.status_code
-    assert store.submissions.get(visit)["answers"][text_item]["value"] == payload
-    approved = fresh.values["inspection_id"]
+    assert store.inspections.get(inspection)["answers"][text_item]["value"] == payload
+    approved = fresh.values["approved_id"]
     sent = fresh.values["sent_id"]
     for path, data in ((f"/tinjau/{sent}/komentar", {"komentar": payload}),
                        (f"/tinjau/{approved}/addendum", {"isi": payload})):
@@ -710,8 +710,8 @@ def test_script_in_accepted_text_is_escaped_on_every_page(fresh, payload):
     pages = [("admin", "/admin/lks"), ("admin", f"/admin/lks/{lks['id']}/ubah"), ("admin", "/admin/akun"),
              ("admin", f"/admin/akun/{store.users.by_username('petugas1')['id']}/ubah"),
              ("anonymous", f"/l/{lks['code']}"), ("inspector", f"/l/{lks['code']}"),
-             ("inspector", "/inspeksi/?q=Panti"), ("inspector", f"/kunjungan/{visit}"),
-             ("inspector", f"/kunjungan/{visit}/ringkasan"), ("inspector", f"/kunjungan/{sent}/ringkasan"),
+             ("inspector", "/inspeksi/?q=Panti"), ("inspector", f"/kunjungan/{inspection}"),
+             ("inspector", f"/kunjungan/{inspection}/ringkasan"), ("inspector", f"/kunjungan/{sent}/ringkasan"),
              ("inspector", "/inspeksi/kunjungan"), ("reviewer", f"/tinjau/{sent}"), ("reviewer", f"/tinjau/{approved}"),
              ("reviewer", f"/tinjau/{approved}/cetak"), ("reviewer", "/tinjau/?status="), ("reviewer", "/tinjau/pantauan"),
              ("reviewer", "/admin/lks"), ("operator", "/operator/"), ("operator", f"/operator/inspeksi/{approved}"),
@@ -727,37 +727,37 @@ def test_script_in_accepted_text_is_escaped_on_every_page(fresh, payload):
 
 # --- Other records' ids (IDOR) ----------------------------------------------------------------------------
 
-def test_photo_of_one_visit_under_another_visits_url(site):
-    a, b = site.values["submission_id"], site.values["visit_b"]
+def test_photo_of_one_inspection_under_another_inspections_url(site):
+    a, b = site.values["inspection_id"], site.values["inspection_b"]
     photo_a, photo_b = site.values["photo_id"], site.values["photo_b"]
     before = digest(site.app)
     for visitor in ("inspector", "reviewer", "admin"):
         client = site.clients[visitor]
-        for visit, photo in ((a, photo_b), (b, photo_a), (site.values["sent_id"], photo_a),
-                             (site.values["inspection_id"], photo_a)):
+        for inspection, photo in ((a, photo_b), (b, photo_a), (site.values["sent_id"], photo_a),
+                             (site.values["approved_id"], photo_a)):
             for suffix in ("", "/kecil", "/besar"):
-                response = client.get(f"/kunjungan/{visit}/foto/{photo}{suffix}")
-                assert indonesian_refusal(response, 404), (visitor, visit, photo, suffix, response.status_code)
+                response = client.get(f"/kunjungan/{inspection}/foto/{photo}{suffix}")
+                assert indonesian_refusal(response, 404), (visitor, inspection, photo, suffix, response.status_code)
         assert client.get(f"/kunjungan/{a}/foto/{photo_a}").status_code == 200, visitor
-    for visit, photo in ((a, photo_b), (b, photo_a)):
-        assert site.clients["inspector"].post(f"/kunjungan/{visit}/foto/{photo}/hapus").status_code in (303, 404)
+    for inspection, photo in ((a, photo_b), (b, photo_a)):
+        assert site.clients["inspector"].post(f"/kunjungan/{inspection}/foto/{photo}/hapus").status_code in (303, 404)
     assert digest(site.app) == before
-    assert [p["id"] for p in site.store.submissions.get(b)["photos"]] == [photo_b]
+    assert [p["id"] for p in site.store.inspections.get(b)["photos"]] == [photo_b]
 
 
 def test_operator_photo_ids_of_other_records(site):
-    inspection, followup = site.values["inspection_id"], site.values["followup_id"]
+    inspection, followup = site.values["approved_id"], site.values["followup_id"]
     client = site.clients["operator"]
-    paths = [f"/operator/inspeksi/{inspection}/foto/{site.values['photo_id']}",  # a draft visit's photo
+    paths = [f"/operator/inspeksi/{inspection}/foto/{site.values['photo_id']}",  # a draft inspection's photo
              f"/operator/inspeksi/{inspection}/foto/{site.values['photo_b']}",
-             f"/operator/inspeksi/{site.values['submission_id']}/foto/{site.values['photo_id']}",  # a draft
+             f"/operator/inspeksi/{site.values['inspection_id']}/foto/{site.values['photo_id']}",  # a draft
              f"/operator/inspeksi/{site.values['sent_id']}/tindak-lanjut/{followup}/foto",  # wrong inspection
              f"/operator/inspeksi/{inspection}/foto/{site.values['inspection_photo_id']}/asli",
              f"/operator/inspeksi/{inspection}/tindak-lanjut/{followup}/foto/../../x"]
     for path in paths:
         assert indonesian_refusal(client.get(path), 404), path
     for path in (f"/operator/inspeksi/{site.values['sent_id']}/tindak-lanjut/{followup}/foto",
-                 f"/operator/inspeksi/{site.values['submission_id']}/tindak-lanjut/{followup}/foto"):
+                 f"/operator/inspeksi/{site.values['inspection_id']}/tindak-lanjut/{followup}/foto"):
         assert indonesian_refusal(site.clients["reviewer"].get(path), 404), path
     assert client.get(f"/operator/inspeksi/{inspection}/foto/{site.values['inspection_photo_id']}").status_code == 200
 
@@ -769,20 +769,20 @@ def test_foreign_ids_in_posts(site):
     followup = site.values["followup_id"]
     response = site.clients["reviewer"].post(f"/tinjau/{site.values['sent_id']}/tindak-lanjut/{followup}/terima")
     assert indonesian_refusal(response, 404)
-    response = site.clients["other inspector"].post(f"/tinjau/{site.values['inspection_id']}/komentar",
+    response = site.clients["other inspector"].post(f"/tinjau/{site.values['approved_id']}/komentar",
                                                     data={"komentar": "bukan kunjungan saya"})
     assert indonesian_refusal(response, 404)
     response = site.clients["reviewer"].post("/tinjau/setujui-massal",
-                                             data={"pilih": [site.values["submission_id"], site.values["visit_b"],
-                                                             site.values["inspection_id"], "../../users"]})
+                                             data={"pilih": [site.values["inspection_id"], site.values["inspection_b"],
+                                                             site.values["approved_id"], "../../users"]})
     assert response.status_code == 303
-    response = site.clients["reviewer"].post(f"/tinjau/{site.values['submission_id']}/keputusan",
+    response = site.clients["reviewer"].post(f"/tinjau/{site.values['inspection_id']}/keputusan",
                                              data={"keputusan": "approve"})
     assert indonesian_refusal(response, 404)
     response = site.clients["operator"].post(f"/operator/inspeksi/{site.values['sent_id']}/tindak-lanjut",
                                              data=followup_form(site.app))
     assert indonesian_refusal(response, 404)
-    for concern_id in ("c000000000000", "../concerns", site.values["submission_id"], "x" * 40):
+    for concern_id in ("c000000000000", "../concerns", site.values["inspection_id"], "x" * 40):
         response = site.clients["reviewer"].post(f"/tinjau/laporan-masyarakat/{concern_id}/tangani",
                                                  data={"catatan": "sudah"})
         assert indonesian_refusal(response, 404), concern_id

@@ -189,7 +189,7 @@ def add_account(app, username: str, role: str, active: bool = True) -> dict:
     return record
 
 
-# --- a visit sent through the pages ----------------------------------------------------
+# --- an inspection sent through the pages ----------------------------------------------------
 
 def _jpeg() -> tuple:
     buffer = io.BytesIO()
@@ -206,23 +206,23 @@ def _passing(item):
     return {"number": str(int(item.min)), "date": "2025-01-15"}.get(item.type, "Ada")
 
 
-def send_visit(app, inspector, critical: bool) -> str:
-    """Start, fill and send an LKSA visit of the first LKS as the inspector; its submission id."""
+def send_inspection(app, inspector, critical: bool) -> str:
+    """Start, fill and send an LKSA inspection of the first LKS as the inspector; its inspection id."""
     store = app.extensions["store"]
     lks = store.lks.all()[0]
     response = inspector.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"})
     assert response.status_code == 303
     sid = response.location.rsplit("/", 1)[1]
-    key = store.submissions.get(sid)["visit_key"]
+    key = store.inspections.get(sid)["inspection_key"]
     checklist = app.extensions["checklists"]["lksa"]
     answers = {i.id: _passing(i) for i in checklist.items() if i.required and i.type != "photo"}
     if critical:
         answers.update(tanda_kekerasan="ya", tanda_kekerasan__note=NOTE)
     response = inspector.post(f"/kunjungan/{sid}", content_type="multipart/form-data", data={
-        "visit_key": key, "action": "simpan", **answers, "foto_depan__photos": _jpeg()})
+        "inspection_key": key, "action": "simpan", **answers, "foto_depan__photos": _jpeg()})
     assert response.status_code == 303
-    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key}).status_code == 303
-    record = store.submissions.get(sid)
+    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
+    record = store.inspections.get(sid)
     assert record["status"] == "submitted" and record["critical"] is critical
     return sid
 
@@ -234,7 +234,7 @@ def badge(html: str) -> str | None:
 
 # --- in-app alerts ---------------------------------------------------------------------
 
-def test_a_critical_submission_alerts_every_active_reviewer_with_a_badge(tmp_path):
+def test_a_critical_inspection_alerts_every_active_reviewer_with_a_badge(tmp_path):
     app = app_with(tmp_path)
     store = app.extensions["store"]
     second = add_account(app, "peninjau2", "reviewer")
@@ -243,9 +243,9 @@ def test_a_critical_submission_alerts_every_active_reviewer_with_a_badge(tmp_pat
     assert badge(reviewer.get("/tinjau/").get_data(as_text=True)) is None
 
     inspector = client_as(app, ROLE_USERS["inspector"])
-    send_visit(app, inspector, critical=False)
+    send_inspection(app, inspector, critical=False)
     assert badge(reviewer.get("/tinjau/").get_data(as_text=True)) is None  # not critical: no alert
-    sid = send_visit(app, inspector, critical=True)
+    sid = send_inspection(app, inspector, critical=True)
 
     ids = {role: store.users.by_username(name)["id"] for role, name in ROLE_USERS.items()}
     assert store.notifications.unread_count(ids["reviewer"]) == 1
@@ -261,7 +261,7 @@ def test_a_critical_submission_alerts_every_active_reviewer_with_a_badge(tmp_pat
     assert NOTE not in listing
 
     alert = store.notifications.for_user(ids["reviewer"])[0]
-    assert alert["submission_id"] == sid and alert["kind"] == "critical"
+    assert alert["inspection_id"] == sid and alert["kind"] == "critical"
     response = reviewer.post("/tinjau/notifikasi/baca", data={"id": alert["id"], "buka": "1"})
     assert response.status_code == 303 and response.location == f"/tinjau/{sid}"
     assert badge(reviewer.get("/tinjau/").get_data(as_text=True)) is None
@@ -276,11 +276,11 @@ def test_a_critical_submission_alerts_every_active_reviewer_with_a_badge(tmp_pat
     assert store.notifications.unread_count(second["id"]) == 0
 
 
-def test_a_decision_alerts_the_visits_inspector(tmp_path):
+def test_a_decision_alerts_the_inspections_inspector(tmp_path):
     app = app_with(tmp_path)
     store = app.extensions["store"]
     inspector = client_as(app, ROLE_USERS["inspector"])
-    sid = send_visit(app, inspector, critical=False)
+    sid = send_inspection(app, inspector, critical=False)
     assert 'href="/tinjau/notifikasi"' not in inspector.get("/inspeksi/").get_data(as_text=True)  # nothing unread
     reviewer = client_as(app, ROLE_USERS["reviewer"])
     response = reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "return", "komentar": "Foto kurang jelas"})
@@ -301,15 +301,15 @@ def test_a_decision_alerts_the_visits_inspector(tmp_path):
 def test_an_accounts_alerts_stay_bounded_read_ones_going_first(store, monkeypatch):
     monkeypatch.setattr(NotificationStore, "MAX_PER_USER", 3)
     user_id = store.users.by_username(ROLE_USERS["reviewer"])["id"]
-    def alert(submission_id: str) -> dict:
-        return {"kind": "critical", "submission_id": submission_id, "lks_id": "l", "status": "submitted"}
+    def alert(inspection_id: str) -> dict:
+        return {"kind": "critical", "inspection_id": inspection_id, "lks_id": "l", "status": "submitted"}
 
     for n in range(3):
         store.notifications.add([user_id], alert(f"s{n}"))
-    first = [a for a in store.notifications.for_user(user_id) if a["submission_id"] == "s0"][0]
+    first = [a for a in store.notifications.for_user(user_id) if a["inspection_id"] == "s0"][0]
     store.notifications.mark_read(user_id, store.notifications.for_user(user_id)[1]["id"])  # s1 read
     store.notifications.add([user_id], alert("s3"))
-    kept = {a["submission_id"] for a in store.notifications.for_user(user_id)}
+    kept = {a["inspection_id"] for a in store.notifications.for_user(user_id)}
     assert kept == {"s0", "s2", "s3"} and first["id"] in {a["id"] for a in store.notifications.for_user(user_id)}
     assert store.notifications.unread_count(user_id) == 3
 
@@ -323,35 +323,35 @@ def test_emit_never_raises_and_one_broken_reaction_spares_the_others(app, store,
     monkeypatch.setattr(store.notifications, "add", broken)
     inspector = client_as(app, ROLE_USERS["inspector"])
     with caplog.at_level(logging.ERROR, logger="inspector.events"):
-        sid = send_visit(app, inspector, critical=True)  # the page answers as always
+        sid = send_inspection(app, inspector, critical=True)  # the page answers as always
     assert any("alert_reviewers failed" in r.getMessage() for r in caplog.records)
-    wait_for(lambda: {json.loads(h["body"])["event"] for h in receiver.hits} >= {"submission.created",
-                                                                                "submission.critical"}, "webhooks")
+    wait_for(lambda: {json.loads(h["body"])["event"] for h in receiver.hits} >= {"inspection.created",
+                                                                                "inspection.critical"}, "webhooks")
     assert store.notifications.open_critical() == [sid]  # the reaction before the broken one ran
     with pytest.raises(ValueError):
-        events.emit(store, app.config, "submission.deleted", store.submissions.get(sid))
+        events.emit(store, app.config, "inspection.deleted", store.inspections.get(sid))
     events.emit(store, app.config, "review.decided", {"id": "nothing"})  # unreadable: logged, not raised
 
 
 def test_nothing_configured_starts_no_background_thread(app, store):
     inspector = client_as(app, ROLE_USERS["inspector"])
-    send_visit(app, inspector, critical=True)
+    send_inspection(app, inspector, critical=True)
     assert notify._workers == {}
     assert not [t for t in threading.enumerate() if t.name.startswith("inspector-")]
 
 
 # --- e-mail --------------------------------------------------------------------------
 
-def test_a_critical_submission_is_mailed_to_the_alert_addresses(tmp_path, sink):
+def test_a_critical_inspection_is_mailed_to_the_alert_addresses(tmp_path, sink):
     app = app_with(tmp_path, INSPECTOR_SMTP_HOST="127.0.0.1", INSPECTOR_SMTP_PORT=str(sink.server_address[1]),
                    INSPECTOR_SMTP_TLS="off", INSPECTOR_SMTP_USER="inspector", INSPECTOR_SMTP_PASSWORD="sandi-smtp",
                    INSPECTOR_SMTP_FROM="Inspector Dinsos <inspector@contoh.test>", INSPECTOR_ALERT_EMAILS=ALERT_EMAILS)
     store = app.extensions["store"]
     inspector = client_as(app, ROLE_USERS["inspector"])
-    send_visit(app, inspector, critical=False)
-    sid = send_visit(app, inspector, critical=True)
+    send_inspection(app, inspector, critical=False)
+    sid = send_inspection(app, inspector, critical=True)
     sent = wait_for(lambda: sink.messages, "the e-mail")
-    assert notify.stop_all()  # everything queued has run: the non-critical visit sent nothing
+    assert notify.stop_all()  # everything queued has run: the non-critical inspection sent nothing
     assert len(sink.messages) == 1
     lks = store.lks.all()[0]
     mail = sent[0]
@@ -370,7 +370,7 @@ def test_a_failing_mail_server_neither_breaks_the_submit_nor_logs_addresses(tmp_
                    INSPECTOR_SMTP_TLS="off", INSPECTOR_ALERT_EMAILS=ALERT_EMAILS, INSPECTOR_SEND_TRIES="2")
     inspector = client_as(app, ROLE_USERS["inspector"])
     with caplog.at_level(logging.WARNING, logger="inspector.notify"):
-        sid = send_visit(app, inspector, critical=True)
+        sid = send_inspection(app, inspector, critical=True)
         wait_for(lambda: [r for r in caplog.records if "try 2 of 2" in r.getMessage()], "the last failed try")
     messages = [r.getMessage() for r in caplog.records if r.name == "inspector.notify"]
     assert len(messages) == 2 and all(sid in m and "koneksi ditolak" in m for m in messages)
@@ -383,7 +383,7 @@ def test_webhooks_are_signed_retried_after_a_failure_and_logged_for_the_admin(tm
     app = app_with(tmp_path, INSPECTOR_WEBHOOK_URLS=receiver.url("/sekali-gagal"), INSPECTOR_WEBHOOK_SECRET=SECRET)
     store = app.extensions["store"]
     inspector = client_as(app, ROLE_USERS["inspector"])
-    sid = send_visit(app, inspector, critical=True)
+    sid = send_inspection(app, inspector, critical=True)
     reviewer = client_as(app, ROLE_USERS["reviewer"])
     assert reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "approve"}).status_code == 303
 
@@ -406,14 +406,14 @@ def test_webhooks_are_signed_retried_after_a_failure_and_logged_for_the_admin(tm
         assert headers["Content-Type"] == "application/json"
         assert int(headers["X-Inspector-Timestamp"]) == int(datetime.fromisoformat(payload["time"]).timestamp())
         bodies.setdefault(headers["X-Inspector-Delivery"], set()).add(body)
-        assert set(payload) == {"event", "submission_id", "lks_id", "lks_code", "status", "critical", "score", "time"}
-        assert payload["submission_id"] == sid and payload["lks_id"] == lks["id"] and payload["lks_code"] == lks["code"]
+        assert set(payload) == {"event", "inspection_id", "lks_id", "lks_code", "status", "critical", "score", "time"}
+        assert payload["inspection_id"] == sid and payload["lks_id"] == lks["id"] and payload["lks_code"] == lks["code"]
         assert payload["critical"] is True and isinstance(payload["score"], float)
         assert NOTE.encode() not in body and b"Uji" not in body and lks["name"].encode() not in body
     assert all(len(same) == 1 for same in bodies.values()) and len(bodies) == 3  # a retry re-sends the same body
     events_seen = sorted((json.loads(b)["event"], json.loads(b)["status"]) for (b,) in bodies.values())
-    assert events_seen == [("review.decided", "approved"), ("submission.created", "submitted"),
-                           ("submission.critical", "submitted")]
+    assert events_seen == [("inspection.created", "submitted"), ("inspection.critical", "submitted"),
+                           ("review.decided", "approved")]
 
     admin = client_as(app, ROLE_USERS["admin"])
     page = admin.get("/admin/webhook").get_data(as_text=True)
@@ -428,7 +428,7 @@ def test_a_permanently_failing_webhook_ends_as_gagal_on_the_admin_page(tmp_path,
                    INSPECTOR_SEND_TRIES="3")
     store = app.extensions["store"]
     inspector = client_as(app, ROLE_USERS["inspector"])
-    send_visit(app, inspector, critical=False)  # submission.created only
+    send_inspection(app, inspector, critical=False)  # inspection.created only
 
     def finished():
         found = store.notifications.delivery_list()
@@ -451,7 +451,7 @@ def test_a_slow_receiver_does_not_hold_up_the_request(tmp_path, receiver):
     app = app_with(tmp_path, INSPECTOR_WEBHOOK_URLS=receiver.url("/hook"))
     store = app.extensions["store"]
     inspector = client_as(app, ROLE_USERS["inspector"])
-    send_visit(app, inspector, critical=False)  # returned while the delivery is still open
+    send_inspection(app, inspector, critical=False)  # returned while the delivery is still open
     assert [d["state"] for d in store.notifications.delivery_list()] == ["menunggu"]
     receiver.hold.set()
     wait_for(lambda: store.notifications.delivery_list()[0]["state"] == "terkirim", "the delivery")

@@ -1,6 +1,6 @@
 """The LKS operator's pages: their own approved inspections only, nothing confidential, a score chart, follow-ups.
 
-Inspections are made through the real flow (``inspector.visits`` start, answers, photos, submit, then
+Inspections are made through the real flow (``inspector.inspections`` start, answers, photos, submit, then
 ``review.decide``) with the repository's LKSA checklist, whose confidential items (tanda kekerasan,
 suara anak, ...) are answered with the marker ``RAHASIA-UJI-123`` and given a photo.
 """
@@ -22,7 +22,7 @@ import pytest
 
 from conftest import PASSWORD, ROLE_USERS
 from helpers import jpeg
-from inspector import accounts, review, visits
+from inspector import accounts, review, inspections
 from inspector.auth import User
 from inspector.chart import score_chart
 from inspector.photos import process
@@ -49,7 +49,7 @@ def failing(item):
 
 def inspect(app, lks: dict, answers: dict | None = None, photos: tuple = (), status: str = "approved",
             when: str | None = None, checklist_id: str = "lksa") -> dict:
-    """A visit of ``lks`` by petugas1 taken to ``status`` (draft, submitted, rejected, approved).
+    """An inspection of ``lks`` by petugas1 taken to ``status`` (draft, submitted, rejected, approved).
 
     ``answers``: {item id: value or (value, note)} on top of passing answers to every required item;
     ``photos``: item ids ('' for a general photo) that get one photo each, besides those the checklist needs.
@@ -58,27 +58,27 @@ def inspect(app, lks: dict, answers: dict | None = None, photos: tuple = (), sta
     checklist = app.extensions["checklists"][checklist_id]
     inspector = store.users.by_username(ROLE_USERS["inspector"])
     reviewer = User(store.users.by_username(ROLE_USERS["reviewer"]))
-    clock = mock.patch.object(visits, "utcnow", lambda: when) if when else contextlib.nullcontext()
+    clock = mock.patch.object(inspections, "utcnow", lambda: when) if when else contextlib.nullcontext()
     with clock:
-        visit = visits.start(store, checklist, lks, inspector)
+        inspection = inspections.start(store, checklist, lks, inspector)
         given = {i.id: {"value": passing(i), "note": ""} for i in checklist.items() if i.required and i.type != "photo"}
         for item_id, answer in (answers or {}).items():
             value, note = answer if isinstance(answer, tuple) else (answer, "")
             given[item_id] = {"value": value, "note": note}
-        visits.save_answers(store, visit["id"], given)
+        inspections.save_answers(store, inspection["id"], given)
         needed = [i.id for i in checklist.items() if (i.type == "photo" and i.required) or
                   (i.photo_on_fail and i.fails((given.get(i.id) or {}).get("value")))]
         for n, item_id in enumerate([*needed, *photos]):
             processed = process(jpeg((n * 40 % 255, 90, len(item_id) * 7 % 255)))
-            assert visits.add_photo(store, visit["id"], item_id, processed, f"{visit['id']}-{n}", 60) is None
+            assert inspections.add_photo(store, inspection["id"], item_id, processed, f"{inspection['id']}-{n}", 60) is None
         if status != "draft":
-            record, problems = visits.submit(store, checklist, visit["id"])
+            record, problems = inspections.submit(store, checklist, inspection["id"])
             assert not problems and record["status"] == "submitted", problems
     if status in ("approved", "rejected"):
         action = {"approved": "approve", "rejected": "reject"}[status]
-        record, reason = review.decide(store, visit["id"], reviewer, action, "" if action == "approve" else "Tidak jelas.")
+        record, reason = review.decide(store, inspection["id"], reviewer, action, "" if action == "approve" else "Tidak jelas.")
         assert reason is None, reason
-    return store.submissions.get(visit["id"])
+    return store.inspections.get(inspection["id"])
 
 
 def photos_of(record: dict, item_id: str) -> list[str]:
@@ -98,7 +98,7 @@ def approved_with_followup(app, lks: dict) -> dict:
     assert not errors, errors
     followup, reason = followups.add(store, view, operator, values, process(jpeg((10, 200, 10))))
     assert reason is None, reason
-    return {"inspection_id": record["id"], "inspection_photo_id": photos_of(record, "skck_pengasuh")[0],
+    return {"approved_id": record["id"], "inspection_photo_id": photos_of(record, "skck_pengasuh")[0],
             "followup_id": followup["id"]}
 
 
@@ -115,7 +115,7 @@ CONFIDENTIAL_ANSWERS = {
 
 @pytest.fixture
 def world(app):
-    """The operator's LKS (lks[0]) with approved, merged, draft, submitted and rejected visits; another LKS."""
+    """The operator's LKS (lks[0]) with approved, merged, draft, submitted and rejected inspections; another LKS."""
     store = app.extensions["store"]
     lks = store.lks.all()
     own, other = lks[0], lks[2]
@@ -192,7 +192,7 @@ def test_the_operator_sees_only_approved_inspections_of_their_lks_newest_first_w
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     # The merged provisional record's inspection counts as theirs; the other LKS, the draft, the waiting
-    # and the rejected visits do not appear at all.
+    # and the rejected inspections do not appear at all.
     assert inspection_links(html) == [world.latest["id"], world.merged["id"], world.first["id"]]
     for hidden in (world.foreign, world.draft, world.sent, world.rejected):
         assert hidden["id"] not in html
@@ -295,13 +295,13 @@ def test_no_operator_route_opens_a_record_that_is_not_an_approved_inspection_of_
     assert other_client.post(f"/operator/inspeksi/{world.foreign['id']}/tindak-lanjut", data={
         "butir": "kebijakan_perlindungan", "isi": "Sudah dibuat.", "tanggal": today_wib().isoformat(),
         "foto": (io.BytesIO(jpeg()), "a.jpg")}).status_code == 303
-    foreign_fu = world.store.followups.for_submission(world.other["id"], world.foreign["id"])[0]
+    foreign_fu = world.store.followups.for_inspection(world.other["id"], world.foreign["id"])[0]
     assert other_client.get(f"/operator/inspeksi/{world.foreign['id']}/tindak-lanjut/{foreign_fu['id']}/foto"
                             ).status_code == 200
 
-    before = stored_files(app, "followups", "photos", "submissions")
+    before = stored_files(app, "followups", "photos", "inspections")
     refused = [world.foreign, world.draft, world.sent, world.rejected]
-    submission_ids = [r["id"] for r in refused] + ["l000000000000-202501-000000000000", "x" * 65, "..%2F..%2Fetc"]
+    inspection_ids = [r["id"] for r in refused] + ["l000000000000-202501-000000000000", "x" * 65, "..%2F..%2Fetc"]
     photo_ids = [p["id"] for r in refused for p in r["photos"]] + sorted(world.secret_photos)
     assert len(photo_ids) >= 8
     good = {"butir": "kebijakan_perlindungan", "isi": "Sudah dibuat.", "tanggal": today_wib().isoformat()}
@@ -312,7 +312,7 @@ def test_no_operator_route_opens_a_record_that_is_not_an_approved_inspection_of_
         if status not in (403, 404):
             problems.append((method, path, status))
 
-    for sid in submission_ids:
+    for sid in inspection_ids:
         expect_refused("GET", f"/operator/inspeksi/{sid}")
         expect_refused("POST", f"/operator/inspeksi/{sid}/tindak-lanjut", data=good)
         expect_refused("GET", f"/operator/inspeksi/{sid}/tindak-lanjut/{foreign_fu['id']}/foto")
@@ -326,7 +326,7 @@ def test_no_operator_route_opens_a_record_that_is_not_an_approved_inspection_of_
     expect_refused("GET", f"/operator/inspeksi/{own}/tindak-lanjut/{foreign_fu['id']}/foto")
     expect_refused("GET", f"/operator/inspeksi/{own}/foto/{photos_of(world.first, 'skck_pengasuh')[0]}/raksasa")
     assert not problems, problems
-    assert stored_files(app, "followups", "photos", "submissions") == before
+    assert stored_files(app, "followups", "photos", "inspections") == before
     # The other LKS's operator is refused the first operator's inspection in turn.
     assert other_client.get(f"/operator/inspeksi/{own}").status_code == 404
 
@@ -346,17 +346,17 @@ def audit_entries(store, action):
 
 def test_a_follow_up_is_stored_apart_from_the_approved_record_and_audited(app, world):
     store, sid = world.store, world.first["id"]
-    record_before = store.submissions.get(sid)
+    record_before = store.inspections.get(sid)
     response = world.client.post(f"/operator/inspeksi/{sid}/tindak-lanjut",
                                  data=followup_data(foto=(io.BytesIO(jpeg((0, 160, 0))), "bukti.jpg")))
     assert response.status_code == 303
     assert response.location.endswith(f"/operator/inspeksi/{sid}#temuan-skck_pengasuh")
-    [followup] = store.followups.for_submission(world.own["id"], sid)
+    [followup] = store.followups.for_inspection(world.own["id"], sid)
     assert (followup["item_id"], followup["text"], followup["accepted"]) == (
         "skck_pengasuh", "Dua pengasuh sudah mengurus SKCK ke Polres.", None)
     assert store.photos.read(followup["id"], followup["photo"]["id"]).startswith(b"\xff\xd8")
     assert (Path(app.config["INSPECTOR_DATA_DIR"]) / "followups" / f"{world.own['id']}.json").is_file()
-    assert store.submissions.get(sid) == record_before  # the approved record is never edited
+    assert store.inspections.get(sid) == record_before  # the approved record is never edited
     [entry] = audit_entries(store, "followup_added")
     assert entry["target_id"] == sid and entry["details"]["followup_id"] == followup["id"]
     page = world.client.get(f"/operator/inspeksi/{sid}").get_data(as_text=True)
@@ -391,7 +391,7 @@ def test_a_bad_follow_up_is_refused_with_a_reason_and_nothing_is_stored(app, wor
     assert audit_entries(world.store, "followup_added") == []
 
 
-def test_a_follow_up_for_another_lks_or_an_unapproved_visit_is_not_found(app, world):
+def test_a_follow_up_for_another_lks_or_an_unapproved_inspection_is_not_found(app, world):
     before = stored_files(app, "followups", "photos")
     for record in (world.foreign, world.sent, world.draft, world.rejected):
         data = followup_data(butir="kebijakan_perlindungan", foto=(io.BytesIO(jpeg()), "a.jpg"))
@@ -404,7 +404,7 @@ def test_the_reviewer_sees_and_accepts_a_follow_up_and_the_operator_cannot(app, 
     sid = world.first["id"]
     assert world.client.post(f"/operator/inspeksi/{sid}/tindak-lanjut",
                              data=followup_data(foto=(io.BytesIO(jpeg()), "a.jpg"))).status_code == 303
-    [followup] = world.store.followups.for_submission(world.own["id"], sid)
+    [followup] = world.store.followups.for_inspection(world.own["id"], sid)
     accept_url = f"/tinjau/{sid}/tindak-lanjut/{followup['id']}/terima"
 
     assert world.client.post(accept_url).status_code == 403  # an operator cannot accept their own follow-up
@@ -417,7 +417,7 @@ def test_the_reviewer_sees_and_accepts_a_follow_up_and_the_operator_cannot(app, 
     photo_url = f"/operator/inspeksi/{sid}/tindak-lanjut/{followup['id']}/foto/kecil"
     assert photo_url in section and reviewer.get(photo_url).mimetype == "image/jpeg"
 
-    # Not through another submission, nor an unknown follow-up.
+    # Not through another inspection, nor an unknown follow-up.
     for client in (reviewer, world.client):
         assert client.get(f"/operator/inspeksi/{world.latest['id']}/tindak-lanjut/{followup['id']}/foto"
                           ).status_code == 404

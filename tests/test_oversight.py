@@ -26,10 +26,10 @@ def month_of(iso: str) -> str:
 
 def sent(store, lks: dict, inspector_id: str, status: str = "submitted", first: str | None = None,
          last: str | None = None, critical: bool = False) -> dict:
-    """A sent submission written straight to the store, with its review index rows, as the visit would."""
+    """A sent inspection written straight to the store, with its review index rows, as the inspection would."""
     first = first or ago(1)
     last = last or first
-    record = store.submissions.insert({
+    record = store.inspections.insert({
         "lks_id": lks["id"], "inspector_id": inspector_id, "status": status, "created_at": first,
         "updated_at": last, "submitted_at": last, "versions": [{"n": 1, "submitted_at": first}],
         "checklist": {"id": "lksa", "version": 1, "digest": "uji"}, "answers": {}, "photos": [],
@@ -67,7 +67,7 @@ def test_lks_are_sorted_into_inspected_overdue_and_never_inspected(store, lks, i
 
     board = oversight.build(store, overdue_days=90)
     assert names(board.overdue) == [lks[1]["name"]]
-    assert board.overdue[0]["last"] == store.submissions.for_lks(lks[1]["id"])[0]["versions"][0]["submitted_at"]
+    assert board.overdue[0]["last"] == store.inspections.for_lks(lks[1]["id"])[0]["versions"][0]["submitted_at"]
     assert [l["id"] for l in board.never] == [lks[2]["id"]]
     assert {provisional["id"], inactive["id"]}.isdisjoint({l["id"] for l in board.never})
 
@@ -88,7 +88,7 @@ def test_the_dashboard_reads_only_the_months_of_its_window(store, lks, inspector
     calls = []
     real_rows = store.review_index.rows
     monkeypatch.setattr(store.review_index, "rows", lambda a, b: calls.append((a, b)) or real_rows(a, b))
-    monkeypatch.setattr(store.submissions, "every", lambda: pytest.fail("the whole archive was read"))
+    monkeypatch.setattr(store.inspections, "every", lambda: pytest.fail("the whole archive was read"))
 
     board = oversight.build(store, overdue_days=90)
     assert calls and all(first >= month_of(ago(91)) for first, _ in calls)
@@ -128,7 +128,7 @@ def test_open_critical_findings_and_long_waits(app, store, lks, inspector_id):
     returned = sent(store, lks[1], inspector_id, "returned", first=ago(20), critical=True)
     sent(store, lks[2], inspector_id, "approved", first=ago(15), critical=True)  # decided: no longer open
     old_returned = sent(store, lks[0], inspector_id, "returned", first=ago(300), critical=True)
-    events.emit(store, app.config, "submission.critical", old_returned)  # marked open when it was sent
+    events.emit(store, app.config, "inspection.critical", old_returned)  # marked open when it was sent
 
     board = oversight.build(store, overdue_days=90, waiting_days=7)
     assert [r["id"] for r in board.critical] == [old_returned["id"], returned["id"], waiting_critical["id"]]
@@ -138,12 +138,12 @@ def test_open_critical_findings_and_long_waits(app, store, lks, inspector_id):
     assert board.critical[0]["lks"]["name"] == lks[0]["name"]
 
     # Rejected without an event (e.g. by a script): the dashboard confirms and drops it.
-    store.submissions.modify(old_returned["id"], lambda r: {**r, "status": "rejected"})
+    store.inspections.modify(old_returned["id"], lambda r: {**r, "status": "rejected"})
     assert old_returned["id"] not in {r["id"] for r in oversight.build(store).critical}
     assert store.notifications.open_critical() == []
     # A decision through the events closes it as well.
     again = sent(store, lks[0], inspector_id, "returned", first=ago(250), critical=True)
-    events.emit(store, app.config, "submission.critical", again)
+    events.emit(store, app.config, "inspection.critical", again)
     assert again["id"] in {r["id"] for r in oversight.build(store).critical}
     events.emit(store, app.config, "review.decided", {**again, "status": "rejected"})
     assert store.notifications.open_critical() == []

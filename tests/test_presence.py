@@ -1,5 +1,5 @@
 """Proof of visit: distances, the reviewer's flags, the location kept at start and at each send, and one
-visit per start form (its one-time token). Through the pure functions and the Flask test client."""
+inspection per start form (its one-time token). Through the pure functions and the Flask test client."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from PIL import ExifTags, Image
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg, upload
-from inspector import presence, review, visits
+from inspector import presence, review, inspections
 from inspector.auth import User
 from inspector.presence import LocationRejected
 from inspector.timefmt import WIB
@@ -99,13 +99,13 @@ FAR = {"status": "given", "lat": NORTH_300[0] + 0.00002, "lon": NORTH_300[1], "a
 STARTED, SENT = "2026-11-27T03:00:00+00:00", "2026-11-27T04:00:00+00:00"
 
 
-def visit(start=NEAR, sends=(NEAR,), photos=()) -> dict:
+def inspection(start=NEAR, sends=(NEAR,), photos=()) -> dict:
     return {"created_at": STARTED, "submitted_at": SENT, "start_location": start, "photos": list(photos),
             "versions": [{"n": n, "submitted_at": SENT, "location": where} for n, where in enumerate(sends, 1)]}
 
 
 def test_near_at_start_and_send_raises_no_flag():
-    found = presence.assess(visit(), LKS_POINT)
+    found = presence.assess(inspection(), LKS_POINT)
     assert found["flags"] == [] and found["notes"] == []
     assert found["start"]["distance"] == pytest.approx(44.48, abs=0.05)
     assert found["send"]["accuracy"] == 20.0 and found["send"]["status"] == "given"
@@ -120,33 +120,33 @@ def test_near_at_start_and_send_raises_no_flag():
     ({"status": "none"}, None, ["Saat mulai: lokasi tidak tercatat.", "Saat kirim: lokasi tidak tercatat."]),
 ])
 def test_each_doubt_has_its_flag(start, send, flags):
-    assert presence.assess(visit(start, (send,)), LKS_POINT)["flags"] == flags
+    assert presence.assess(inspection(start, (send,)), LKS_POINT)["flags"] == flags
 
 
 def test_just_inside_300_m_is_not_flagged():
     inside = {**FAR, "lat": NORTH_300[0] - 0.00002}  # 298.0 m
-    assert presence.assess(visit(inside, (inside,)), LKS_POINT)["flags"] == []
+    assert presence.assess(inspection(inside, (inside,)), LKS_POINT)["flags"] == []
 
 
 def test_an_lks_without_coordinates_is_flagged_and_no_distance_is_made_up():
-    found = presence.assess(visit(FAR, (FAR,)), {"id": "l0123456789ab", "lat": None, "lon": None})
+    found = presence.assess(inspection(FAR, (FAR,)), {"id": "l0123456789ab", "lat": None, "lon": None})
     assert found["flags"] == ["LKS belum punya koordinat: jarak tidak bisa dihitung."]
     assert found["start"]["distance"] is None and found["start"]["accuracy"] == 15.0
 
 
 def test_only_the_latest_send_is_judged_but_every_send_is_listed():
-    found = presence.assess(visit(NEAR, (FAR, NEAR)), LKS_POINT)
+    found = presence.assess(inspection(NEAR, (FAR, NEAR)), LKS_POINT)
     assert found["flags"] == []
     assert [s["far"] for s in found["sends"]] == [True, False] and [s["n"] for s in found["sends"]] == [1, 2]
 
 
-def test_photo_times_outside_the_visit_window_are_flagged_with_15_minutes_for_clock_skew():
+def test_photo_times_outside_the_inspection_window_are_flagged_with_15_minutes_for_clock_skew():
     photos = [{"taken_at": "2026-11-27T02:46:00+00:00"},  # 14 min before the start: a phone's clock, fine
               {"taken_at": "2026-11-27T04:14:59+00:00"},  # just inside after the send
               {"taken_at": "2026-11-27T02:44:00+00:00"},  # 16 min before
               {"taken_at": "2026-11-26T10:00:00+00:00"},  # the day before
               {"taken_at": None}]
-    found = presence.assess(visit(photos=photos), LKS_POINT)
+    found = presence.assess(inspection(photos=photos), LKS_POINT)
     assert found["flags"] == ["2 foto diambil di luar waktu kunjungan (lebih dari 15 menit sebelum mulai "
                               "atau sesudah kirim)."]
     assert found["notes"] == ["1 dari 5 foto tanpa waktu pengambilan (tidak bisa diperiksa)."]
@@ -154,7 +154,7 @@ def test_photo_times_outside_the_visit_window_are_flagged_with_15_minutes_for_cl
 
 
 def test_photos_without_a_capture_time_are_mentioned_but_not_flagged():
-    found = presence.assess(visit(photos=[{"taken_at": None}, {}]), LKS_POINT)
+    found = presence.assess(inspection(photos=[{"taken_at": None}, {}]), LKS_POINT)
     assert found["flags"] == [] and found["notes"] == ["2 dari 2 foto tanpa waktu pengambilan (tidak bisa diperiksa)."]
 
 
@@ -204,7 +204,7 @@ def started(site, data: dict) -> str:
 
 def fill(site, sid: str):
     """Every required answer and the front photo, saved through the form."""
-    client, key = site.clients["inspector"], site.store.submissions.get(sid)["visit_key"]
+    client, key = site.clients["inspector"], site.store.inspections.get(sid)["inspection_key"]
     answers = {}
     for item in site.checklist.items():
         if item.required and item.type != "photo":
@@ -214,7 +214,7 @@ def fill(site, sid: str):
                 answers[item.id] = next(v for v, _ in item.options if v not in item.fail_values)
             else:
                 answers[item.id] = {"number": str(int(item.min)), "date": "2025-01-15"}.get(item.type, "Ada")
-    response = client.post(f"/kunjungan/{sid}", data={"visit_key": key, "action": "simpan", **answers,
+    response = client.post(f"/kunjungan/{sid}", data={"inspection_key": key, "action": "simpan", **answers,
                                                       "foto_depan__photos": upload(jpeg())},
                            content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
@@ -222,8 +222,8 @@ def fill(site, sid: str):
 
 
 def send(site, sid: str, location: dict):
-    key = site.store.submissions.get(sid)["visit_key"]
-    return site.clients["inspector"].post(f"/kunjungan/{sid}/kirim", data={"visit_key": key, **location})
+    key = site.store.inspections.get(sid)["inspection_key"]
+    return site.clients["inspector"].post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key, **location})
 
 
 def folder_digest(root: Path) -> dict[str, str]:
@@ -263,7 +263,7 @@ def test_start_page_explains_and_carries_a_fresh_token_and_empty_location_fields
     assert re.search(r'src="/static/location\.js(\?v=[0-9a-f]+)?" defer', first)
     tokens = [re.findall(r'name="start_token" value="([^"]+)"', page) for page in (first, second)]
     assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
-    assert visits.START_TOKEN.fullmatch(tokens[0][0])
+    assert inspections.START_TOKEN.fullmatch(tokens[0][0])
     for name in ("lat", "lon", "accuracy", "location"):
         assert f'name="{name}" value="" autocomplete="off"' in first
     assert "location.js" not in site.clients["inspector"].get("/inspeksi/kunjungan").get_data(as_text=True)
@@ -272,18 +272,18 @@ def test_start_page_explains_and_carries_a_fresh_token_and_empty_location_fields
 def test_start_keeps_the_location_and_the_audit_trail_only_its_outcome(site):
     where = near(site.lks[0])
     sid = started(site, {**where, "start_token": token(1)})
-    record = site.store.submissions.get(sid)
+    record = site.store.inspections.get(sid)
     kept = record["start_location"]
     assert (kept["status"], kept["accuracy"], kept["at"]) == ("given", 20.0, record["created_at"])
     assert kept["lat"] == pytest.approx(float(where["lat"])) and kept["lon"] == pytest.approx(float(where["lon"]))
     [entry] = [e for e in site.store.audit.entries(limit=None) if e.get("target_id") == sid]
-    assert entry["action"] == "visit_started" and entry["details"]["location"] == "given"
+    assert entry["action"] == "inspection_started" and entry["details"]["location"] == "given"
     assert coordinates_in(json.dumps(site.store.audit.entries(limit=None)), where) == []
 
     refused = started(site, {"location": "refused", "start_token": token(2)})
-    assert site.store.submissions.get(refused)["start_location"]["status"] == "refused"
+    assert site.store.inspections.get(refused)["start_location"]["status"] == "refused"
     without_js = started(site, {"location": "", "lat": "", "lon": "", "accuracy": ""})
-    assert site.store.submissions.get(without_js)["start_location"]["status"] == "none"
+    assert site.store.inspections.get(without_js)["start_location"]["status"] == "none"
 
 
 @pytest.mark.parametrize("form, reason", BAD_FORMS[:6] + BAD_FORMS[7:9] + BAD_FORMS[-2:])
@@ -305,18 +305,18 @@ def test_a_malformed_start_token_is_a_400_and_starts_nothing(site, bad):
     assert folder_digest(site.data) == before
 
 
-def test_the_same_start_token_twice_opens_one_visit(site):
+def test_the_same_start_token_twice_opens_one_inspection(site):
     lks, inspector = site.lks[0], site.store.users.by_username(ROLE_USERS["inspector"])
-    before = [r["id"] for r in site.store.submissions.for_lks(lks["id"])]
+    before = [r["id"] for r in site.store.inspections.for_lks(lks["id"])]
     first, again = (started(site, {**near(lks), "start_token": token(3)}) for _ in range(2))
     assert first == again
-    after = [r["id"] for r in site.store.submissions.for_lks(lks["id"])]
+    after = [r["id"] for r in site.store.inspections.for_lks(lks["id"])]
     assert after == [first] + before
-    mine = [r["id"] for r in site.store.submissions.for_inspector(inspector["id"], lks_id=lks["id"])]
+    mine = [r["id"] for r in site.store.inspections.for_inspector(inspector["id"], lks_id=lks["id"])]
     assert mine.count(first) == 1
     assert [e["action"] for e in site.store.audit.entries(limit=None) if e.get("target_id") == first] == \
-        ["visit_started"]
-    # A new token is a new visit; the same token at another LKS, or from another inspector, is theirs alone.
+        ["inspection_started"]
+    # A new token is a new inspection; the same token at another LKS, or from another inspector, is theirs alone.
     assert started(site, {"start_token": token(4)}) != first
     elsewhere = start(site, {"start_token": token(3)}, lks=site.lks[2])
     assert elsewhere.status_code == 303 and not elsewhere.location.endswith(first)
@@ -324,13 +324,13 @@ def test_the_same_start_token_twice_opens_one_visit(site):
     assert other.status_code == 303 and not other.location.endswith(first)
 
 
-def test_the_same_start_token_at_the_same_moment_opens_one_visit(site):
+def test_the_same_start_token_at_the_same_moment_opens_one_inspection(site):
     lks, inspector = site.lks[2], site.store.users.by_username(ROLE_USERS["inspector"])
     barrier, results = threading.Barrier(4), []
 
     def tap():
         barrier.wait()
-        results.append(visits.begin(site.store, site.checklist, lks, inspector, token(5), {"status": "none"}))
+        results.append(inspections.begin(site.store, site.checklist, lks, inspector, token(5), {"status": "none"}))
     threads = [threading.Thread(target=tap) for _ in range(4)]
     for thread in threads:
         thread.start()
@@ -338,7 +338,7 @@ def test_the_same_start_token_at_the_same_moment_opens_one_visit(site):
         thread.join()
     assert len({record["id"] for record, _ in results}) == 1
     assert sorted(made for _, made in results) == [False, False, False, True]
-    mine = [r["id"] for r in site.store.submissions.for_inspector(inspector["id"], lks_id=lks["id"])
+    mine = [r["id"] for r in site.store.inspections.for_inspector(inspector["id"], lks_id=lks["id"])
             if r.get("start_token") == token(5)]
     assert mine == [results[0][0]["id"]]
 
@@ -348,18 +348,18 @@ def test_send_keeps_a_location_per_version_and_a_resubmit_gets_its_own(site):
     sid = started(site, {**near(lks, 30), "start_token": token(6)})
     fill(site, sid)
     assert send(site, sid, near(lks, 60, "12.5")).status_code == 303
-    record = site.store.submissions.get(sid)
+    record = site.store.inspections.get(sid)
     [first] = record["versions"]
     assert first["location"]["status"] == "given" and first["location"]["accuracy"] == 12.5
     assert first["location"]["at"] == record["submitted_at"]
     # A repeat of the same send keeps the first one's location.
     assert send(site, sid, {"location": "refused"}).status_code == 303
-    assert site.store.submissions.get(sid)["versions"] == [first]
+    assert site.store.inspections.get(sid)["versions"] == [first]
 
     _, reason = review.decide(site.store, sid, site.reviewer, "return", "Foto kurang jelas.")
     assert reason is None
     assert send(site, sid, {"location": "unavailable"}).status_code == 303
-    record = site.store.submissions.get(sid)
+    record = site.store.inspections.get(sid)
     assert [v["location"]["status"] for v in record["versions"]] == ["given", "unavailable"]
     assert record["start_location"]["status"] == "given"
     sent = [e for e in site.store.audit.entries(limit=None) if e.get("target_id") == sid
@@ -376,12 +376,12 @@ def test_a_bad_location_at_send_is_a_400_and_sends_nothing(site, form, reason):
     response = send(site, sid, form)
     assert response.status_code == 400 and reason in text_of(response)
     assert folder_digest(site.data) == before
-    assert site.store.submissions.get(sid)["status"] == "draft"
+    assert site.store.inspections.get(sid)["status"] == "draft"
 
 
 @pytest.fixture(scope="module")
 def sent_far(site):
-    """A visit started 45 m from the LKS and sent 800 m away, then approved."""
+    """An inspection started 45 m from the LKS and sent 800 m away, then approved."""
     lks = site.lks[0]
     sid = started(site, {**near(lks, 45), "start_token": token(8)})
     fill(site, sid)
@@ -416,7 +416,7 @@ def test_the_reviewer_sees_a_refused_location_and_an_lks_without_coordinates(sit
     assert "LKS belum punya koordinat: jarak tidak bisa dihitung." in shown
 
 
-def test_the_reviewer_sees_photos_taken_outside_the_visit(site):
+def test_the_reviewer_sees_photos_taken_outside_the_inspection(site):
     lks = site.lks[0]
     sid = started(site, {**near(lks, 20), "start_token": token(10)})
     key = fill(site, sid)
@@ -426,11 +426,11 @@ def test_the_reviewer_sees_photos_taken_outside_the_visit(site):
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (120, 80, 40)).save(buffer, "JPEG", exif=exif)
     response = site.clients["inspector"].post(
-        f"/kunjungan/{sid}", data={"visit_key": key, "action": "simpan",
+        f"/kunjungan/{sid}", data={"inspection_key": key, "action": "simpan",
                                    "photos_general": upload(buffer.getvalue(), "lama.jpg")},
         content_type="multipart/form-data")
     assert response.status_code == 303
-    assert any(p["taken_at"] for p in site.store.submissions.get(sid)["photos"])
+    assert any(p["taken_at"] for p in site.store.inspections.get(sid)["photos"])
     assert send(site, sid, near(lks, 25)).status_code == 303
     card = presence_card(site.clients["reviewer"].get(f"/tinjau/{sid}"))
     assert card.count("Perlu dicek") == 1  # start and send near: the photo is the only doubt
@@ -439,7 +439,7 @@ def test_the_reviewer_sees_photos_taken_outside_the_visit(site):
 
 
 def test_operator_public_and_inspector_pages_never_show_the_location(site, sent_far):
-    record = site.store.submissions.get(sent_far)
+    record = site.store.inspections.get(sent_far)
     kept = [record["start_location"], record["versions"][-1]["location"]]
     code = site.lks[0]["code"]
     # The reviewer's page shows the coordinates: the search below would find them.
@@ -448,7 +448,7 @@ def test_operator_public_and_inspector_pages_never_show_the_location(site, sent_
     assert reason is None
     pages = {
         "inspector summary": site.clients["inspector"].get(f"/kunjungan/{sent_far}/ringkasan"),
-        "inspector visits": site.clients["inspector"].get("/inspeksi/kunjungan"),
+        "inspector inspections": site.clients["inspector"].get("/inspeksi/kunjungan"),
         "operator home": site.clients["operator"].get("/operator/"),
         "operator inspection": site.clients["operator"].get(f"/operator/inspeksi/{sent_far}"),
         "public": site.app.test_client().get(f"/l/{code}"),

@@ -1,8 +1,8 @@
-"""The life of a submission in inspector.review, called directly: the rules, decisions, comments and addenda,
+"""The life of an inspection in inspector.review, called directly: the rules, decisions, comments and addenda,
 what changed between versions, the queue and its indexes (healing after a crash, rebuilding), and the
 previous approved inspection.
 
-Submissions are made the real way (visits.start, save_answers, add_photo, submit) on a clock the tests set.
+Inspections are made the real way (inspections.start, save_answers, add_photo, submit) on a clock the tests set.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import pytest
 from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
-from inspector import review, visits
+from inspector import review, inspections
 from inspector.auth import User
 from inspector.photos import process
 from inspector.store import records as records_module
-from inspector.store import submissions as submissions_module
+from inspector.store import inspections as inspections_module
 
 STATES = ("draft", "submitted", "returned", "approved", "rejected")
 WHO = ("admin", "reviewer", "owner", "other", "operator", "nobody")
@@ -40,7 +40,7 @@ def jpeg() -> bytes:
 
 
 def set_clock(monkeypatch, when: str) -> None:
-    for module in (records_module, submissions_module, visits, review):
+    for module in (records_module, inspections_module, inspections, review):
         monkeypatch.setattr(module, "utcnow", lambda: when)
 
 
@@ -76,20 +76,20 @@ def new_lksa(env, name: str, kecamatan: str = "Karawaci") -> dict:
                                 registered=True)
 
 
-def visit(env, lks: dict | None = None, by: str = "owner", **answers) -> dict:
+def inspection(env, lks: dict | None = None, by: str = "owner", **answers) -> dict:
     """A complete draft: every required item passing (then ``answers``: item -> value), and the front photo."""
     store, checklist = env.store, env.checklist
-    record = visits.start(store, checklist, lks or env.lks[0], env.users[by].record)
+    record = inspections.start(store, checklist, lks or env.lks[0], env.users[by].record)
     full = {i.id: stored(i) for i in checklist.items() if i.required and i.type != "photo"}
     full.update({k: {"value": v, "note": ""} for k, v in answers.items()})
-    assert visits.save_answers(store, record["id"], full) is not None
-    assert visits.add_photo(store, record["id"], "foto_depan", env.photo, f"up-{record['id']}", 60) is None
-    return store.submissions.get(record["id"])
+    assert inspections.save_answers(store, record["id"], full) is not None
+    assert inspections.add_photo(store, record["id"], "foto_depan", env.photo, f"up-{record['id']}", 60) is None
+    return store.inspections.get(record["id"])
 
 
 def sent(env, lks: dict | None = None, by: str = "owner", state: str = "submitted", **answers) -> dict:
-    """A visit sent the real way, then decided when ``state`` says so."""
-    record, problems = visits.submit(env.store, env.checklist, visit(env, lks, by, **answers)["id"])
+    """An inspection sent the real way, then decided when ``state`` says so."""
+    record, problems = inspections.submit(env.store, env.checklist, inspection(env, lks, by, **answers)["id"])
     assert problems == {} and record["status"] == "submitted"
     action = {"returned": "return", "approved": "approve", "rejected": "reject"}.get(state)
     if action:
@@ -102,7 +102,7 @@ def sent(env, lks: dict | None = None, by: str = "owner", state: str = "submitte
 
 @pytest.mark.parametrize("action", sorted(review.RULES) + ["delete", ""])
 def test_allowed_follows_the_rules_for_every_state_and_user(env, action):
-    record = visit(env)
+    record = inspection(env)
     for state in STATES:
         for who in WHO:
             expected = (state, who, action) in ALLOWED
@@ -117,7 +117,7 @@ def test_return_and_reject_need_a_reason(env, action, comment):
     record = sent(env)
     result, reason = review.decide(env.store, record["id"], env.users["reviewer"], action, comment)
     assert (result, reason) == (None, "Tulis alasan untuk inspektur saat mengembalikan atau menolak.")
-    assert env.store.submissions.get(record["id"]) == record
+    assert env.store.inspections.get(record["id"]) == record
     assert record["id"] in {r["id"] for r in env.store.review_index.pending_rows()}
 
 
@@ -125,7 +125,7 @@ def test_approve_needs_no_reason_and_each_decision_is_signed(env, monkeypatch):
     record = sent(env)
     set_clock(monkeypatch, "2026-05-06T01:02:03+00:00")
     result, reason = review.decide(env.store, record["id"], env.users["reviewer"], "approve")
-    assert reason is None and result == env.store.submissions.get(record["id"])
+    assert reason is None and result == env.store.inspections.get(record["id"])
     reviewer = env.users["reviewer"].record
     assert result["status"] == "approved" and result["decided_at"] == "2026-05-06T01:02:03+00:00"
     assert result["decisions"] == [{"by": reviewer["id"], "by_name": reviewer["name"], "role": "reviewer",
@@ -144,23 +144,23 @@ def test_approve_needs_no_reason_and_each_decision_is_signed(env, monkeypatch):
 def test_a_bad_decision_changes_nothing(env, action, comment, message):
     record = sent(env)
     assert review.decide(env.store, record["id"], env.users["reviewer"], action, comment) == (None, message)
-    assert env.store.submissions.get(record["id"]) == record
+    assert env.store.inspections.get(record["id"]) == record
 
 
 @pytest.mark.parametrize("state", ["returned", "approved", "rejected"])
-def test_a_decided_submission_cannot_be_decided_again(env, state):
+def test_a_decided_inspection_cannot_be_decided_again(env, state):
     record = sent(env, state=state)
     for action in review.DECISIONS:
         assert review.decide(env.store, record["id"], env.users["reviewer"], action, REASON) == (
             None, "Pengajuan ini sudah diputuskan atau tidak bisa diputuskan oleh Anda.")
-    assert env.store.submissions.get(record["id"]) == record
+    assert env.store.inspections.get(record["id"]) == record
 
 
-def test_only_a_reviewer_decides_and_an_unknown_submission_is_reported(env):
+def test_only_a_reviewer_decides_and_an_unknown_inspection_is_reported(env):
     record = sent(env)
     for who in ("admin", "owner", "other", "operator"):
         assert review.decide(env.store, record["id"], env.users[who], "approve")[0] is None, who
-    assert env.store.submissions.get(record["id"]) == record
+    assert env.store.inspections.get(record["id"]) == record
     assert review.decide(env.store, "l000000000000-202601-000000000000", env.users["reviewer"], "approve") == (
         None, "Pengajuan tidak ditemukan.")
 
@@ -179,15 +179,15 @@ def test_comments_are_signed_dated_and_limited(env, monkeypatch):
         assert review.add_comment(env.store, record["id"], env.users[who], "Halo") == (
             None, "Komentar tidak bisa ditambahkan pada pengajuan ini."), who
     owner = env.users["owner"].record
-    comments = env.store.submissions.get(record["id"])["comments"]
+    comments = env.store.inspections.get(record["id"])["comments"]
     assert comments == [{"id": comments[0]["id"], "by": owner["id"], "by_name": owner["name"], "role": "inspector",
                          "at": "2026-05-07T10:00:00+00:00", "text": "k" * 2000}]
     # a draft takes no comment
-    draft = visit(env)
+    draft = inspection(env)
     assert review.add_comment(env.store, draft["id"], env.users["reviewer"], "Halo")[0] is None
 
 
-def test_an_addendum_is_for_an_approved_submission_and_leaves_it_as_it_was(env, monkeypatch):
+def test_an_addendum_is_for_an_approved_inspection_and_leaves_it_as_it_was(env, monkeypatch):
     waiting = sent(env)
     assert review.add_addendum(env.store, waiting["id"], env.users["reviewer"], "Koreksi") == (
         None, "Addendum hanya untuk pengajuan yang sudah disetujui.")
@@ -236,8 +236,8 @@ def test_version_changes_lists_what_changed_in_checklist_order(env):
 
 def test_a_resubmission_keeps_both_versions(env):
     record = sent(env, state="returned")
-    visits.save_answers(env.store, record["id"], {"kasur_sendiri": {"value": "tidak", "note": "berbagi"}})
-    result, problems = visits.submit(env.store, env.checklist, record["id"])
+    inspections.save_answers(env.store, record["id"], {"kasur_sendiri": {"value": "tidak", "note": "berbagi"}})
+    result, problems = inspections.submit(env.store, env.checklist, record["id"])
     assert problems == {} and [v["n"] for v in result["versions"]] == [1, 2]
     changes = review.version_changes(env.checklist, *result["versions"])
     assert [(c["item"].id, c["before"], c["after"]) for c in changes] == [
@@ -249,7 +249,7 @@ def test_a_resubmission_keeps_both_versions(env):
 
 @pytest.fixture(scope="module")
 def spread(env):
-    """Submissions of one new LKS pair, sent on different days by two inspectors, some critical, some decided."""
+    """Inspections of one new LKS pair, sent on different days by two inspectors, some critical, some decided."""
     a = new_lksa(env, "Panti Uji Antrean A", "Larangan")
     b = new_lksa(env, "Panti Uji Antrean B", "Neglasari")
     plan = [  # (name, lks, by, sent at, state, answers)
@@ -299,7 +299,7 @@ def test_queue_order_and_filters(env, spread, filters, expected):
 
 def test_queue_rows_carry_what_the_page_shows(env, spread):
     rows = {r["id"]: r for r in review.queue(env.store)}
-    record = env.store.submissions.get(spread.ids["a2"])
+    record = env.store.inspections.get(spread.ids["a2"])
     assert rows[record["id"]] == {
         "id": record["id"], "lks_id": spread.a["id"], "kecamatan": "Larangan",
         "inspector_id": env.users["other"].record["id"], "status": "submitted",
@@ -326,8 +326,8 @@ def test_a_resubmission_in_a_later_month_is_found_by_the_day_it_was_first_sent(e
     set_clock(monkeypatch, "2026-07-30T03:00:00+00:00")
     record = sent(env, lks, state="returned")
     set_clock(monkeypatch, "2026-08-02T03:00:00+00:00")
-    visits.save_answers(env.store, record["id"], {"kasur_sendiri": {"value": "tidak", "note": ""}})
-    result, problems = visits.submit(env.store, env.checklist, record["id"])
+    inspections.save_answers(env.store, record["id"], {"kasur_sendiri": {"value": "tidak", "note": ""}})
+    result, problems = inspections.submit(env.store, env.checklist, record["id"])
     assert problems == {} and result["submitted_at"] == "2026-08-02T03:00:00+00:00"
     july = {"date_from": "2026-07-01", "date_to": "2026-07-31", "lks_id": lks["id"]}
     assert [r["id"] for r in review.queue(env.store, **july)] == [record["id"]]
@@ -365,7 +365,7 @@ def test_a_pending_row_left_by_a_crash_after_the_decision_is_not_shown(env, monk
         patched.setattr(env.store.review_index, "clear_pending", cut)
         with pytest.raises(PowerCut):
             review.decide(env.store, record["id"], env.users["reviewer"], "approve")
-    assert env.store.submissions.get(record["id"])["status"] == "approved"
+    assert env.store.inspections.get(record["id"])["status"] == "approved"
     assert record["id"] in ids(env.store.review_index.pending_rows())  # the stale row is there ...
     assert ids(review.queue(env.store, lks_id=lks["id"])) == [kept["id"]]  # ... and not shown
     page = reviewer_page(env, f"lks={lks['id']}")
@@ -376,33 +376,33 @@ def test_a_pending_row_left_by_a_crash_after_the_decision_is_not_shown(env, monk
     assert kept["id"] in ids(env.store.review_index.pending_rows())
 
 
-def test_a_pending_row_of_a_visit_whose_sending_failed_is_not_shown(env, monkeypatch):
+def test_a_pending_row_of_a_inspection_whose_sending_failed_is_not_shown(env, monkeypatch):
     lks = new_lksa(env, "Panti Uji Gagal Kirim")
-    draft = visit(env, lks)
-    with monkeypatch.context() as patched:  # the queue is told first; the submission write then fails
-        patched.setattr(env.store.submissions, "modify", cut)
+    draft = inspection(env, lks)
+    with monkeypatch.context() as patched:  # the queue is told first; the inspection write then fails
+        patched.setattr(env.store.inspections, "modify", cut)
         with pytest.raises(PowerCut):
-            visits.submit(env.store, env.checklist, draft["id"])
-    assert env.store.submissions.get(draft["id"]) == draft
+            inspections.submit(env.store, env.checklist, draft["id"])
+    assert env.store.inspections.get(draft["id"]) == draft
     assert draft["id"] in ids(env.store.review_index.pending_rows())
     assert ids(review.queue(env.store, lks_id=lks["id"])) == []
     env.store.review_index.mark_pending({**review.index_row(env.store, {**draft, "status": "submitted"}),
                                          "id": "l000000000000-202601-000000000000"})  # a row of nothing at all
     assert "l000000000000-202601-000000000000" not in ids(review.queue(env.store))
     # sent again, it is listed once
-    record, problems = visits.submit(env.store, env.checklist, draft["id"])
+    record, problems = inspections.submit(env.store, env.checklist, draft["id"])
     assert problems == {} and ids(review.queue(env.store, lks_id=lks["id"])) == [draft["id"]]
 
 
 def test_a_row_missing_from_the_monthly_index_after_a_crash_is_restored_by_a_rebuild(env, monkeypatch):
     lks = new_lksa(env, "Panti Uji Bangun Ulang")
-    draft = visit(env, lks)
+    draft = inspection(env, lks)
     with monkeypatch.context() as patched:  # sent, then the power fails before the monthly summary is written
         patched.setattr(env.store.review_index, "put", cut)
         with pytest.raises(PowerCut):
-            visits.submit(env.store, env.checklist, draft["id"])
-    assert env.store.submissions.get(draft["id"])["status"] == "submitted"
-    assert ids(review.queue(env.store, lks_id=lks["id"])) == [draft["id"]]  # never a sent visit unseen
+            inspections.submit(env.store, env.checklist, draft["id"])
+    assert env.store.inspections.get(draft["id"])["status"] == "submitted"
+    assert ids(review.queue(env.store, lks_id=lks["id"])) == [draft["id"]]  # never a sent inspection unseen
     assert ids(review.queue(env.store, status="", lks_id=lks["id"])) == []  # but the summary lacks it
 
     # a decision whose summary write fails leaves the old state in the summary
@@ -414,7 +414,7 @@ def test_a_row_missing_from_the_monthly_index_after_a_crash_is_restored_by_a_reb
     assert ids(review.queue(env.store, status="rejected", lks_id=lks["id"])) == []
     assert ids(review.queue(env.store, lks_id=lks["id"])) == [draft["id"]]  # confirmed against the record
 
-    everything = [r for r in env.store.submissions.every() if r["status"] != "draft"]
+    everything = [r for r in env.store.inspections.every() if r["status"] != "draft"]
     assert review.rebuild_indexes(env.store) == len(everything)
     assert ids(review.queue(env.store, status="", lks_id=lks["id"])) == [draft["id"], decided["id"]]
     assert ids(review.queue(env.store, status="rejected", lks_id=lks["id"])) == [decided["id"]]
@@ -422,7 +422,7 @@ def test_a_row_missing_from_the_monthly_index_after_a_crash_is_restored_by_a_reb
     months = env.store.review_index.rows("000000", "999912")
     assert sorted(ids(months)) == sorted(r["id"] for r in everything)
     row = {r["id"]: r for r in months}[draft["id"]]
-    assert row == review.index_row(env.store, env.store.submissions.get(draft["id"]))
+    assert row == review.index_row(env.store, env.store.inspections.get(draft["id"]))
     # a second rebuild changes nothing
     pending = sorted(ids(env.store.review_index.pending_rows()))
     assert review.rebuild_indexes(env.store) == len(everything)
@@ -447,7 +447,7 @@ def test_previous_approved_is_the_latest_approved_one_of_the_same_lks_before(env
         made[name] = sent(env, where, state=state)
 
     def previous(name):
-        found = review.previous_approved(env.store, env.store.submissions.get(made[name]["id"]))
+        found = review.previous_approved(env.store, env.store.inspections.get(made[name]["id"]))
         return found["id"] if found else None
     assert previous("current") == made["second"]["id"]
     assert previous("second") == previous("rejected") == made["first"]["id"]

@@ -1,6 +1,6 @@
 """The reviewer's side through the Flask test client.
 
-Who may move a submission (every state x role x action, through the real
+Who may move an inspection (every state x role x action, through the real
 routes), decisions that need a reason, comments between reviewer and
 inspector, the finality of an approval and its addenda, versions after a
 return, the queue page (order, filters, paging, rows), bulk approval, and
@@ -22,10 +22,10 @@ import pytest
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg, upload
-from inspector import review, visits
+from inspector import review, inspections
 from inspector.auth import User
 from inspector.store import records as records_module
-from inspector.store import submissions as submissions_module
+from inspector.store import inspections as inspections_module
 from inspector.timefmt import format_wib
 
 STATES = ("draft", "submitted", "returned", "approved", "rejected")
@@ -60,8 +60,8 @@ def complete_form(checklist, **changes) -> dict:
 
 
 def set_clock(monkeypatch, when: str) -> None:
-    """Every module that stamps submissions reads ``when`` as now (UTC ISO)."""
-    for module in (records_module, submissions_module, visits, review):
+    """Every module that stamps inspections reads ``when`` as now (UTC ISO)."""
+    for module in (records_module, inspections_module, inspections, review):
         monkeypatch.setattr(module, "utcnow", lambda: when)
 
 
@@ -72,8 +72,8 @@ def signed_in(app, username: str):
     return client
 
 
-def post_visit(client, sid: str, data: dict, key: str, action: str = "simpan", suffix: str = ""):
-    return client.post(f"/kunjungan/{sid}{suffix}", data={"visit_key": key, "action": action, **data},
+def post_inspection(client, sid: str, data: dict, key: str, action: str = "simpan", suffix: str = ""):
+    return client.post(f"/kunjungan/{sid}{suffix}", data={"inspection_key": key, "action": action, **data},
                        content_type="multipart/form-data")
 
 
@@ -136,7 +136,7 @@ def site(tmp_path_factory):
 
 
 def record_of(site, sid: str) -> dict:
-    return site.store.submissions.get(sid)
+    return site.store.inspections.get(sid)
 
 
 def new_lksa(site, name: str, kecamatan: str = "Karawaci", kelurahan: str = "Bugel") -> dict:
@@ -147,18 +147,18 @@ def new_lksa(site, name: str, kecamatan: str = "Karawaci", kelurahan: str = "Bug
 
 
 def make(site, state: str, lks: dict | None = None, client=None, **changes) -> str:
-    """A visit brought to ``state`` the real way: started, filled completely with a photo, sent, decided."""
+    """An inspection brought to ``state`` the real way: started, filled completely with a photo, sent, decided."""
     client = client or site.clients["owner"]
     code = (lks or site.lks[0])["code"]
     response = client.post(f"/inspeksi/lks/{code}/mulai", data={"checklist": "lksa"})
     assert response.status_code == 303, response.status_code
     sid = response.location.rsplit("/", 1)[1]
-    key = record_of(site, sid)["visit_key"]
+    key = record_of(site, sid)["inspection_key"]
     answers = complete_form(site.checklist, **changes)
-    response = post_visit(client, sid, {**answers, "foto_depan__photos": upload(jpeg())}, key)
+    response = post_inspection(client, sid, {**answers, "foto_depan__photos": upload(jpeg())}, key)
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     if state != "draft":
-        assert client.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key}).status_code == 303
+        assert client.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
         assert record_of(site, sid)["status"] == "submitted"
     action = {"returned": "return", "approved": "approve", "rejected": "reject"}.get(state)
     if action:
@@ -171,7 +171,7 @@ def make(site, state: str, lks: dict | None = None, client=None, **changes) -> s
 
 @pytest.fixture(scope="module")
 def shared(site):
-    """One visit per state, for every attempt that must change nothing."""
+    """One inspection per state, for every attempt that must change nothing."""
     return {state: make(site, state) for state in STATES}
 
 
@@ -181,7 +181,7 @@ def shared(site):
 class Outcome:
     """What each request answers ('403', '400:<message shown>', '303 <where>' ...) and what it does.
 
-    ``effect`` None: the submission and every file of the data folder stay exactly as they were.
+    ``effect`` None: the inspection and every file of the data folder stay exactly as they were.
     """
     responses: tuple[str, ...]
     effect: str | None = None
@@ -226,11 +226,11 @@ def decision(action: str, effect: str) -> dict[str, dict[str, Outcome]]:
     }
 
 
-def visit_post(single: bool) -> dict[str, dict[str, Outcome]]:
+def inspection_post(single: bool) -> dict[str, dict[str, Outcome]]:
     """edit (one request: save the changed form) or resubmit (save with 'ringkasan', then send).
 
-    The visit key is sent by everyone: it authorises the post, and any other signed-in
-    account is refused. Signed out, the key still saves an editable visit (a phone whose
+    The inspection key is sent by everyone: it authorises the post, and any other signed-in
+    account is refused. Signed out, the key still saves an editable inspection (a phone whose
     session expired loses nothing) and leads to the sign-in; a send is never made signed out.
     """
     if single:
@@ -260,7 +260,7 @@ TABLE: dict[str, dict[str, dict[str, Outcome]]] = {
         "admin": every(nothing("403")),
         "reviewer": {"draft": nothing("404"), **{s: does("commented", f"303 {SHOW}#komentar") for s in STATES[1:]}},
         "owner": {"draft": nothing("404"), **{s: does("commented", f"303 {SUMMARY}#komentar") for s in STATES[1:]}},
-        "other": every(nothing("404")),  # another inspector's visit is hidden, not forbidden
+        "other": every(nothing("404")),  # another inspector's inspection is hidden, not forbidden
         "operator": every(nothing("403")),
         "anonymous": every(nothing(login("/tinjau/{id}/komentar"))),
     },
@@ -275,7 +275,7 @@ TABLE: dict[str, dict[str, dict[str, Outcome]]] = {
         "operator": every(nothing("403")),
         "anonymous": every(nothing(login("/tinjau/{id}/addendum"))),
     },
-    "edit": visit_post(single=True),
+    "edit": inspection_post(single=True),
     "submit": {
         "admin": every(nothing("403")), "reviewer": every(nothing("403")), "other": every(nothing("403")),
         "operator": every(nothing("403")),
@@ -284,7 +284,7 @@ TABLE: dict[str, dict[str, dict[str, Outcome]]] = {
                           rejected=nothing(f"303 {SUMMARY}")),
         "anonymous": every(nothing("303 /masuk?next=" + SUMMARY)),
     },
-    "resubmit": visit_post(single=False),
+    "resubmit": inspection_post(single=False),
 }
 CELLS = [(state, role, action) for action in ACTIONS for role in ROLES for state in STATES]
 
@@ -292,7 +292,7 @@ CELLS = [(state, role, action) for action in ACTIONS for role in ROLES for state
 def test_the_table_covers_every_state_role_and_action():
     assert len(CELLS) == 240
     assert {(s, r, a) for a, roles in TABLE.items() for r, states in roles.items() for s in states} == set(CELLS)
-    # signed in, a cell does something exactly when the rules the views ask allow it (to the visit's own inspector)
+    # signed in, a cell does something exactly when the rules the views ask allow it (to the inspection's own inspector)
     for state, role, action in CELLS:
         states, roles, _ = review.RULES["submit" if action == "resubmit" else action]
         permitted = state in states and {"owner": "inspector"}.get(role, role) in roles
@@ -312,12 +312,12 @@ def act(site, client, action: str, sid: str, key: str) -> list:
     if action == "addendum":
         return [client.post(f"/tinjau/{sid}/addendum", data={"isi": ADDENDUM})]
     if action == "edit":
-        return [post_visit(client, sid, edited_answers(site), key)]
+        return [post_inspection(client, sid, edited_answers(site), key)]
     if action == "submit":
-        return [client.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})]
+        return [client.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})]
     assert action == "resubmit"
-    return [post_visit(client, sid, edited_answers(site), key, "ringkasan"),
-            client.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})]
+    return [post_inspection(client, sid, edited_answers(site), key, "ringkasan"),
+            client.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})]
 
 
 def observed(response, spec: str) -> str:
@@ -384,7 +384,7 @@ def test_who_may_do_what(site, shared, state, role, action):
     before, files = record_of(site, sid), folder_digest(site.data)
     client = site.app.test_client() if role == "anonymous" else site.clients[role]
     try:
-        responses = act(site, client, action, sid, before["visit_key"])
+        responses = act(site, client, action, sid, before["inspection_key"])
     finally:
         forget_flashes(client)
     expected = [spec.format(id=sid) for spec in outcome.responses]
@@ -400,7 +400,7 @@ def test_who_may_do_what(site, shared, state, role, action):
 
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("suffix", ["", "/kirim"])
-def test_a_post_without_the_visit_key_is_refused_signed_out_too(site, shared, state, suffix):
+def test_a_post_without_the_inspection_key_is_refused_signed_out_too(site, shared, state, suffix):
     sid = shared[state]
     before, files = record_of(site, sid), folder_digest(site.data)
     response = site.app.test_client().post(f"/kunjungan/{sid}{suffix}", data=edited_answers(site),
@@ -506,21 +506,21 @@ def test_a_comment_of_exactly_the_limit_is_kept(site):
 
 # --- 4. approved is final; corrections are addenda -------------------------------------------
 
-def test_an_approved_submission_is_final_and_takes_dated_addenda(site, monkeypatch):
+def test_an_approved_inspection_is_final_and_takes_dated_addenda(site, monkeypatch):
     sid = make(site, "submitted")
     reviewer, owner = site.clients["reviewer"], site.clients["owner"]
     assert reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "approve"}).status_code == 303
     approved = record_of(site, sid)
     answers_bytes = json.dumps(approved["answers"]).encode()
     frozen = {k: approved[k] for k in ("answers", "versions", "score", "photos", "submitted_at", "status")}
-    key = approved["visit_key"]
+    key = approved["inspection_key"]
 
     # the inspector can no longer change or send it
     assert seen(owner.get(f"/kunjungan/{sid}")) == f"302 /kunjungan/{sid}/ringkasan"
-    assert seen(post_visit(owner, sid, edited_answers(site), key)) == f"303 /kunjungan/{sid}/ringkasan"
-    assert seen(post_visit(owner, sid, {"apar__photos": upload(jpeg((9, 9, 9)))}, key)) == \
+    assert seen(post_inspection(owner, sid, edited_answers(site), key)) == f"303 /kunjungan/{sid}/ringkasan"
+    assert seen(post_inspection(owner, sid, {"apar__photos": upload(jpeg((9, 9, 9)))}, key)) == \
         f"303 /kunjungan/{sid}/ringkasan"
-    assert seen(owner.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})) == f"303 /kunjungan/{sid}/ringkasan"
+    assert seen(owner.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})) == f"303 /kunjungan/{sid}/ringkasan"
     summary = owner.get(f"/kunjungan/{sid}/ringkasan")
     assert f'action="/kunjungan/{sid}/kirim"' not in summary.get_data(as_text=True)
     # and no decision moves it again
@@ -553,7 +553,7 @@ def test_an_approved_submission_is_final_and_takes_dated_addenda(site, monkeypat
 
 # --- 5. versions: return, fix, resubmit ------------------------------------------------------------
 
-def test_a_returned_visit_is_fixed_resubmitted_and_the_change_shown(site):
+def test_a_returned_inspection_is_fixed_resubmitted_and_the_change_shown(site):
     sid = make(site, "submitted")
     reviewer, owner = site.clients["reviewer"], site.clients["owner"]
     response = reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "return", "komentar": REASON})
@@ -565,10 +565,10 @@ def test_a_returned_visit_is_fixed_resubmitted_and_the_change_shown(site):
     form = owner.get(f"/kunjungan/{sid}")
     assert form.status_code == 200
     assert REASON in section(form, "Catatan peninjau")  # the reason is on the form too
-    key = record_of(site, sid)["visit_key"]
+    key = record_of(site, sid)["inspection_key"]
     assert f'value="{key}"' in form.get_data(as_text=True)
-    assert seen(post_visit(owner, sid, edited_answers(site), key, "ringkasan")) == f"303 /kunjungan/{sid}/ringkasan"
-    assert seen(owner.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})) == f"303 /kunjungan/{sid}/ringkasan"
+    assert seen(post_inspection(owner, sid, edited_answers(site), key, "ringkasan")) == f"303 /kunjungan/{sid}/ringkasan"
+    assert seen(owner.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})) == f"303 /kunjungan/{sid}/ringkasan"
     forget_flashes(owner)
 
     record = record_of(site, sid)
@@ -588,7 +588,7 @@ def test_a_returned_visit_is_fixed_resubmitted_and_the_change_shown(site):
     assert re.search(r"<del>Ya</del> → <ins>Tidak \(dua anak berbagi kasur\)</ins>", page.get_data(as_text=True))
 
 
-def test_a_first_submission_shows_no_changes(site):
+def test_a_first_inspection_shows_no_changes(site):
     sid = make(site, "submitted")
     page = site.clients["reviewer"].get(f"/tinjau/{sid}")
     assert page.status_code == 200 and "Perubahan dari kiriman sebelumnya" not in text_of(page)
@@ -620,7 +620,7 @@ def test_bulk_approve_approves_the_selected_plain_ones_and_skips_the_rest(site):
         assert [(d["action"], d["by"], d["comment"]) for d in record["decisions"]] == [
             ("approve", site.users["reviewer"]["id"], "")]
         entries = site.store.audit.entries(action="bulk_approved", target_id=sid)
-        assert [(e["actor_id"], e["target_kind"]) for e in entries] == [(site.users["reviewer"]["id"], "submission")]
+        assert [(e["actor_id"], e["target_kind"]) for e in entries] == [(site.users["reviewer"]["id"], "inspection")]
     assert {sid: record_of(site, sid) for sid in before} == before
     waiting = {r["id"] for r in review.queue(site.store)}
     assert critical in waiting and waiting_aside in waiting and not set(plain) & waiting
@@ -717,7 +717,7 @@ def answers_for(sent: Sent) -> dict:
 
 @pytest.fixture(scope="module")
 def queue_site(tmp_path_factory):
-    """A queue of 25 waiting submissions over March 2026 (5 sent through the pages), and 4 decided."""
+    """A queue of 25 waiting inspections over March 2026 (5 sent through the pages), and 4 decided."""
     app = make_app(tmp_path_factory.mktemp("queue"))
     lks = seed_app(app)
     store = app.extensions["store"]
@@ -736,34 +736,34 @@ def queue_site(tmp_path_factory):
             state = next((k.split()[0] for k, v in DECIDED.items() if v is sent), "submitted")
             sid = make(site, state, lks[sent.lks], clients[sent.by], **answers_for(sent))
             for n in range(1, sent.photos):  # more photos, kept before sending in real life; here added after
-                store.submissions.modify(sid, lambda r, n=n: {**r, "photos": r["photos"] + [
+                store.inspections.modify(sid, lambda r, n=n: {**r, "photos": r["photos"] + [
                     {**r["photos"][0], "id": f"{r['photos'][0]['id']}{n}"}]})
             ids[sent] = sid
-    template = store.submissions.get(ids[WAITING[1]])
+    template = store.inspections.get(ids[WAITING[1]])
     for sent in WAITING:
         if not sent.real:
             ids[sent] = insert_sent(store, template, lks[sent.lks], users[sent.by], sent)
     for sent in WAITING + list(DECIDED.values()):  # the real ones got their photos after sending: index again
-        store.review_index.put(review.index_row(store, store.submissions.get(ids[sent])))
+        store.review_index.put(review.index_row(store, store.inspections.get(ids[sent])))
         if sent in WAITING:
-            store.review_index.mark_pending(review.index_row(store, store.submissions.get(ids[sent])))
+            store.review_index.mark_pending(review.index_row(store, store.inspections.get(ids[sent])))
     site.ids = ids
     return site
 
 
 def insert_sent(store, template: dict, lks: dict, inspector: dict, sent: Sent) -> str:
-    """A waiting submission written straight to the store and its indexes, shaped like a real one."""
+    """A waiting inspection written straight to the store and its indexes, shaped like a real one."""
     at = sent_at(sent.day)
     failed = FAILING[:sent.failed] + (["tanda_kekerasan"] if sent.critical else [])
     score = {**template["score"], "percent": round(100 - 1.7 * len(failed), 1), "failed": failed,
              "critical_failed": ["tanda_kekerasan"] if sent.critical else []}
     photos = [{**template["photos"][0], "id": f"{template['photos'][0]['id']}{n}"} for n in range(sent.photos)]
-    record = {**template, "id": store.submissions.new_id(lks["id"], at[:4] + at[5:7]), "lks_id": lks["id"],
+    record = {**template, "id": store.inspections.new_id(lks["id"], at[:4] + at[5:7]), "lks_id": lks["id"],
               "inspector_id": inspector["id"], "created_at": at, "updated_at": at, "submitted_at": at,
               "critical": sent.critical, "score": score, "photos": photos,
               "versions": [{**template["versions"][0], "submitted_at": at, "score": score,
                             "photo_ids": [p["id"] for p in photos]}]}
-    store.submissions.insert(record)
+    store.inspections.insert(record)
     row = review.index_row(store, record)
     store.review_index.mark_pending(row)
     store.review_index.put(row)
@@ -771,7 +771,7 @@ def insert_sent(store, template: dict, lks: dict, inspector: dict, sent: Sent) -
 
 
 def queue_rows(response) -> list[dict]:
-    """The queue page's rows: submission id, visible text, critical mark, and whether it can be picked."""
+    """The queue page's rows: inspection id, visible text, critical mark, and whether it can be picked."""
     body = response.get_data(as_text=True).split('<ul class="list queue">', 1)[1].split("</ul>", 1)[0]
     rows = []
     for match in re.finditer(r'<li class="([^"]*)">(.*?)</li>', body, flags=re.S):
@@ -810,7 +810,7 @@ def test_each_queue_row_shows_lks_inspector_wib_date_score_findings_critical_and
     shown = {r["id"]: r for page in (1, 2) for r in queue_rows(reviewer.get(f"/tinjau/?halaman={page}"))}
     assert len(shown) == 25
     for sent in WAITING:
-        record = store.submissions.get(queue_site.ids[sent])
+        record = store.inspections.get(queue_site.ids[sent])
         row = shown[record["id"]]
         failed = sent.failed + sent.critical
         assert len(record["score"]["failed"]) == failed and len(record["photos"]) == sent.photos

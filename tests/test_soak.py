@@ -1,9 +1,9 @@
 """Crash safety under load.
 
-* System test: ``bench/soak.py`` in short, as a child process: inspectors sign in, fill and send LKSA visits
+* System test: ``bench/soak.py`` in short, as a child process: inspectors sign in, fill and send LKSA inspections
   with photos over HTTP to the real server (waitress, fsync on), which is killed with SIGKILL while posts are
   in flight and started again; afterwards nothing acknowledged is lost and nothing is stored twice.
-* The crash window it found: a kill after a visit's state became "submitted" but before its monthly summary
+* The crash window it found: a kill after an inspection's state became "submitted" but before its monthly summary
   row was written; the repeated "Kirim" now adds the row.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import jpeg
-from inspector import review, visits
+from inspector import review, inspections
 from inspector.checklists import build
 from inspector.photos import process
 from inspector.store import Store
@@ -28,10 +28,10 @@ SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "soak.py"
 
 
 @pytest.mark.system
-def test_acknowledged_visits_survive_sigkills_of_the_server_and_none_stored_twice(tmp_path):
+def test_acknowledged_inspections_survive_sigkills_of_the_server_and_none_stored_twice(tmp_path):
     work = tmp_path / "soak"
     completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--inspectors", "4", "--visits", "2", "--kills", "2", "--kill-gap", "0.2,1",
+        [sys.executable, str(SCRIPT), "--inspectors", "4", "--inspections", "2", "--kills", "2", "--kill-gap", "0.2,1",
          "--seconds", "60", "--seed", "2026", "--dir", str(work), "--json"],
         capture_output=True, text=True, timeout=300)
     lines = completed.stdout.strip().splitlines()
@@ -41,9 +41,9 @@ def test_acknowledged_visits_survive_sigkills_of_the_server_and_none_stored_twic
     assert completed.returncode == 0, (result["problems"], log)
     assert result["ok"] and result["store_loaded"] and result["audit_ok"]
     assert (result["lost"], result["duplicates"], result["client_errors"]) == (0, 0, 0)
-    # Every visit went through, and the server really died under it: posts were in flight at a kill
+    # Every inspection went through, and the server really died under it: posts were in flight at a kill
     # and clients had to repeat requests.
-    assert result["acknowledged"] == result["stored"] == result["visits_planned"] == 8
+    assert result["acknowledged"] == result["stored"] == result["inspections_planned"] == 8
     assert result["photos_checked"] >= result["photos_acknowledged"] >= 8
     assert result["kills"] == 2 and result["server_starts"] == 3
     assert result["kills_with_posts_in_flight"] >= 1
@@ -77,25 +77,25 @@ def test_a_repeated_send_adds_the_summary_row_a_crash_left_out_and_never_replace
     store = Store(tmp_path / "data")
     checklist, problems = build(copy.deepcopy(SOURCE), "uji.toml")
     assert checklist is not None, problems
-    visit = visits.start(store, checklist, LKS, INSPECTOR)
-    visits.save_answers(store, visit["id"], {"izin": {"value": "ya", "note": ""}})
-    assert visits.add_photo(store, visit["id"], "foto_depan", process(jpeg()), "k1", 10) is None
+    inspection = inspections.start(store, checklist, LKS, INSPECTOR)
+    inspections.save_answers(store, inspection["id"], {"izin": {"value": "ya", "note": ""}})
+    assert inspections.add_photo(store, inspection["id"], "foto_depan", process(jpeg()), "k1", 10) is None
 
     def die(self, row):
         raise Killed
     with monkeypatch.context() as patch:
         patch.setattr(ReviewIndex, "put", die)
         with pytest.raises(Killed):
-            visits.submit(store, checklist, visit["id"])
-    # The state was written, the summary row was not: the "all states" list misses the visit.
-    assert store.submissions.get(visit["id"])["status"] == "submitted"
-    assert visit["id"] in {row["id"] for row in store.review_index.pending_rows()}
+            inspections.submit(store, checklist, inspection["id"])
+    # The state was written, the summary row was not: the "all states" list misses the inspection.
+    assert store.inspections.get(inspection["id"])["status"] == "submitted"
+    assert inspection["id"] in {row["id"] for row in store.review_index.pending_rows()}
     assert month_ids(store) == set()
     assert [r["id"] for r in review.queue(store, "")] == []
 
-    record, problems = visits.submit(store, checklist, visit["id"])  # the phone repeats "Kirim"
+    record, problems = inspections.submit(store, checklist, inspection["id"])  # the phone repeats "Kirim"
     assert problems == {} and record["status"] == "submitted"
-    assert [(r["id"], r["status"]) for r in review.queue(store, "")] == [(visit["id"], "submitted")]
+    assert [(r["id"], r["status"]) for r in review.queue(store, "")] == [(inspection["id"], "submitted")]
 
     # A row already there is never replaced: it may hold a later state.
     (month,) = store.review_index.months()

@@ -50,7 +50,7 @@ LKS_ID = "l" + "a" * 12
 OTHER_LKS_ID = "l" + "b" * 12
 YEAR = "202406"  # the partition: year and month
 CREATED = "2024-06-01T08:00:00+00:00"
-SUBMISSION_ID = re.compile(r"^l[0-9a-f]{12}-\d{6}-[0-9a-f]{12}$")
+INSPECTION_ID = re.compile(r"^l[0-9a-f]{12}-\d{6}-[0-9a-f]{12}$")
 
 SPAWN = multiprocessing.get_context("spawn")
 CHILD_TIMEOUT_SECONDS = 60
@@ -73,14 +73,14 @@ def _fast_context():
 
 
 def _partition_file(root: Path, lks_id: str = LKS_ID, year: str = YEAR) -> Path:
-    return root / "submissions" / lks_id / f"{year}.json"
+    return root / "inspections" / lks_id / f"{year}.json"
 
 
 def _temporaries(folder: Path) -> list[Path]:
     return sorted(folder.rglob(".*.tmp"))
 
 
-def _submission(**extra) -> dict:
+def _inspection(**extra) -> dict:
     return {"lks_id": LKS_ID, "created_at": CREATED, **extra}
 
 
@@ -105,15 +105,15 @@ def store(tmp_path) -> Store:
 
 
 def _child_insert_one(root: str, marker: str) -> None:
-    Store(root).submissions.insert(_submission(marker=marker))
+    Store(root).inspections.insert(_inspection(marker=marker))
 
 
 def _child_insert_many(root: str, worker: int, count: int, go) -> None:
-    submissions = Store(root).submissions
+    inspections = Store(root).inspections
     if not go.wait(CHILD_TIMEOUT_SECONDS):
         raise RuntimeError("never told to start")
     for n in range(count):
-        submissions.insert(_submission(worker=worker, n=n))
+        inspections.insert(_inspection(worker=worker, n=n))
 
 
 def _child_crash_writer(root: str, ack_path: str, ready, generation: int) -> None:
@@ -123,12 +123,12 @@ def _child_crash_writer(root: str, ack_path: str, ready, generation: int) -> Non
     line is in the kernel once the call returns, so a SIGKILL afterwards
     cannot lose it (a kill of the process, unlike a power cut, needs no fsync).
     """
-    submissions = Store(root).submissions
+    inspections = Store(root).inspections
     ack = os.open(ack_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     ready.set()
     n = 0
     while True:
-        record = submissions.insert(_submission(generation=generation, n=n, padding="x" * 200))
+        record = inspections.insert(_inspection(generation=generation, n=n, padding="x" * 200))
         os.write(ack, (record["id"] + "\n").encode("ascii"))
         n += 1
 
@@ -236,8 +236,8 @@ def test_transaction_that_raises_leaves_file_and_cache_unchanged(tmp_path):
 def test_reads_see_a_write_made_by_another_process(tmp_path):
     root = tmp_path / "data"
     store = Store(root)
-    store.submissions.insert(_submission(marker="parent"))
-    assert [r["marker"] for r in store.submissions.for_lks(LKS_ID)] == ["parent"]
+    store.inspections.insert(_inspection(marker="parent"))
+    assert [r["marker"] for r in store.inspections.for_lks(LKS_ID)] == ["parent"]
     key = str(_partition_file(root))
     assert key in engine._cache  # this process now has the partition cached
     cached_before = engine._cache[key]
@@ -246,14 +246,14 @@ def test_reads_see_a_write_made_by_another_process(tmp_path):
     child.start()
     _join_all([child])
 
-    markers = sorted(r["marker"] for r in store.submissions.for_lks(LKS_ID))
+    markers = sorted(r["marker"] for r in store.inspections.for_lks(LKS_ID))
     assert markers == ["child", "parent"]
     assert engine._cache[key] is not cached_before
 
 
 def test_sweep_stale_temporaries_removes_only_old_temporaries(tmp_path):
     old = time.time() - STALE_TMP_SECONDS - 3600
-    nested = tmp_path / "submissions" / LKS_ID
+    nested = tmp_path / "inspections" / LKS_ID
     nested.mkdir(parents=True)
     stale = [tmp_path / ".users.json.abc123.tmp", nested / f".{YEAR}.json.def456.tmp"]
     fresh = [tmp_path / ".lks.json.ghi789.tmp"]
@@ -349,7 +349,7 @@ def test_record_table_get_returns_a_deep_copy(tmp_path):
 
 
 # --------------------------------------------------------------------------
-# Users, LKS, submissions, throttle
+# Users, LKS, inspections, throttle
 # --------------------------------------------------------------------------
 
 
@@ -398,8 +398,8 @@ def test_lks_create_many_refuses_a_duplicate_code_and_writes_nothing(store):
     assert store.lks.codes() == {"TNG-001", "TNG-002", "TNG-003"}
 
 
-def test_submission_insert_get_and_for_lks_newest_first(store):
-    subs = store.submissions
+def test_inspection_insert_get_and_for_lks_newest_first(store):
+    subs = store.inspections
     inserted = [
         subs.insert({"lks_id": LKS_ID, "created_at": "2024-03-01T10:00:00+00:00", "n": 1}),
         subs.insert({"lks_id": LKS_ID, "created_at": "2023-12-31T23:59:59+00:00", "n": 0}),
@@ -408,13 +408,13 @@ def test_submission_insert_get_and_for_lks_newest_first(store):
         subs.insert({"lks_id": OTHER_LKS_ID, "created_at": "2025-01-01T00:00:00+00:00", "n": 99}),
     ]
     for record in inserted:
-        assert SUBMISSION_ID.match(record["id"])
+        assert INSPECTION_ID.match(record["id"])
         period = record["created_at"][:4] + record["created_at"][5:7]
         assert record["id"].startswith(f"{record['lks_id']}-{period}-")
         assert subs.get(record["id"]) == record
     assert len({r["id"] for r in inserted}) == len(inserted)
     # One partition per LKS and month.
-    assert sorted(p.name for p in (store.root / "submissions" / LKS_ID).glob("*.json")) == [
+    assert sorted(p.name for p in (store.root / "inspections" / LKS_ID).glob("*.json")) == [
         "202312.json", "202403.json", "202407.json", "202411.json"]
 
     assert [r["n"] for r in subs.for_lks(LKS_ID)] == [3, 2, 1, 0]
@@ -441,27 +441,27 @@ def test_submission_insert_get_and_for_lks_newest_first(store):
         f"{LKS_ID.upper()}-{YEAR}-{'0' * 12}",
     ],
 )
-def test_submission_get_with_a_malformed_id_returns_none(store, bad_id):
-    store.submissions.insert(_submission())
-    assert store.submissions.get(bad_id) is None
+def test_inspection_get_with_a_malformed_id_returns_none(store, bad_id):
+    store.inspections.insert(_inspection())
+    assert store.inspections.get(bad_id) is None
 
 
-def test_submission_get_of_an_unknown_well_formed_id_returns_none(store):
-    record = store.submissions.insert(_submission())
-    assert store.submissions.get(record["id"][:-1] + ("0" if record["id"][-1] != "0" else "1")) is None
-    assert store.submissions.get(f"{OTHER_LKS_ID}-1999-{'0' * 12}") is None
+def test_inspection_get_of_an_unknown_well_formed_id_returns_none(store):
+    record = store.inspections.insert(_inspection())
+    assert store.inspections.get(record["id"][:-1] + ("0" if record["id"][-1] != "0" else "1")) is None
+    assert store.inspections.get(f"{OTHER_LKS_ID}-1999-{'0' * 12}") is None
 
 
 @pytest.mark.parametrize("bad_lks", ["../users", "../secret", "..", ".", "", "secret", f"{LKS_ID}/../../secret"])
-def test_submission_for_lks_refuses_a_malicious_lks_id(store, bad_lks):
+def test_inspection_for_lks_refuses_a_malicious_lks_id(store, bad_lks):
     # Bait: folders that a path built from the id would reach, holding a valid partition.
-    bait = {"submissions": {"1": {"id": "stolen", "lks_id": "x", "created_at": CREATED}}}
-    for folder in (store.root / "secret", store.root / "users", store.root / "submissions" / "secret"):
+    bait = {"inspections": {"1": {"id": "stolen", "lks_id": "x", "created_at": CREATED}}}
+    for folder in (store.root / "secret", store.root / "users", store.root / "inspections" / "secret"):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{YEAR}.json").write_text(json.dumps(bait))
     store.users.create(username="admin")
-    store.submissions.insert(_submission())
-    assert store.submissions.for_lks(bad_lks) == []
+    store.inspections.insert(_inspection())
+    assert store.inspections.for_lks(bad_lks) == []
 
 
 def test_throttle_record_and_clear(store):
@@ -498,10 +498,10 @@ PER_WORKER = 50
 def _assert_all_concurrent_inserts_present(root: Path) -> None:
     path = _partition_file(root)
     raw = json.loads(path.read_bytes())  # the file itself is whole, valid JSON
-    on_disk = list(raw["submissions"].values())
+    on_disk = list(raw["inspections"].values())
     assert len(on_disk) == WORKERS * PER_WORKER
     engine._cache.clear()
-    records = Store(root).submissions.for_lks(LKS_ID)
+    records = Store(root).inspections.for_lks(LKS_ID)
     assert len(records) == WORKERS * PER_WORKER
     assert len({r["id"] for r in records}) == WORKERS * PER_WORKER
     assert sorted((r["worker"], r["n"]) for r in records) == [
@@ -534,7 +534,7 @@ def test_concurrent_threads_lose_no_insert(tmp_path):
         try:
             barrier.wait(CHILD_TIMEOUT_SECONDS)
             for n in range(PER_WORKER):
-                store.submissions.insert(_submission(worker=worker, n=n))
+                store.inspections.insert(_inspection(worker=worker, n=n))
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -593,7 +593,7 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_insert(tmp_path):
             continue
         # The file on disk is whole JSON: the old version or the new one, never half.
         raw = json.loads(path.read_bytes())
-        stored_ids = [doc["id"] for doc in raw["submissions"].values()]
+        stored_ids = [doc["id"] for doc in raw["inspections"].values()]
         assert len(stored_ids) == len(set(stored_ids))
         # Every acknowledged insert is there; at most one unacknowledged one per killed
         # writer (the insert that completed just before its acknowledgement was cut).
@@ -604,10 +604,10 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_insert(tmp_path):
         # A fresh Store, with nothing cached, loads the partition and finds them.
         engine._cache.clear()
         fresh = Store(root)
-        loaded = {r["id"] for r in fresh.submissions.for_lks(LKS_ID)}
+        loaded = {r["id"] for r in fresh.inspections.for_lks(LKS_ID)}
         assert loaded == set(stored_ids)
         if acked:
-            assert fresh.submissions.get(acked[-1])["id"] == acked[-1]
+            assert fresh.inspections.get(acked[-1])["id"] == acked[-1]
 
     acked = _acknowledged(ack_path)
     assert len(acked) >= 10, "the writers barely wrote: the kills tested little"
@@ -615,19 +615,19 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_insert(tmp_path):
     leftovers = {p.name for p in path.parent.iterdir()} - {path.name, path.name + ".lock"}
     assert all(name.startswith(f".{path.name}.") and name.endswith(".tmp") for name in leftovers)
     # The lock of a killed writer was released: this process can still write.
-    record = Store(root).submissions.insert(_submission(generation="after"))
-    assert Store(root).submissions.get(record["id"]) is not None
+    record = Store(root).inspections.insert(_inspection(generation="after"))
+    assert Store(root).inspections.get(record["id"]) is not None
 
 
 def test_values_given_to_or_returned_by_a_write_do_not_leak_into_what_readers_see(tmp_path):
     """Nested values of an inserted record stay the caller's: changing them later changes nothing stored."""
     store = Store(tmp_path)
     record = {"lks_id": "l" + "0" * 12, "answers": {"q1": "ya"}}
-    store.submissions.insert(record)
-    assert store.submissions.get(record["id"])["answers"] == {"q1": "ya"}
+    store.inspections.insert(record)
+    assert store.inspections.get(record["id"])["answers"] == {"q1": "ya"}
     record["answers"]["q1"] = "TAMPERED"
-    assert store.submissions.get(record["id"])["answers"] == {"q1": "ya"}
-    assert store.submissions.for_lks("l" + "0" * 12)[0]["answers"] == {"q1": "ya"}
+    assert store.inspections.get(record["id"])["answers"] == {"q1": "ya"}
+    assert store.inspections.for_lks("l" + "0" * 12)[0]["answers"] == {"q1": "ya"}
 
 
 def test_every_write_gives_the_file_a_new_identity_even_within_one_clock_tick(tmp_path, monkeypatch):
@@ -643,25 +643,25 @@ def test_every_write_gives_the_file_a_new_identity_even_within_one_clock_tick(tm
     assert len(set(identities)) == 3
 
 
-def test_for_inspector_returns_the_newest_visits_up_to_the_limit_across_years(store):
+def test_for_inspector_returns_the_newest_inspections_up_to_the_limit_across_years(store):
     """The list follows the index from the newest year and stops at the limit; one LKS can be asked for."""
     inspector = "u" + "1" * 12
     made = []
     for n, when in enumerate(["2024-05-01T01:00:00+00:00", "2025-02-01T01:00:00+00:00",
                               "2025-09-01T01:00:00+00:00", "2026-01-01T01:00:00+00:00"]):
         lks_id = LKS_ID if n % 2 == 0 else OTHER_LKS_ID
-        made.append(store.submissions.insert({"lks_id": lks_id, "inspector_id": inspector, "created_at": when}))
+        made.append(store.inspections.insert({"lks_id": lks_id, "inspector_id": inspector, "created_at": when}))
     assert sorted(p.name for p in (store.root / "index" / "inspectors" / inspector).glob("*.json")) == [
         "2024.json", "2025.json", "2026.json"]
-    assert [r["id"] for r in store.submissions.for_inspector(inspector)] == [m["id"] for m in reversed(made)]
-    assert [r["id"] for r in store.submissions.for_inspector(inspector, limit=2)] == [made[3]["id"], made[2]["id"]]
-    assert [r["id"] for r in store.submissions.for_inspector(inspector, lks_id=LKS_ID)] == [made[2]["id"],
+    assert [r["id"] for r in store.inspections.for_inspector(inspector)] == [m["id"] for m in reversed(made)]
+    assert [r["id"] for r in store.inspections.for_inspector(inspector, limit=2)] == [made[3]["id"], made[2]["id"]]
+    assert [r["id"] for r in store.inspections.for_inspector(inspector, lks_id=LKS_ID)] == [made[2]["id"],
                                                                                           made[0]["id"]]
-    assert store.submissions.for_inspector("u" + "2" * 12) == []
+    assert store.inspections.for_inspector("u" + "2" * 12) == []
 
 
 def test_flask_index_rebuild_restores_the_review_queue(tmp_path):
-    """After the queue indexes are lost, `flask index rebuild` recreates them from the submissions."""
+    """After the queue indexes are lost, `flask index rebuild` recreates them from the inspections."""
     from conftest import make_app, seed_app
 
     app = make_app(tmp_path)
@@ -669,14 +669,14 @@ def test_flask_index_rebuild_restores_the_review_queue(tmp_path):
     store = app.extensions["store"]
     lks = store.lks.all()[0]
     inspector = store.users.by_username("petugas1")
-    sent = store.submissions.insert({"lks_id": lks["id"], "inspector_id": inspector["id"], "status": "submitted",
+    sent = store.inspections.insert({"lks_id": lks["id"], "inspector_id": inspector["id"], "status": "submitted",
                                      "submitted_at": "2026-11-01T01:00:00+00:00", "checklist": {"id": "lksa"},
                                      "score": {"percent": 90.0, "failed": ["a"]}, "critical": True, "photos": []})
-    store.submissions.insert({"lks_id": lks["id"], "inspector_id": inspector["id"], "status": "draft",
+    store.inspections.insert({"lks_id": lks["id"], "inspector_id": inspector["id"], "status": "draft",
                               "checklist": {"id": "lksa"}, "photos": []})
     assert store.review_index.pending_rows() == []
     result = app.test_cli_runner().invoke(args=["index", "rebuild"])
-    assert result.exit_code == 0 and "1 submissions" in result.output
+    assert result.exit_code == 0 and "1 inspections" in result.output
     assert [r["id"] for r in store.review_index.pending_rows()] == [sent["id"]]
     assert [(r["id"], r["critical"], r["failed"]) for r in store.review_index.rows("202611", "202611")] == [
         (sent["id"], True, 1)]

@@ -1,4 +1,4 @@
-"""Reads of submissions that many pages share: several at once (queue, export) and newest first, lazily."""
+"""Reads of inspections that many pages share: several at once (queue, export) and newest first, lazily."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ MERGED_ID = "l" + "b" * 12
 
 @pytest.fixture
 def subs(tmp_path):
-    return Store(tmp_path / "data").submissions
+    return Store(tmp_path / "data").inspections
 
 
 def _add(subs, lks_id: str, created_at: str, n: int) -> dict:
     return subs.insert({"lks_id": lks_id, "created_at": created_at, "n": n, "answers": {"q1": {"value": "ya"}}})
 
 
-def test_peek_many_returns_the_asked_submissions_in_order_and_skips_unknown_ids(subs):
+def test_peek_many_returns_the_asked_inspections_in_order_and_skips_unknown_ids(subs):
     first = _add(subs, LKS_ID, "2024-03-01T10:00:00+00:00", 1)
     second = _add(subs, LKS_ID, "2024-03-02T10:00:00+00:00", 2)
     other = _add(subs, MERGED_ID, "2025-01-01T00:00:00+00:00", 3)

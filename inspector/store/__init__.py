@@ -13,7 +13,7 @@ from .lks import LksStore
 from .notifications import NotificationStore
 from .photos import PhotoStore
 from .review_index import ReviewIndex
-from .submissions import SubmissionStore
+from .inspections import InspectionStore
 from .throttle import ThrottleStore
 from .users import UserStore
 
@@ -27,7 +27,7 @@ class Store:
         sweep_stale_temporaries(self.root)
         self.users = UserStore(self.root)
         self.lks = LksStore(self.root)
-        self.submissions = SubmissionStore(self.root)
+        self.inspections = InspectionStore(self.root)
         self.throttle = ThrottleStore(self.root)
         self.photos = PhotoStore(self.root)
         self.checklists = ChecklistArchive(self.root)

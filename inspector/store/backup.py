@@ -41,11 +41,11 @@ created after t is left out, as it did not exist at t. The audit trail holds
 exactly the entries appended before t (an unfinished last line, an append
 that never returned, is left out). So the backup is the folder as it was at
 the instant t, as a crash at t would have left it. A request that writes
-several files in sequence (an inspector's index entry, then the submission; a
-queue row, then the submission's state; a change, then its audit entry) is in
+several files in sequence (an inspector's index entry, then the inspection; a
+queue row, then the inspection's state; a change, then its audit entry) is in
 the backup up to some step, never with a later step and without an earlier
 one; the app already tolerates every such prefix (dangling index entries are
-skipped, queue rows are confirmed against the submission, ``flask index
+skipped, queue rows are confirmed against the inspection, ``flask index
 rebuild`` recreates the queue indexes). Photos: every one a record in the
 backup refers to (photos are removed only when nothing refers to them), plus
 perhaps some that none does. A file outside the lock protocol (none today

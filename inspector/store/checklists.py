@@ -1,4 +1,4 @@
-"""The archive of checklist definitions, by digest: every submission can be read against what it was filled in."""
+"""The archive of checklist definitions, by digest: every inspection can be read against what it was filled in."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Follow-ups (tindak lanjut) of an LKS's findings: one partition per LKS, apart from the approved submissions.
+"""Follow-ups (tindak lanjut) of an LKS's findings: one partition per LKS, apart from the approved inspections.
 
-An approved submission is never edited: what the LKS did about a finding,
+An approved inspection is never edited: what the LKS did about a finding,
 and the reviewer's acceptance of it, live here, in ``followups/<lks id>.json``.
 """
 
@@ -47,9 +47,9 @@ class FollowupStore:
             return []
         return sorted(self._table(lks_id).all(), key=lambda r: r["at"])
 
-    def for_submission(self, lks_id: str, submission_id: str) -> list[Record]:
-        """The follow-ups of one submission's findings, oldest first."""
-        return [r for r in self.for_lks(lks_id) if r["submission_id"] == submission_id]
+    def for_inspection(self, lks_id: str, inspection_id: str) -> list[Record]:
+        """The follow-ups of one inspection's findings, oldest first."""
+        return [r for r in self.for_lks(lks_id) if r["inspection_id"] == inspection_id]
 
     def modify(self, lks_id: str, followup_id: str, change: Callable[[Record], Record | None]) -> Record | None:
         """Read, change and write one follow-up under its partition's lock (``change`` may veto with None)."""

@@ -8,7 +8,7 @@ Layout under ``<data>/notify/``:
 * ``webhooks.json``: the last ``MAX_DELIVERIES`` webhook deliveries, each
   with its state, tries and last error;
 * ``state.json``: per LKS the time of its latest approved inspection, and the
-  submissions with an open critical finding -- both bounded by the register
+  inspections with an open critical finding -- both bounded by the register
   and the backlog, not by history.
 """
 
@@ -127,16 +127,16 @@ class NotificationStore:
                 db.table("meta").upsert({"key": "inspected_built", "at": utcnow()}, Query().key == "inspected_built")
 
     def open_critical(self) -> list[str]:
-        """Ids of submissions whose critical finding has not been approved or rejected yet."""
+        """Ids of inspections whose critical finding has not been approved or rejected yet."""
         return [d["id"] for d in self.state.reader().table("open_critical").all()]
 
-    def critical_opened(self, submission_id: str, lks_id: str) -> None:
+    def critical_opened(self, inspection_id: str, lks_id: str) -> None:
         with self.state.transaction() as db:
-            db.table("open_critical").upsert({"id": submission_id, "lks_id": lks_id, "at": utcnow()},
-                                             Query().id == submission_id)
+            db.table("open_critical").upsert({"id": inspection_id, "lks_id": lks_id, "at": utcnow()},
+                                             Query().id == inspection_id)
 
-    def critical_closed(self, submission_ids: list[str]) -> None:
-        if not set(submission_ids) & set(self.open_critical()):
+    def critical_closed(self, inspection_ids: list[str]) -> None:
+        if not set(inspection_ids) & set(self.open_critical()):
             return
         with self.state.transaction() as db:
-            db.table("open_critical").remove(Query().id.one_of(list(submission_ids)))
+            db.table("open_critical").remove(Query().id.one_of(list(inspection_ids)))

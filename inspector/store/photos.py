@@ -1,4 +1,4 @@
-"""Photo files under the data folder, beside their submission: never under static/, names generated."""
+"""Photo files under the data folder, beside their inspection: never under static/, names generated."""
 
 from __future__ import annotations
 

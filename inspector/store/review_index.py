@@ -1,12 +1,12 @@
 """Indexes of submitted inspections for the review queue: the pending set, and one summary file per month.
 
 The pending index holds only what waits for review (bounded by the backlog,
-not by history); the monthly summaries hold one row per submission, by the
+not by history); the monthly summaries hold one row per inspection, by the
 month it was first sent, so a date-range filter reads only those months.
-A row is added to the pending index *before* its submission is marked
+A row is added to the pending index *before* its inspection is marked
 submitted, and removed *after* it leaves that state: a crash in between
-leaves an extra row (readers confirm rows against the submission), never a
-missing one. ``rebuild`` recreates both from the submissions themselves.
+leaves an extra row (readers confirm rows against the inspection), never a
+missing one. ``rebuild`` recreates both from the inspections themselves.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ROW_FIELDS = ("id", "lks_id", "kecamatan", "inspector_id", "status", "submitted_
 
 
 class ReviewIndex:
-    """Summary rows of submissions, for the queue and its filters."""
+    """Summary rows of inspections, for the queue and its filters."""
 
     def __init__(self, root: Path):
         self.root = root / "index"
@@ -41,17 +41,17 @@ class ReviewIndex:
     def mark_pending(self, row: dict) -> None:
         self._upsert(self.pending, row)
 
-    def clear_pending(self, submission_id: str) -> None:
+    def clear_pending(self, inspection_id: str) -> None:
         with self.pending.transaction() as db:
-            db.table("rows").remove(Query().id == submission_id)
+            db.table("rows").remove(Query().id == inspection_id)
 
     def put(self, row: dict) -> None:
-        """Record the current state of one submission in its month's summary."""
+        """Record the current state of one inspection in its month's summary."""
         month = row["first_submitted_at"][:4] + row["first_submitted_at"][5:7]
         self._upsert(self._month(month), row)
 
     def put_missing(self, row: dict) -> bool:
-        """Add a submission's row to its month's summary if none is there (a sending cut short by a crash).
+        """Add an inspection's row to its month's summary if none is there (a sending cut short by a crash).
 
         Never replaces a row, which may hold a later state. Returns whether it added one.
         """
@@ -81,7 +81,7 @@ class ReviewIndex:
         return found
 
     def rebuild(self, rows: list[dict]) -> None:
-        """Replace every index with these rows (from a scan of all submissions)."""
+        """Replace every index with these rows (from a scan of all inspections)."""
         by_month: dict[str, list[dict]] = {}
         for row in rows:
             by_month.setdefault(row["first_submitted_at"][:4] + row["first_submitted_at"][5:7], []).append(row)

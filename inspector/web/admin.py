@@ -150,7 +150,7 @@ def provisional_confirm(lks_id: str):
 @bp.route("/lks/<lks_id>/gabung", methods=["POST"])
 @access("admin")
 def provisional_merge(lks_id: str):
-    """The reported LKS is one already registered: its visits count for that one."""
+    """The reported LKS is one already registered: its inspections count for that one."""
     record = _provisional_or_404(lks_id)
     form = MergeForm()
     target = store().lks.by_code(form.target.data or "") if form.validate_on_submit() else None

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, render_template, request
 
-from ..audit import ACTIONS, ACTORS, TARGETS
+from ..audit import ACTIONS, ACTORS, action_label, target_label
 from ..auth import ROLES, access
 from ..timefmt import WIB, today_wib
 from .helpers import store
@@ -49,12 +49,12 @@ def _row(entry: dict, usernames: dict, lks_names: dict) -> dict:
     target = ""
     if kind or target_id:
         shown = usernames.get(target_id) if kind == "user" else lks_names.get(target_id) if kind == "lks" else None
-        target = f"{TARGETS.get(kind, kind or '')} {shown or target_id or ''}".strip()
+        target = f"{target_label(kind)} {shown or target_id or ''}".strip()
         if shown:
             target += f" ({target_id})"
     details = entry.get("details") or {}
     return {"seq": entry.get("seq"), "at": entry.get("at"),
-            "action": ACTIONS.get(entry.get("action"), entry.get("action")),
+            "action": action_label(entry.get("action")),
             "actor": usernames.get(actor_id, actor_id) if actor_id else "",
             "role": ROLES.get(role) or ACTORS.get(role, role), "target": target,
             "details": ", ".join(f"{key}={_compact(value)}" for key, value in details.items())}

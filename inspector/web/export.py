@@ -1,4 +1,4 @@
-"""Reviewer exports: the queue as CSV, a printable report of one submission, its evidence bundle (zip)."""
+"""Reviewer exports: the queue as CSV, a printable report of one inspection, its evidence bundle (zip)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, render_template
 from flask_login import current_user
 
-from .. import export, review, visits
+from .. import export, review, inspections
 from ..auth import access
 from ..timefmt import WIB
 from .helpers import get_lks_by_id_or_404, log, store
 from .review import _filters as queue_filters
-from .review import get_submission_or_404
+from .review import get_inspection_or_404
 
 bp = Blueprint("export", __name__)
 
@@ -31,17 +31,17 @@ def _no_store(response: Response) -> Response:
 
 @bp.route("/tinjau/ekspor/csv")
 @access("reviewer")
-def submissions_csv():
-    """The queue's submissions, with the queue's filters, as a spreadsheet (confidential answers included)."""
+def inspections_csv():
+    """The queue's inspections, with the queue's filters, as a spreadsheet (confidential answers included)."""
     filters = queue_filters()
     rows = review.queue(store(), **filters)
-    records = store().submissions.peek_many([row["id"] for row in rows])
-    data = export.submissions_csv(store(), records, include_confidential=True)
+    records = store().inspections.peek_many([row["id"] for row in rows])
+    data = export.inspections_csv(store(), records, include_confidential=True)
     ids = [r["id"] for r in records]
     log("export_csv", None, None, rows=len(ids), status=filters["status"] or "semua",
         kecamatan=filters["kecamatan"] or None, lks_id=filters["lks_id"] or None,
         inspector_id=filters["inspector_id"] or None, date_from=filters["date_from"] or None,
-        date_to=filters["date_to"] or None, submission_ids=ids[:MAX_LOGGED_IDS],
+        date_to=filters["date_to"] or None, inspection_ids=ids[:MAX_LOGGED_IDS],
         ids_complete=len(ids) <= MAX_LOGGED_IDS)
     span = "".join(f"-{d.replace('-', '')}" for d in (filters["date_from"], filters["date_to"]) if d)
     stamp = datetime.now(WIB).strftime("%Y%m%d-%H%M")
@@ -50,12 +50,12 @@ def submissions_csv():
         "Content-Disposition": f'attachment; filename="{name}"'}))
 
 
-@bp.route("/tinjau/<submission_id>/cetak")
+@bp.route("/tinjau/<inspection_id>/cetak")
 @access("reviewer")
-def report(submission_id: str):
-    """One submission as a clean page to print on A4 or save as PDF."""
-    record = get_submission_or_404(submission_id)
-    checklist = visits.checklist_of(store(), record)
+def report(inspection_id: str):
+    """One inspection as a clean page to print on A4 or save as PDF."""
+    record = get_inspection_or_404(inspection_id)
+    checklist = inspections.checklist_of(store(), record)
     score = record.get("score") or {}
     failed = set(score.get("failed", []))
     critical_ids = score.get("critical_failed", [])
@@ -65,28 +65,28 @@ def report(submission_id: str):
         "export/report.html", record=record, checklist=checklist, lks=get_lks_by_id_or_404(record["lks_id"]),
         inspector=users.get(record["inspector_id"], {}), labels=review.LABELS, failed=failed,
         critical=[checklist.item(i) for i in critical_ids if checklist.item(i)], findings=findings,
-        photos=visits.photos_by_item(record), section_scores=dict(map(tuple, score.get("per_section", []))),
+        photos=inspections.photos_by_item(record), section_scores=dict(map(tuple, score.get("per_section", []))),
         decision_labels=DECISION_LABELS, printed_at=datetime.now(timezone.utc).isoformat(),
         confidential_answered=any(i.confidential and record.get("answers", {}).get(i.id) for i in checklist.items()))
-    log("report_printed", "submission", submission_id, lks_id=record["lks_id"])
+    log("report_printed", "inspection", inspection_id, lks_id=record["lks_id"])
     return _no_store(Response(page, mimetype="text/html"))
 
 
-@bp.route("/tinjau/<submission_id>/paket.zip")
+@bp.route("/tinjau/<inspection_id>/paket.zip")
 @access("reviewer")
-def bundle(submission_id: str):
+def bundle(inspection_id: str):
     """The evidence bundle for investigators; the zip's SHA-256 goes into the audit trail."""
-    record = get_submission_or_404(submission_id)
+    record = get_inspection_or_404(inspection_id)
     lks = get_lks_by_id_or_404(record["lks_id"])
     actor = {k: current_user.record.get(k) for k in ("id", "username", "name", "role")}
     files = export.bundle_files(store(), record, actor)
-    buffer = io.BytesIO()  # photos are at most a few hundred kB each, and a visit has at most 60
+    buffer = io.BytesIO()  # photos are at most a few hundred kB each, and an inspection has at most 60
     export.write_zip(files, buffer)
     data = buffer.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    log("export_bundle", "submission", submission_id, lks_id=record["lks_id"], zip_sha256=digest,
+    log("export_bundle", "inspection", inspection_id, lks_id=record["lks_id"], zip_sha256=digest,
         photos=sum(1 for path in files if path.startswith("photos/")))
-    name = f"paket-bukti-{lks.get('code', 'lks')}-{submission_id}.zip"
+    name = f"paket-bukti-{lks.get('code', 'lks')}-{inspection_id}.zip"
     response = Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "X-Content-SHA256": digest})
     return _no_store(response)

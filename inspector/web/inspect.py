@@ -14,7 +14,7 @@ from ..store.records import utcnow
 from .forms import ProvisionalLksForm, apply_errors
 from ..places import KECAMATAN
 from .helpers import get_lks_or_404, log, search_lks, store
-from .visit import start_page
+from .inspection import start_page
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspeksi")
 

@@ -1,7 +1,7 @@
 """The LKS operator's pages: the approved inspections of their own LKS only, a score chart, and follow-ups.
 
 Every page works on an ``OperatorInspection`` (``inspector.followups``),
-never on a submission record, so nothing confidential can reach a template
+never on an inspection record, so nothing confidential can reach a template
 or a photo response. ``get_approved_for_operator_or_404`` is the one way in.
 """
 
@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import followups, visits
+from .. import followups, inspections
 from ..auth import access
 from ..chart import score_chart
 from ..photos import PhotoRejected, process
@@ -27,14 +27,14 @@ def _own_lks_ids() -> set[str]:
     return {i for ids in followups.family(store(), current_user.lks_ids).values() for i in ids}
 
 
-def get_approved_for_operator_or_404(submission_id: str) -> followups.OperatorInspection:
+def get_approved_for_operator_or_404(inspection_id: str) -> followups.OperatorInspection:
     """The operator's view of an approved inspection of their own LKS; 404 for anything else."""
-    if current_user.role != "operator" or len(submission_id or "") > 64:
+    if current_user.role != "operator" or len(inspection_id or "") > 64:
         abort(404)
-    record = store().submissions.get(submission_id)
+    record = store().inspections.get(inspection_id)
     if record is None or record["status"] != "approved" or record["lks_id"] not in _own_lks_ids():
         abort(404)
-    return followups.operator_view(visits.checklist_of(store(), record), record)
+    return followups.operator_view(inspections.checklist_of(store(), record), record)
 
 
 def _photo_response(data: bytes | None, name: str) -> Response:
@@ -58,7 +58,7 @@ def index():
         open_counts = {}
         for lks_part in ids:
             for f in store().followups.for_lks(lks_part):
-                open_counts[f["submission_id"]] = open_counts.get(f["submission_id"], 0) + (not f["accepted"])
+                open_counts[f["inspection_id"]] = open_counts.get(f["inspection_id"], 0) + (not f["accepted"])
         entries.append({"lks": lks, "history": history, "chart": Markup(chart), "open": open_counts})
     return render_template("operator/index.html", entries=entries)
 
@@ -66,7 +66,7 @@ def index():
 def _render_inspection(view, status: int = 200, errors: dict | None = None, posted: dict | None = None):
     lks = store().lks.get(view.lks_id) or {}
     by_item: dict[str, list[dict]] = {}
-    for f in store().followups.for_submission(view.lks_id, view.id):
+    for f in store().followups.for_inspection(view.lks_id, view.id):
         by_item.setdefault(f["item_id"], []).append(f)
     return render_template("operator/inspection.html", view=view, lks=lks, followups=by_item,
                            errors=errors or {}, posted=posted or {},
@@ -118,7 +118,7 @@ def followup_add(inspection_id: str):
     if errors:
         flash("Tindak lanjut belum tersimpan. Periksa isiannya.", "error")
         return _render_inspection(view, status, errors, posted)
-    log("followup_added", "submission", view.id, followup_id=record["id"], item_id=record["item_id"],
+    log("followup_added", "inspection", view.id, followup_id=record["id"], item_id=record["item_id"],
         lks_id=view.lks_id, photos=1 if record["photo"] else 0)
     flash("Tindak lanjut tersimpan dan akan diperiksa Dinas Sosial.", "success")
     return redirect(url_for("operator.inspection", inspection_id=view.id) + f"#temuan-{record['item_id']}", 303)
@@ -131,14 +131,14 @@ def followup_photo(inspection_id: str, followup_id: str, size: str = "besar"):
     """A follow-up's photo: for the operator of its LKS, and for reviewers (on the review page)."""
     if current_user.role == "operator":
         view = get_approved_for_operator_or_404(inspection_id)
-        lks_id, submission_id = view.lks_id, view.id
+        lks_id, inspection_id = view.lks_id, view.id
     else:
-        record = store().submissions.get(inspection_id) if len(inspection_id) <= 64 else None
+        record = store().inspections.get(inspection_id) if len(inspection_id) <= 64 else None
         if record is None or record["status"] != "approved":
             abort(404)
-        lks_id, submission_id = record["lks_id"], record["id"]
+        lks_id, inspection_id = record["lks_id"], record["id"]
     followup = store().followups.get(lks_id, followup_id)
-    if size not in SIZES or followup is None or followup["submission_id"] != submission_id or not followup["photo"]:
+    if size not in SIZES or followup is None or followup["inspection_id"] != inspection_id or not followup["photo"]:
         abort(404)
     photo_id = followup["photo"]["id"]
     return _photo_response(store().photos.read(followup["id"], photo_id, thumb=SIZES[size]), photo_id)
@@ -146,5 +146,5 @@ def followup_photo(inspection_id: str, followup_id: str, size: str = "besar"):
 
 @bp.app_template_global("followups_of")
 def followups_of(record: dict, checklist) -> list:
-    """For the reviewer's page: [(item, [follow-up, ...])] of one submission, in checklist order."""
+    """For the reviewer's page: [(item, [follow-up, ...])] of one inspection, in checklist order."""
     return followups.by_item(store(), checklist, record)

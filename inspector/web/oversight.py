@@ -50,13 +50,13 @@ def notifications():
 
 
 def _target(alert: dict) -> str:
-    """Where an alert leads: the review page for a reviewer, the visit summary for an inspector; a public
+    """Where an alert leads: the review page for a reviewer, the inspection summary for an inspector; a public
     concern (only reviewers get those) to the report itself."""
     if alert.get("kind") == "concern" and current_user.role == "reviewer":
         return url_for("review.concern_show", concern_id=alert["concern_id"])
     if current_user.role == "reviewer":
-        return url_for("review.show", submission_id=alert["submission_id"])
-    return url_for("visit.summary", submission_id=alert["submission_id"])
+        return url_for("review.show", inspection_id=alert["inspection_id"])
+    return url_for("inspection.summary", inspection_id=alert["inspection_id"])
 
 
 @bp.route("/tinjau/notifikasi/baca", methods=["POST"])

@@ -13,7 +13,7 @@ from ..timefmt import to_wib, today_wib
 from . import error_page
 from .forms import options
 from .helpers import client_address, get_lks_or_404, log, store
-from .visit import start_page
+from .inspection import start_page
 
 bp = Blueprint("public", __name__)
 

@@ -1,4 +1,4 @@
-"""The reviewer's pages (Dinas Sosial): the queue, one submission, decisions, comments, addenda."""
+"""The reviewer's pages (Dinas Sosial): the queue, one inspection, decisions, comments, addenda."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import concerns, events, review, visits
+from .. import concerns, events, review, inspections
 from ..auth import access
 from ..places import KECAMATAN
 from .forms import ActionForm
@@ -39,7 +39,7 @@ def _filters() -> dict:
 @bp.route("/")
 @access("reviewer")
 def index():
-    """The queue: waiting submissions, critical first, then oldest first; filtered and paged."""
+    """The queue: waiting inspections, critical first, then oldest first; filtered and paged."""
     filters = _filters()
     rows = review.queue(store(), **filters)
     try:
@@ -57,110 +57,110 @@ def index():
                            labels=review.LABELS)
 
 
-def get_submission_or_404(submission_id: str) -> dict:
-    record = store().submissions.get(submission_id) if len(submission_id or "") <= 64 else None
+def get_inspection_or_404(inspection_id: str) -> dict:
+    record = store().inspections.get(inspection_id) if len(inspection_id or "") <= 64 else None
     if record is None or record["status"] == "draft":
         abort(404)
     return record
 
 
-@bp.route("/<submission_id>")
+@bp.route("/<inspection_id>")
 @access("reviewer")
-def show(submission_id: str):
+def show(inspection_id: str):
     """Every answer with its note and photos, failed items marked, the previous approved inspection."""
-    record = get_submission_or_404(submission_id)
-    checklist = visits.checklist_of(store(), record)
+    record = get_inspection_or_404(inspection_id)
+    checklist = inspections.checklist_of(store(), record)
     previous = review.previous_approved(store(), record)
     versions = record.get("versions", [])
     changes = review.version_changes(checklist, versions[-2], versions[-1]) if len(versions) > 1 else []
     users = {u["id"]: u for u in store().users.all()}
     return render_template("review/show.html", record=record, checklist=checklist,
                            lks=get_lks_by_id_or_404(record["lks_id"]), previous=previous,
-                           photos=visits.photos_by_item(record), failed=set(record["score"]["failed"]),
+                           photos=inspections.photos_by_item(record), failed=set(record["score"]["failed"]),
                            changes=changes, inspector=users.get(record["inspector_id"], {}),
                            can=lambda action: review.allowed(record, current_user, action),
                            action=ActionForm(), labels=review.LABELS)
 
 
-@bp.route("/<submission_id>/keputusan", methods=["POST"])
+@bp.route("/<inspection_id>/keputusan", methods=["POST"])
 @access("reviewer")
-def decide(submission_id: str):
-    get_submission_or_404(submission_id)
-    record, reason = review.decide(store(), submission_id, current_user, request.form.get("keputusan", ""),
+def decide(inspection_id: str):
+    get_inspection_or_404(inspection_id)
+    record, reason = review.decide(store(), inspection_id, current_user, request.form.get("keputusan", ""),
                                    request.form.get("komentar", ""))
     if reason:
         flash(reason, "error")
-        return show(submission_id), 400
-    log(record["status"], "submission", submission_id, lks_id=record["lks_id"])
+        return show(inspection_id), 400
+    log(record["status"], "inspection", inspection_id, lks_id=record["lks_id"])
     events.emit(store(), current_app.config, "review.decided", record)
     flash(f"Keputusan tersimpan: {review.LABELS[record['status']]}.", "success")
     return redirect(url_for("review.index"), 303)
 
 
-@bp.route("/<submission_id>/komentar", methods=["POST"])
+@bp.route("/<inspection_id>/komentar", methods=["POST"])
 @access("reviewer", "inspector")
-def comment(submission_id: str):
-    record = get_submission_or_404(submission_id)
+def comment(inspection_id: str):
+    record = get_inspection_or_404(inspection_id)
     if current_user.role == "inspector" and record["inspector_id"] != current_user.record["id"]:
         abort(404)
-    _, reason = review.add_comment(store(), submission_id, current_user, request.form.get("komentar", ""))
+    _, reason = review.add_comment(store(), inspection_id, current_user, request.form.get("komentar", ""))
     if reason:
-        from .visit import summary
+        from .inspection import summary
 
         flash(reason, "error")
-        return (show if current_user.role == "reviewer" else summary)(submission_id), 400
-    log("comment_added", "submission", submission_id)
+        return (show if current_user.role == "reviewer" else summary)(inspection_id), 400
+    log("comment_added", "inspection", inspection_id)
     flash("Komentar terkirim.", "success")
-    endpoint = "review.show" if current_user.role == "reviewer" else "visit.summary"
-    return redirect(url_for(endpoint, submission_id=submission_id) + "#komentar", 303)
+    endpoint = "review.show" if current_user.role == "reviewer" else "inspection.summary"
+    return redirect(url_for(endpoint, inspection_id=inspection_id) + "#komentar", 303)
 
 
-@bp.route("/<submission_id>/addendum", methods=["POST"])
+@bp.route("/<inspection_id>/addendum", methods=["POST"])
 @access("reviewer")
-def addendum(submission_id: str):
-    get_submission_or_404(submission_id)
-    _, reason = review.add_addendum(store(), submission_id, current_user, request.form.get("isi", ""))
+def addendum(inspection_id: str):
+    get_inspection_or_404(inspection_id)
+    _, reason = review.add_addendum(store(), inspection_id, current_user, request.form.get("isi", ""))
     if reason:
         flash(reason, "error")
-        return show(submission_id), 400
-    log("addendum_added", "submission", submission_id)
+        return show(inspection_id), 400
+    log("addendum_added", "inspection", inspection_id)
     flash("Addendum tersimpan.", "success")
-    return redirect(url_for("review.show", submission_id=submission_id) + "#addendum", 303)
+    return redirect(url_for("review.show", inspection_id=inspection_id) + "#addendum", 303)
 
 
 @bp.route("/<inspection_id>/tindak-lanjut/<followup_id>/terima", methods=["POST"])
 @access("reviewer")
 def followup_accept(inspection_id: str, followup_id: str):
-    """Accept an LKS's follow-up of a finding; the approved submission itself stays as it was."""
+    """Accept an LKS's follow-up of a finding; the approved inspection itself stays as it was."""
     from .. import followups
 
-    record = get_submission_or_404(inspection_id)
+    record = get_inspection_or_404(inspection_id)
     followup, changed = followups.accept(store(), record, followup_id, current_user)
     if followup is None:
         abort(404)
     if changed:
-        log("followup_accepted", "submission", record["id"], followup_id=followup["id"], lks_id=record["lks_id"])
+        log("followup_accepted", "inspection", record["id"], followup_id=followup["id"], lks_id=record["lks_id"])
         flash("Tindak lanjut diterima.", "success")
     else:
         flash("Tindak lanjut ini sudah diterima sebelumnya.", "info")
-    return redirect(url_for("review.show", submission_id=record["id"]) + "#tindak-lanjut", 303)
+    return redirect(url_for("review.show", inspection_id=record["id"]) + "#tindak-lanjut", 303)
 
 
 @bp.route("/setujui-massal", methods=["POST"])
 @access("reviewer")
 def bulk_approve():
-    """Approve the selected waiting submissions that have no critical finding, each recorded on its own."""
+    """Approve the selected waiting inspections that have no critical finding, each recorded on its own."""
     ids = request.form.getlist("pilih")[:200]
     approved, skipped = 0, 0
-    for submission_id in ids:
-        record = store().submissions.get(submission_id) if len(submission_id) <= 64 else None
+    for inspection_id in ids:
+        record = store().inspections.get(inspection_id) if len(inspection_id) <= 64 else None
         if record is None or record.get("critical") or not review.allowed(record, current_user, "approve"):
             skipped += 1
             continue
-        _, reason = review.decide(store(), submission_id, current_user, "approve")
+        _, reason = review.decide(store(), inspection_id, current_user, "approve")
         if reason is None:
-            log("bulk_approved", "submission", submission_id, lks_id=record["lks_id"])
-            events.emit(store(), current_app.config, "review.decided", store().submissions.get(submission_id))
+            log("bulk_approved", "inspection", inspection_id, lks_id=record["lks_id"])
+            events.emit(store(), current_app.config, "review.decided", store().inspections.get(inspection_id))
         approved, skipped = (approved + 1, skipped) if reason is None else (approved, skipped + 1)
     if not ids:
         flash("Pilih dulu pengajuan yang akan disetujui.", "error")

@@ -2,7 +2,7 @@
 and the LKS poster as an admin sees it on a phone (rewrites docs/screenshots/poster-phone.png).
 
 Every page is run through axe in Chromium, one browser context per role, and so are the sign-in page
-after a wrong password and the visit form sent back with an error; any finding of impact "serious" or
+after a wrong password and the inspection form sent back with an error; any finding of impact "serious" or
 "critical" fails the test with its rule, the elements and axe's help text. Touch targets are held to
 44 px as well (axe's own target-size rule asks only 24 px). The pages run on a server of their own, so
 the records made here do not change what the other browser tests see.
@@ -18,9 +18,9 @@ import zxingcpp
 from PIL import Image
 
 from conftest import make_app, seed_app
-from inspector import visits
+from inspector import inspections
 from inspector.local_server import LocalServer
-from test_export import sent_visit
+from test_export import sent_inspection
 from test_operator import approved_with_followup
 
 from .conftest import PHONE, Requests, guarded, screenshot, sign_in
@@ -47,7 +47,7 @@ AXE_RUN = """async (context) => {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Its own server: 3 LKS, one account per role, a draft and a sent LKSA visit, an approved inspection
+    """Its own server: 3 LKS, one account per role, a draft and a sent LKSA inspection, an approved inspection
     of the operator's LKS with a follow-up."""
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `npm ci` (run-tests.sh does it)")
@@ -56,12 +56,12 @@ def site(tmp_path_factory):
     store = app.extensions["store"]
     lksa = next(r for r in lks if r["kind"] == "lksa")
     inspector = store.users.by_username("petugas1")
-    draft = visits.start(store, app.extensions["checklists"]["lksa"], lksa, inspector)
-    sent = sent_visit(app, lksa, fail=("izin_operasional",), notes={"izin_operasional": "Izin habis Maret."})
+    draft = inspections.start(store, app.extensions["checklists"]["lksa"], lksa, inspector)
+    sent = sent_inspection(app, lksa, fail=("izin_operasional",), notes={"izin_operasional": "Izin habis Maret."})
     inspection = approved_with_followup(app, lks[0])
     server = LocalServer(app)
     server.paths = {"code": lksa["code"], "draft": draft["id"], "sent": sent["id"],
-                    "inspection": inspection["inspection_id"]}
+                    "inspection": inspection["approved_id"]}
     try:
         yield server
     finally:
@@ -107,14 +107,14 @@ def wrong_password(page, site) -> list[str]:
 
 
 def number_out_of_range(page, site) -> list[str]:
-    """The visit form sent back with an error: only the list of errors and the question are checked again."""
+    """The inspection form sent back with an error: only the list of errors and the question are checked again."""
     page.goto(f"{site.url}/kunjungan/{site.paths['draft']}")
     page.locator("#jumlah_anak_hadir").fill("999")
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Simpan draf", exact=True).click()
     assert navigation.value.status == 400
-    assert page.locator("form.visit nav.alert").count() == 1 and page.locator(".question.has-error").count() == 1
-    return violations(page, include=["form.visit nav.alert", "form.visit .question.has-error"])
+    assert page.locator("form.inspection nav.alert").count() == 1 and page.locator(".question.has-error").count() == 1
+    return violations(page, include=["form.inspection nav.alert", "form.inspection .question.has-error"])
 
 
 # Pages shown with an error, after the role's pages (where errors are announced and tied to their field).

@@ -1,8 +1,8 @@
-"""The visit form on a weak network, in a real browser at 360 x 800: photos made smaller on the phone and sent
+"""The inspection form on a weak network, in a real browser at 360 x 800: photos made smaller on the phone and sent
 one by one as soon as they are chosen, a lost answer retried without a second copy, answers kept on the phone
 across a reload, and the form waiting for a photo still on its way.
 
-Each run rewrites docs/screenshots/visit-upload-progress.png.
+Each run rewrites docs/screenshots/inspection-upload-progress.png.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from .conftest import SCREENSHOTS
 from .test_pages import assert_fits_phone, assert_only_local
-from .test_visit import TEXT, checklist, go, live_store, lksa, start_visit  # noqa: F401 (fixtures)
+from .test_inspection import TEXT, checklist, go, live_store, lksa, start_inspection  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +45,8 @@ def uploads_to(page, url_part: str = "/foto") -> list:
     return posts
 
 
-def copy_in_phone(page, visit_id: str):
-    return page.evaluate("(id) => localStorage.getItem('inspector:visit:' + id)", visit_id)
+def copy_in_phone(page, inspection_id: str):
+    return page.evaluate("(id) => localStorage.getItem('inspector:visit:' + id)", inspection_id)
 
 
 # --- (a) A 12 MP photo travels at most ~400 KB, upright, with its capture time -------------------------------
@@ -55,7 +55,7 @@ def test_a_camera_photo_is_made_small_upright_and_keeps_its_time(page, live_serv
                                                                  requests_seen):
     original = camera_photo(tmp_path / "IMG_20250630_091500.jpg")
     assert original.stat().st_size > 1_000_000
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     posts = uploads_to(page)
     field = page.locator("#foto_depan__photos")
     field.set_input_files(original)
@@ -69,10 +69,10 @@ def test_a_camera_photo_is_made_small_upright_and_keeps_its_time(page, live_serv
     body = post.post_data_buffer
     assert len(body) <= 400 * 1024, len(body)
     assert b'name="taken_at"\r\n\r\n2025-06-30T09:15:00\r\n' in body
-    [stored] = live_store.submissions.get(visit_id)["photos"]
+    [stored] = live_store.inspections.get(inspection_id)["photos"]
     assert stored["item"] == "foto_depan" and stored["upload_key"].startswith("k:")
     assert stored["taken_at"] == "2025-06-30T02:15:00+00:00"  # 09:15 WIB, read by the phone from the original
-    with Image.open(io.BytesIO(live_store.photos.read(visit_id, stored["id"]))) as image:
+    with Image.open(io.BytesIO(live_store.photos.read(inspection_id, stored["id"]))) as image:
         assert image.size == (1200, 1600)  # upright (portrait), long side 1600
         rgb = image.convert("RGB")
         red, green, blue = rgb.getpixel((1200 - 60, 60))  # the stored top-left block, turned to the top right
@@ -82,7 +82,7 @@ def test_a_camera_photo_is_made_small_upright_and_keeps_its_time(page, live_serv
             assert not (red > 150 and green < 90), (corner, red, green, blue)
 
     go(page, "Simpan draf")
-    assert len(live_store.submissions.get(visit_id)["photos"]) == 1
+    assert len(live_store.inspections.get(inspection_id)["photos"]) == 1
     assert len(posts) == 1
     assert_only_local(requests_seen)
 
@@ -90,9 +90,9 @@ def test_a_camera_photo_is_made_small_upright_and_keeps_its_time(page, live_serv
 # --- (b) The answer to an upload is lost once: retried, stored once ------------------------------------------
 
 def test_a_lost_upload_answer_is_retried_and_stored_once(page, live_server, live_store, lksa, tmp_path, requests_seen):
-    from .test_visit import make_jpeg
+    from .test_inspection import make_jpeg
 
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     calls = []
 
     def lose_the_first_answer(route):
@@ -110,11 +110,11 @@ def test_a_lost_upload_answer_is_retried_and_stored_once(page, live_server, live
     expect(page.locator("#item-foto_depan .thumbs img")).to_have_count(1, timeout=15000)
     expect(row).to_have_count(0)
     assert len(calls) == 2
-    photos = live_store.submissions.get(visit_id)["photos"]
+    photos = live_store.inspections.get(inspection_id)["photos"]
     assert [p["item"] for p in photos] == ["foto_depan"]
     go(page, "Lanjut ke ringkasan")
     assert page.get_by_text("1 foto terlampir.").is_visible()
-    assert len(live_store.submissions.get(visit_id)["photos"]) == 1
+    assert len(live_store.inspections.get(inspection_id)["photos"]) == 1
     assert_only_local(requests_seen)
 
 
@@ -122,15 +122,15 @@ def test_a_lost_upload_answer_is_retried_and_stored_once(page, live_server, live
 
 def test_answers_survive_a_reload_and_leave_the_phone_once_saved(page, live_server, live_store, lksa, checklist,
                                                                  requests_seen):
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     form_url = page.url
     page.locator("#nomor_izin").fill(TEXT)
     page.locator("#item-tanda_kekerasan").get_by_role("radio", name="Tidak", exact=True).check()
     page.locator("#nomor_izin__note").evaluate("el => el.closest('details').open = true")
     page.locator("#nomor_izin__note").fill("Izin diperpanjang tahun ini")
-    counter = page.locator("form.visit [data-counter]").inner_text()
-    kept = copy_in_phone(page, visit_id)
-    assert TEXT in kept and "visit_key" not in kept and live_store.submissions.get(visit_id)["visit_key"] not in kept
+    counter = page.locator("form.inspection [data-counter]").inner_text()
+    kept = copy_in_phone(page, inspection_id)
+    assert TEXT in kept and "inspection_key" not in kept and live_store.inspections.get(inspection_id)["inspection_key"] not in kept
 
     # The connection drops and the page is closed (no background save gets through); later it is loaded
     # again: a new load, as after a crash, not the browser's own form restore.
@@ -145,34 +145,34 @@ def test_answers_survive_a_reload_and_leave_the_phone_once_saved(page, live_serv
     assert page.locator("#item-tanda_kekerasan").get_by_role("radio", name="Tidak", exact=True).is_checked()
     assert page.locator("#nomor_izin__note").is_visible()  # its closed note opened to show what came back
     assert page.locator("#nomor_izin__note").input_value() == "Izin diperpanjang tahun ini"
-    assert page.locator("form.visit [data-counter]").inner_text() == counter
-    assert live_store.submissions.get(visit_id)["answers"] == {}  # all of it from the phone
+    assert page.locator("form.inspection [data-counter]").inner_text() == counter
+    assert live_store.inspections.get(inspection_id)["answers"] == {}  # all of it from the phone
     assert_fits_phone(page)
 
     go(page, "Simpan draf")
-    assert live_store.submissions.get(visit_id)["answers"]["nomor_izin"]["value"] == TEXT
-    assert copy_in_phone(page, visit_id) is None
+    assert live_store.inspections.get(inspection_id)["answers"]["nomor_izin"]["value"] == TEXT
+    assert copy_in_phone(page, inspection_id) is None
     expect(page.locator("[data-restored]")).to_be_hidden()
 
     # A copy typed on answers the server has since replaced is dropped, never laid over them.
     page.evaluate("""(id) => localStorage.setItem('inspector:visit:' + id, JSON.stringify(
-        {version: 'lama', at: Date.now(), values: {nomor_izin: ['ketikan lama']}}))""", visit_id)
+        {version: 'lama', at: Date.now(), values: {nomor_izin: ['ketikan lama']}}))""", inspection_id)
     page.goto(form_url)
     assert page.locator("#nomor_izin").input_value() == TEXT
     expect(page.locator("[data-restored]")).to_be_hidden()
-    assert copy_in_phone(page, visit_id) is None
+    assert copy_in_phone(page, inspection_id) is None
 
     # Typed, then the phone locks its screen: saved in the background, and the copy leaves the phone.
     page.locator("#nomor_izin").fill("123/LKSA/2025")
-    assert copy_in_phone(page, visit_id) is not None
+    assert copy_in_phone(page, inspection_id) is not None
     page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
                              document.dispatchEvent(new Event('visibilitychange')); }""")
-    page.wait_for_function("(id) => localStorage.getItem('inspector:visit:' + id) === null", arg=visit_id)
-    assert live_store.submissions.get(visit_id)["answers"]["nomor_izin"]["value"] == "123/LKSA/2025"
+    page.wait_for_function("(id) => localStorage.getItem('inspector:visit:' + id) === null", arg=inspection_id)
+    assert live_store.inspections.get(inspection_id)["answers"]["nomor_izin"]["value"] == "123/LKSA/2025"
 
     # Signing out removes every copy this phone kept.
     page.locator("#nomor_izin").fill("belum disimpan")
-    assert copy_in_phone(page, visit_id) is not None
+    assert copy_in_phone(page, inspection_id) is not None
     with page.expect_navigation():
         page.locator("header").get_by_role("button", name="Keluar").click()
     assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('inspector:'))") == []
@@ -182,7 +182,7 @@ def test_answers_survive_a_reload_and_leave_the_phone_once_saved(page, live_serv
 # --- (d) 'Lanjut ke ringkasan' waits for a photo still on its way --------------------------------------------
 
 def test_the_form_waits_for_a_slow_photo(page, live_server, live_store, lksa, tmp_path, requests_seen):
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     held = []
     page.route(UPLOAD, lambda route: held.append(route))  # the network holds the photo until the test lets it go
     page.locator("#foto_depan__photos").set_input_files(camera_photo(tmp_path / "depan.jpg", size=(2000, 1500)))
@@ -195,18 +195,18 @@ def test_the_form_waits_for_a_slow_photo(page, live_server, live_store, lksa, tm
     page.get_by_role("button", name="Lanjut ke ringkasan", exact=True).click()
     waiting = page.locator("[data-upload-text]")
     expect(waiting).to_have_text("Menunggu 1 foto terkirim, lalu formulir dikirim.")
-    assert page.url.endswith(f"/kunjungan/{visit_id}")
+    assert page.url.endswith(f"/kunjungan/{inspection_id}")
     page.locator("#item-foto_depan legend").evaluate("el => el.scrollIntoView({block: 'start'})")
     page.evaluate("() => window.scrollBy(0, -60)")  # under the sticky counter
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "visit-upload-progress.png"))
+    page.screenshot(path=str(SCREENSHOTS / "inspection-upload-progress.png"))
     assert_fits_phone(page)
 
     with page.expect_navigation(timeout=15000):
         held[0].continue_()
-    assert page.url == f"{live_server.url}/kunjungan/{visit_id}/ringkasan"
+    assert page.url == f"{live_server.url}/kunjungan/{inspection_id}/ringkasan"
     assert page.get_by_text("1 foto terlampir.").is_visible()
-    assert [p["item"] for p in live_store.submissions.get(visit_id)["photos"]] == ["foto_depan"]
+    assert [p["item"] for p in live_store.inspections.get(inspection_id)["photos"]] == ["foto_depan"]
     assert_only_local(requests_seen)
 
 
@@ -214,10 +214,10 @@ def test_the_form_waits_for_a_slow_photo(page, live_server, live_store, lksa, tm
 
 def test_a_photo_that_cannot_be_sent_is_named_and_tried_again_on_request(page, live_server, live_store, lksa,
                                                                          tmp_path, requests_seen):
-    from .test_visit import make_jpeg
+    from .test_inspection import make_jpeg
 
     page.clock.install()  # the waits between retries pass when the test says so
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     tries = []
     page.route(UPLOAD, lambda route: (tries.append(1), route.abort("internetdisconnected")))
     page.locator("#foto_depan__photos").set_input_files(make_jpeg(tmp_path / "depan.jpg"))
@@ -234,12 +234,12 @@ def test_a_photo_that_cannot_be_sent_is_named_and_tried_again_on_request(page, l
     page.get_by_role("button", name="Lanjut ke ringkasan", exact=True).click()
     expect(page.locator("[data-upload-text]")).to_have_text(
         "1 foto gagal terkirim: depan.jpg. Coba lagi, atau lanjutkan: foto itu ikut dikirim bersama formulir.")
-    assert page.url == f"{live_server.url}/kunjungan/{visit_id}"
-    assert live_store.submissions.get(visit_id)["photos"] == []
+    assert page.url == f"{live_server.url}/kunjungan/{inspection_id}"
+    assert live_store.inspections.get(inspection_id)["photos"] == []
 
     page.unroute(UPLOAD)  # the signal is back
     with page.expect_navigation():
         page.locator("[data-upload-state]").get_by_role("button", name="Coba lagi").click()
-    assert page.url == f"{live_server.url}/kunjungan/{visit_id}/ringkasan"  # sent, then the form went on by itself
-    assert [p["item"] for p in live_store.submissions.get(visit_id)["photos"]] == ["foto_depan"]
+    assert page.url == f"{live_server.url}/kunjungan/{inspection_id}/ringkasan"  # sent, then the form went on by itself
+    assert [p["item"] for p in live_store.inspections.get(inspection_id)["photos"]] == ["foto_depan"]
     assert_only_local(requests_seen)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 
 from helpers import jpeg
-from inspector import visits
+from inspector import inspections
 from inspector.photos import process
 
 from .conftest import PHONE, SCREENSHOTS, Requests, guarded, sign_in
 from .test_pages import assert_fits_phone, assert_only_local, small_targets
-from .test_visit import DATE, LONGTEXT, TEXT, go, start_visit
+from .test_inspection import DATE, LONGTEXT, TEXT, go, start_inspection
 
 pytestmark = pytest.mark.browser
 
@@ -76,31 +76,31 @@ def value(item):
     return {"number": int(item.min), "date": DATE, "text": TEXT, "longtext": LONGTEXT}[item.type]
 
 
-def fill_in_store(store, checklist, visit_id: str) -> None:
-    """The answers and photos, straight into the draft: the form itself is tested in test_visit.py."""
+def fill_in_store(store, checklist, inspection_id: str) -> None:
+    """The answers and photos, straight into the draft: the form itself is tested in test_inspection.py."""
     answers = {i.id: {"value": value(i), "note": ""} for i in checklist.items() if i.required and i.type != "photo"}
-    assert visits.save_answers(store, visit_id, answers) is not None
+    assert inspections.save_answers(store, inspection_id, answers) is not None
     for item in checklist.items():
         if item.type == "photo" and item.required:
-            assert visits.add_photo(store, visit_id, item.id, process(jpeg()), f"uji-{item.id}", 20) is None
+            assert inspections.add_photo(store, inspection_id, item.id, process(jpeg()), f"uji-{item.id}", 20) is None
 
 
-def send(page, server, store, checklist, visit_id: str) -> dict:
-    """Answer the started visit in the store, send it from the summary; the record as the server kept it."""
-    fill_in_store(store, checklist, visit_id)
-    page.goto(f"{server.url}/kunjungan/{visit_id}/ringkasan")
+def send(page, server, store, checklist, inspection_id: str) -> dict:
+    """Answer the started inspection in the store, send it from the summary; the record as the server kept it."""
+    fill_in_store(store, checklist, inspection_id)
+    page.goto(f"{server.url}/kunjungan/{inspection_id}/ringkasan")
     note = page.get_by_text("Lokasi Anda dicatat sebagai bukti kunjungan dan hanya dilihat peninjau Dinas Sosial")
     assert note.is_visible()
     go(page, "Kirim")
     assert page.get_by_text("Inspeksi terkirim ke Dinas Sosial. Terima kasih.").is_visible()
-    record = store.submissions.get(visit_id)
+    record = store.inspections.get(inspection_id)
     assert record["status"] == "submitted"
     return record
 
 
-def visit_and_send(page, server, store, checklist, lks) -> dict:
+def inspection_and_send(page, server, store, checklist, lks) -> dict:
     """Start at the LKS's page (signing in), then ``send``."""
-    return send(page, server, store, checklist, start_visit(page, server, lks))
+    return send(page, server, store, checklist, start_inspection(page, server, lks))
 
 
 def card_of(page, server, record):
@@ -114,7 +114,7 @@ def card_of(page, server, record):
 def test_a_phone_at_the_lks_is_recorded_without_a_flag(phone_at, reviewer, live_server, lksa, requests_seen):
     store, checklist = live_server.app.extensions["store"], live_server.app.extensions["checklists"]["lksa"]
     page = phone_at(lksa, 40, accuracy=20)
-    record = visit_and_send(page, live_server, store, checklist, lksa)
+    record = inspection_and_send(page, live_server, store, checklist, lksa)
     start, sent = record["start_location"], record["versions"][-1]["location"]
     for kept in (start, sent):
         assert kept["status"] == "given" and kept["accuracy"] == 20.0
@@ -133,7 +133,7 @@ def test_a_phone_far_from_the_lks_is_flagged_for_the_reviewer(phone_at, reviewer
                                                               requests_seen):
     store, checklist = live_server.app.extensions["store"], live_server.app.extensions["checklists"]["lksa"]
     page = phone_at(lksa, 1300, accuracy=35)
-    record = visit_and_send(page, live_server, store, checklist, lksa)
+    record = inspection_and_send(page, live_server, store, checklist, lksa)
     assert record["start_location"]["status"] == record["versions"][-1]["location"]["status"] == "given"
 
     card = card_of(reviewer, live_server, record)
@@ -149,14 +149,14 @@ def test_a_phone_far_from_the_lks_is_flagged_for_the_reviewer(phone_at, reviewer
     assert_only_local(requests_seen)
 
 
-def test_without_the_permission_the_visit_goes_on_and_refused_is_recorded(page, reviewer, live_server, lksa,
+def test_without_the_permission_the_inspection_goes_on_and_refused_is_recorded(page, reviewer, live_server, lksa,
                                                                           requests_seen):
     """The default context has no geolocation permission: headless Chromium refuses at once (code 1)."""
     store, checklist = live_server.app.extensions["store"], live_server.app.extensions["checklists"]["lksa"]
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     told = page.get_by_role("status").filter(has_text="Lokasi tidak tercatat")
     assert told.inner_text().startswith("Lokasi tidak tercatat: izin lokasi ditolak di ponsel.")
-    record = send(page, live_server, store, checklist, visit_id)
+    record = send(page, live_server, store, checklist, inspection_id)
     assert record["start_location"] == {"status": "refused", "at": record["created_at"]}
     assert record["versions"][-1]["location"] == {"status": "refused", "at": record["submitted_at"]}
 
@@ -166,19 +166,19 @@ def test_without_the_permission_the_visit_goes_on_and_refused_is_recorded(page, 
         "Perlu dicek Saat kirim: izin lokasi ditolak di ponsel."]
     assert card.inner_text().count("Lokasi ditolak di ponsel") == 2
 
-    # Two taps of one start form at the same moment (a slow phone, a retry): one visit.
+    # Two taps of one start form at the same moment (a slow phone, a retry): one inspection.
     page.goto(f"{live_server.url}/l/{lksa['code']}")
-    before = len(store.submissions.for_lks(lksa["id"]))
+    before = len(store.inspections.for_lks(lksa["id"]))
     landed = page.evaluate(START_TWICE_JS)
     assert landed[0] == landed[1] and "/kunjungan/" in landed[0]
-    assert len(store.submissions.for_lks(lksa["id"])) == before + 1
+    assert len(store.inspections.for_lks(lksa["id"])) == before + 1
 
     # A phone without the geolocation API (or a page on plain http, which the script treats alike): unavailable.
     page.context.add_init_script("Object.defineProperty(Navigator.prototype, 'geolocation', {get: () => undefined})")
     page.goto(f"{live_server.url}/l/{lksa['code']}")
     with page.expect_navigation():
         page.get_by_role("button", name="Mulai inspeksi").click()
-    visit_id = page.url.rsplit("/", 1)[1]
-    assert store.submissions.get(visit_id)["start_location"]["status"] == "unavailable"
+    inspection_id = page.url.rsplit("/", 1)[1]
+    assert store.inspections.get(inspection_id)["start_location"]["status"] == "unavailable"
     assert page.get_by_role("status").filter(has_text="ponsel tidak bisa menentukan lokasi").is_visible()
     assert_only_local(requests_seen)

@@ -13,7 +13,7 @@ import pytest
 
 from inspector import accounts, review
 from inspector.auth import User
-from test_export import SECRET_NOTE, sent_visit
+from test_export import SECRET_NOTE, sent_inspection
 
 from .conftest import PASSWORD, SCREENSHOTS, sign_in
 from .test_pages import assert_only_local
@@ -24,7 +24,7 @@ POPPLER = ("pdftotext", "pdfinfo", "pdfimages", "pdftoppm")
 
 @pytest.fixture(scope="module")
 def printed_case(live_server):
-    """A decided LKSA visit with critical findings, notes, photos, a comment and an addendum,
+    """A decided LKSA inspection with critical findings, notes, photos, a comment and an addendum,
     by an inspector of its own (so the other browser tests' lists stay as they expect)."""
     app = live_server.app
     store = app.extensions["store"]
@@ -33,7 +33,7 @@ def printed_case(live_server):
     assert not errors, errors
     lks = live_server.lks[2]
     assert lks["kind"] == "lksa"
-    record = sent_visit(app, lks, username="petugas-cetak",
+    record = sent_inspection(app, lks, username="petugas-cetak",
                         fail=("tanda_kekerasan", "anak_tidak_sekolah", "dapur_bersih", "apar", "visi_misi"),
                         notes={"tanda_kekerasan": "Dua anak dengan memar di lengan; pengasuh tidak bisa menjelaskan.",
                                "catatan_kekerasan": SECRET_NOTE, "dapur_bersih": "Beras disimpan di lantai.",
@@ -44,7 +44,7 @@ def printed_case(live_server):
     decided, reason = review.decide(store, record["id"], reviewer, "approve", "Temuan kritis diteruskan ke UPTD PPA.")
     assert reason is None
     review.add_addendum(store, record["id"], reviewer, "Nomor izin yang benar: 463/012/Dinsos/2024.")
-    return {**store.submissions.get(record["id"]), "lks": lks}
+    return {**store.inspections.get(record["id"]), "lks": lks}
 
 
 def test_report_prints_to_a4_pdf_with_the_lks_and_its_photos(page, live_server, printed_case, requests_seen, tmp_path):

@@ -1,6 +1,6 @@
 """A finding from the inspector's phone to the LKS's follow-up, through real clicks in Chromium.
 
-The inspector sends an LKSA visit with one finding and a note; the reviewer returns it with a comment;
+The inspector sends an LKSA inspection with one finding and a note; the reviewer returns it with a comment;
 the inspector changes the note and sends it again; the reviewer sees the change and approves; the LKS
 operator sees the inspection in their history (score chart and all) and records a follow-up; the
 reviewer accepts it. Each role has its own phone (360 x 800); reviewer and operator also use a desktop
@@ -19,16 +19,16 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import _HASH, PASSWORD
-from inspector import accounts, followups, review, visits
+from inspector import accounts, followups, review, inspections
 from inspector.auth import User
 from inspector.store import records as records_module
-from inspector.store import submissions as submissions_module
+from inspector.store import inspections as inspections_module
 from inspector.timefmt import today_wib
-from test_export import sent_visit
+from test_export import sent_inspection
 
 from .conftest import PHONE, Requests, guarded, screenshot, sign_in
 from .test_pages import assert_fits_phone, assert_only_local
-from .test_visit import answer, go, make_jpeg, start_visit
+from .test_inspection import answer, go, make_jpeg, start_inspection
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +72,7 @@ def _at(when: str):
 
 def _history_and_queue(live_server, monkeypatch):
     """What a few months of use leave behind, written through the domain functions on a set clock:
-    two approved inspections of the operator's LKS (so the chart has a line) and two visits of other
+    two approved inspections of the operator's LKS (so the chart has a line) and two inspections of other
     LKS waiting in the queue (one with a critical finding), by an inspector of their own so the other
     browser tests' lists stay as they expect."""
     app = live_server.app
@@ -89,16 +89,16 @@ def _history_and_queue(live_server, monkeypatch):
                ("2025-09-15T03:00:00+00:00", ("apar", "kotak_p3k"))]
     for when, fail in history:
         with monkeypatch.context() as patch:  # only while nothing else runs: the browser is idle here
-            for module in (records_module, submissions_module, visits, review):
+            for module in (records_module, inspections_module, inspections, review):
                 patch.setattr(module, "utcnow", _at(when))
-            record = sent_visit(app, lks[0], username="petugas-kelurahan", fail=fail,
+            record = sent_inspection(app, lks[0], username="petugas-kelurahan", fail=fail,
                                 notes={"apar": "APAR kedaluwarsa.", "kotak_p3k": "Kotak P3K kosong."})
             _, reason = review.decide(store, record["id"], User(reviewer), "approve")
             assert reason is None, reason
-    waiting = [sent_visit(app, lks[2], username="petugas-kelurahan",
+    waiting = [sent_inspection(app, lks[2], username="petugas-kelurahan",
                           fail=("hukuman_fisik", "dapur_bersih", "kotak_p3k"),
                           notes={"hukuman_fisik": "Pengasuh mengaku menjemur anak yang terlambat pulang."}),
-               sent_visit(app, lks[1], checklist_id="umum", username="petugas-kelurahan",
+               sent_inspection(app, lks[1], checklist_id="umum", username="petugas-kelurahan",
                           fail=("cara_mengadu",))]
     assert [r["status"] for r in waiting] == ["submitted", "submitted"]
     return waiting
@@ -118,11 +118,11 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
     photo = make_jpeg(tmp_path / "depan.jpg")
     contexts = []
     try:
-        # --- 1. The inspector sends the visit with one finding and a note -------------------------
+        # --- 1. The inspector sends the inspection with one finding and a note -------------------------
         inspector_ctx = _phone(browser, requests)
         contexts.append(inspector_ctx)
         inspector = inspector_ctx.new_page()
-        visit_id = start_visit(inspector, live_server, lks)
+        inspection_id = start_inspection(inspector, live_server, lks)
         for question in checklist.items():
             if question.id != FINDING:
                 answer(inspector, question, photo)
@@ -130,7 +130,7 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         finding.get_by_role("radio", name="Tidak", exact=True).check()
         finding.locator("details.note > summary").click()
         finding.get_by_label(f"Catatan untuk: {item.question}").fill(FIRST_NOTE)
-        expect(inspector.locator("form.visit [data-counter]")).to_have_text("0")
+        expect(inspector.locator("form.inspection [data-counter]")).to_have_text("0")
         go(inspector, "Lanjut ke ringkasan")
         found = inspector.locator("main section.card").filter(has=inspector.get_by_role("heading", name="Temuan (1)"))
         expect(found).to_contain_text(item.question)
@@ -138,7 +138,7 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         go(inspector, "Kirim")
         expect(_flash(inspector, "Inspeksi terkirim ke Dinas Sosial")).to_be_visible()
         assert inspector.get_by_text("Status: menunggu tinjauan.").is_visible()
-        record = store.submissions.get(visit_id)
+        record = store.inspections.get(inspection_id)
         assert record["status"] == "submitted" and record["score"]["failed"] == [FINDING]
         score_text = f"{record['score']['percent']:.0f}%"
 
@@ -149,7 +149,7 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         sign_in(reviewer, live_server.url, "reviewer")
         assert reviewer.url == live_server.url + "/tinjau/"  # the reviewer's home is the queue
         assert reviewer.get_by_role("heading", level=1).inner_text() == "Antrean tinjauan"
-        row = _row(reviewer, f"/tinjau/{visit_id}")
+        row = _row(reviewer, f"/tinjau/{inspection_id}")
         expect(row).to_have_count(1)
         assert lks["name"] in row.inner_text()
         assert f"Skor {score_text} · 1 temuan · 1 foto" in row.inner_text()
@@ -163,11 +163,11 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         contexts.append(reviewer_desktop_ctx)
         reviewer_desktop = reviewer_desktop_ctx.new_page()
         reviewer_desktop.goto(live_server.url + "/tinjau/")
-        expect(_row(reviewer_desktop, f"/tinjau/{visit_id}")).to_have_count(1)
+        expect(_row(reviewer_desktop, f"/tinjau/{inspection_id}")).to_have_count(1)
         screenshot(reviewer_desktop, "review-queue-desktop.png")
 
         _click(reviewer, row.get_by_role("link"))
-        assert reviewer.url == f"{live_server.url}/tinjau/{visit_id}"
+        assert reviewer.url == f"{live_server.url}/tinjau/{inspection_id}"
         assert reviewer.get_by_role("heading", level=1).inner_text() == lks["name"]
         failed = reviewer.locator(f"#item-{FINDING}")
         assert "failed" in failed.get_attribute("class")
@@ -180,16 +180,16 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         _click(reviewer, reviewer.get_by_role("button", name="Kembalikan untuk perbaikan"))
         assert reviewer.url == live_server.url + "/tinjau/"
         expect(_flash(reviewer, "Keputusan tersimpan: Perlu perbaikan.")).to_be_visible()
-        expect(_row(reviewer, f"/tinjau/{visit_id}")).to_have_count(0)  # no longer waiting
-        assert store.submissions.get(visit_id)["status"] == "returned"
+        expect(_row(reviewer, f"/tinjau/{inspection_id}")).to_have_count(0)  # no longer waiting
+        assert store.inspections.get(inspection_id)["status"] == "returned"
 
         # --- 3. The inspector reads the comment, changes the note and sends again ------------------
         inspector.goto(live_server.url + "/inspeksi/")
         _click(inspector, inspector.locator("header").get_by_role("link", name="Kunjungan", exact=True))
-        mine = _row(inspector, f"/kunjungan/{visit_id}")  # a returned visit opens its form
+        mine = _row(inspector, f"/kunjungan/{inspection_id}")  # a returned inspection opens its form
         expect(mine.locator(".tag").first).to_have_text("Perlu perbaikan")
         _click(inspector, mine.get_by_role("link"))
-        assert inspector.url == f"{live_server.url}/kunjungan/{visit_id}"
+        assert inspector.url == f"{live_server.url}/kunjungan/{inspection_id}"
         expect(inspector.locator("main").get_by_text("dikembalikan untuk perbaikan")).to_be_visible()
         go(inspector, "Lanjut ke ringkasan")  # the reviewer's comment is on the summary
         expect(_flash(inspector, "Dikembalikan untuk perbaikan")).to_be_visible()
@@ -208,11 +208,11 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         go(inspector, "Kirim")
         expect(_flash(inspector, "Inspeksi terkirim ke Dinas Sosial")).to_be_visible()
         assert inspector.get_by_text("Status: menunggu tinjauan.").is_visible()
-        assert len(store.submissions.get(visit_id)["versions"]) == 2
+        assert len(store.inspections.get(inspection_id)["versions"]) == 2
 
         # --- 4. The reviewer sees what changed and approves -----------------------------------------
         reviewer.goto(live_server.url + "/tinjau/")
-        row = _row(reviewer, f"/tinjau/{visit_id}")
+        row = _row(reviewer, f"/tinjau/{inspection_id}")
         expect(row).to_contain_text("Menunggu tinjauan")
         _click(reviewer, row.get_by_role("link"))
         expect(reviewer.locator("main").get_by_text("versi kiriman ke-2", exact=False)).to_be_visible()
@@ -227,11 +227,11 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         expect(reviewer.locator("#komentar li")).to_contain_text("Dikembalikan oleh Uji reviewer")
         assert_fits_phone(reviewer)
         screenshot(reviewer, "review-page-phone.png")
-        reviewer_desktop.goto(f"{live_server.url}/tinjau/{visit_id}")
+        reviewer_desktop.goto(f"{live_server.url}/tinjau/{inspection_id}")
         screenshot(reviewer_desktop, "review-page-desktop.png")
         _click(reviewer, reviewer.get_by_role("button", name="Setujui", exact=True))
         expect(_flash(reviewer, "Keputusan tersimpan: Disetujui.")).to_be_visible()
-        record = store.submissions.get(visit_id)
+        record = store.inspections.get(inspection_id)
         assert record["status"] == "approved"
 
         # --- 5. The operator sees the approved inspection and records a follow-up -----------------
@@ -248,7 +248,7 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         expect(chart).to_be_visible()
         assert chart.locator("circle.point").count() == 3  # March, September and today
         assert chart.get_attribute("aria-label").endswith(f": {operator_score}.")
-        entry = _row(operator, f"/operator/inspeksi/{visit_id}")
+        entry = _row(operator, f"/operator/inspeksi/{inspection_id}")
         expect(entry).to_contain_text(f"Skor {operator_score} · 1 temuan")
         expect(entry.locator("ul li")).to_have_text(f"{item.question} (Tidak)")
         assert operator.locator("main ul.history > li").count() == 3
@@ -264,14 +264,14 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         finding.get_by_label("Apa yang sudah atau akan dilakukan").fill(FOLLOWUP)
         finding.get_by_label("Selesai paling lambat").fill(due)
         _click(operator, finding.get_by_role("button", name="Simpan tindak lanjut"))
-        assert operator.url.endswith(f"/operator/inspeksi/{visit_id}#temuan-{FINDING}")
+        assert operator.url.endswith(f"/operator/inspeksi/{inspection_id}#temuan-{FINDING}")
         expect(_flash(operator, "Tindak lanjut tersimpan")).to_be_visible()
         recorded = operator.locator(f"#temuan-{FINDING} .followup")
         expect(recorded).to_contain_text(FOLLOWUP)
         expect(recorded.locator(".tag")).to_have_text("Menunggu Dinsos")
         assert_fits_phone(operator)
         _click(operator, operator.get_by_role("link", name="‹ LKS saya"))
-        expect(_row(operator, f"/operator/inspeksi/{visit_id}")).to_contain_text("1 tindak lanjut menunggu Dinsos")
+        expect(_row(operator, f"/operator/inspeksi/{inspection_id}")).to_contain_text("1 tindak lanjut menunggu Dinsos")
         assert_fits_phone(operator)
         screenshot(operator, "operator-history-phone.png")
         operator_desktop_ctx = _desktop_of(browser, requests, operator_ctx)
@@ -282,17 +282,17 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         screenshot(operator_desktop, "operator-history-desktop.png")
 
         # --- 6. The reviewer accepts the follow-up ------------------------------------------------
-        reviewer.goto(f"{live_server.url}/tinjau/{visit_id}")
+        reviewer.goto(f"{live_server.url}/tinjau/{inspection_id}")
         followed = reviewer.locator("#tindak-lanjut")
         expect(followed.get_by_role("heading", level=3)).to_have_text(item.question)
         expect(followed.locator(".followup .note-text")).to_have_text(FOLLOWUP)
         expect(followed.locator(".followup .muted")).to_contain_text("Uji operator")
         _click(reviewer, followed.get_by_role("button", name="Terima"))
-        assert reviewer.url.endswith(f"/tinjau/{visit_id}#tindak-lanjut")
+        assert reviewer.url.endswith(f"/tinjau/{inspection_id}#tindak-lanjut")
         expect(_flash(reviewer, "Tindak lanjut diterima.")).to_be_visible()
         expect(reviewer.locator("#tindak-lanjut .followup.accepted .tag.ok")).to_have_text("Diterima")
         expect(reviewer.locator("#tindak-lanjut").get_by_role("button", name="Terima")).to_have_count(0)
-        operator.goto(f"{live_server.url}/operator/inspeksi/{visit_id}")
+        operator.goto(f"{live_server.url}/operator/inspeksi/{inspection_id}")
         expect(operator.locator(f"#temuan-{FINDING} .followup .tag.ok")).to_contain_text("Diterima Dinsos")
 
         # --- The dashboard (GET /tinjau/pantauan), at both widths ----------------------------------
@@ -308,14 +308,14 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
             screenshot(reviewer_desktop, "dashboard-desktop.png")
 
         # --- What the store holds ------------------------------------------------------------------
-        record = store.submissions.get(visit_id)
+        record = store.inspections.get(inspection_id)
         assert record["status"] == "approved"
         assert [v["n"] for v in record["versions"]] == [1, 2]
         assert record["versions"][0]["answers"][FINDING] == {"value": "tidak", "note": FIRST_NOTE}
         assert record["versions"][1]["answers"][FINDING] == {"value": "tidak", "note": SECOND_NOTE}
         assert [d["action"] for d in record["decisions"]] == ["return", "approve"]
         assert [c["text"] for c in record["comments"]] == [RETURN_COMMENT]
-        [stored] = store.followups.for_submission(lks["id"], visit_id)
+        [stored] = store.followups.for_inspection(lks["id"], inspection_id)
         assert stored["item_id"] == FINDING and stored["text"] == FOLLOWUP and stored["due"] == due
         assert stored["accepted"] and stored["accepted"]["by_name"] == "Uji reviewer"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*", stored["accepted"]["at"])

@@ -1,4 +1,4 @@
-"""The visit on a phone, through the Flask test client: start, fill, save, resume, summary, send once, photos.
+"""The inspection on a phone, through the Flask test client: start, fill, save, resume, summary, send once, photos.
 
 Also the LKS an inspector finds in the field that is not in the register,
 and what the admin does with it.
@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg, upload
-from inspector import passwords, visits
+from inspector import passwords, inspections
 from inspector.store import engine
 
 REPO_FORMS = Path(__file__).resolve().parent.parent / "forms"
@@ -51,7 +51,7 @@ def add_lks(app, kind: str, code: str) -> dict:
         kelurahan="Kunciran Indah", active=True, registered=True)
 
 
-def start_visit(client, code: str, checklist: str = "lksa") -> str:
+def start_inspection(client, code: str, checklist: str = "lksa") -> str:
     response = client.post(f"/inspeksi/lks/{code}/mulai", data={"checklist": checklist})
     assert response.status_code == 303, response.status_code
     match = re.fullmatch(r"/kunjungan/([a-z0-9-]+)", response.location)
@@ -60,11 +60,11 @@ def start_visit(client, code: str, checklist: str = "lksa") -> str:
 
 
 def record_of(app, sid: str) -> dict:
-    return app.extensions["store"].submissions.get(sid)
+    return app.extensions["store"].inspections.get(sid)
 
 
-def post_visit(client, sid: str, data: dict, key: str, action: str = "simpan", url_suffix: str = ""):
-    return client.post(f"/kunjungan/{sid}{url_suffix}", data={"visit_key": key, "action": action, **data},
+def post_inspection(client, sid: str, data: dict, key: str, action: str = "simpan", url_suffix: str = ""):
+    return client.post(f"/kunjungan/{sid}{url_suffix}", data={"inspection_key": key, "action": action, **data},
                        content_type="multipart/form-data")
 
 
@@ -170,9 +170,9 @@ def inspector(client, auth):
 
 @pytest.fixture
 def draft(app, inspector, lks):
-    """A fresh LKSA visit by petugas1: (submission id, visit key)."""
-    sid = start_visit(inspector, lks[0]["code"])
-    return sid, record_of(app, sid)["visit_key"]
+    """A fresh LKSA inspection by petugas1: (inspection id, inspection key)."""
+    sid = start_inspection(inspector, lks[0]["code"])
+    return sid, record_of(app, sid)["inspection_key"]
 
 
 # --- starting --------------------------------------------------------------------
@@ -185,11 +185,11 @@ def test_start_page_lists_the_applicable_checklist_and_own_open_drafts(app, insp
     assert [a["value"] for _, a in page(lansia_response).inputs if a.get("name") == "checklist"] == ["umum"]
     assert "Mulai inspeksi" in lansia_response.get_data(as_text=True)
 
-    mine = start_visit(inspector, lks[0]["code"])
-    sent = start_visit(inspector, lks[0]["code"])
-    app.extensions["store"].submissions.modify(sent, lambda r: {**r, "status": "submitted"})
+    mine = start_inspection(inspector, lks[0]["code"])
+    sent = start_inspection(inspector, lks[0]["code"])
+    app.extensions["store"].inspections.modify(sent, lambda r: {**r, "status": "submitted"})
     other = client_as(app, add_inspector(app.extensions["store"])["username"])
-    theirs = start_visit(other, lks[0]["code"])
+    theirs = start_inspection(other, lks[0]["code"])
 
     html = inspector.get(f"/inspeksi/lks/{lks[0]['code']}").get_data(as_text=True)
     assert "Lanjutkan draf" in html and f"/kunjungan/{mine}" in html
@@ -202,7 +202,7 @@ def test_starting_with_a_checklist_that_does_not_apply_is_refused(app, inspector
     code = lks[code_index]["code"] if code_index is not None else add_lks(app, "lansia", "LNS02")["code"]
     response = inspector.post(f"/inspeksi/lks/{code}/mulai", data={"checklist": checklist_id})
     assert response.status_code == 400
-    assert app.extensions["store"].submissions.for_inspector(app.extensions["store"].users.by_username(
+    assert app.extensions["store"].inspections.for_inspector(app.extensions["store"].users.by_username(
         "petugas1")["id"]) == []
 
 
@@ -210,8 +210,8 @@ def test_starting_with_a_checklist_that_does_not_apply_is_refused(app, inspector
 
 def test_submit_with_required_items_unanswered_is_refused_and_lists_them(app, inspector, draft):
     sid, key = draft
-    assert post_visit(inspector, sid, {"kasur_sendiri": "ya"}, key).status_code == 303
-    response = inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})
+    assert post_inspection(inspector, sid, {"kasur_sendiri": "ya"}, key).status_code == 303
+    response = inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})
     assert response.status_code == 400
     shown = page(response)
     lksa = checklist(app)
@@ -225,26 +225,26 @@ def test_submit_with_required_items_unanswered_is_refused_and_lists_them(app, in
 def test_a_failing_photo_on_fail_item_without_photo_blocks_the_submit(app, inspector, draft):
     sid, key = draft
     answers = {**complete_form(checklist(app)), "toilet_layak": "tidak"}
-    response = post_visit(inspector, sid, {**answers, "foto_depan__photos": upload(jpeg())}, key, "ringkasan")
+    response = post_inspection(inspector, sid, {**answers, "foto_depan__photos": upload(jpeg())}, key, "ringkasan")
     assert response.status_code == 303 and response.location == f"/kunjungan/{sid}/ringkasan"
-    refused = inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})
+    refused = inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})
     assert refused.status_code == 400
     # Linked twice: as missing (the photo) and as a finding.
     assert [link for link in page(refused).links if "#item-" in link] == [f"/kunjungan/{sid}#item-toilet_layak"] * 2
     assert "Jawaban ini perlu bukti foto." in refused.get_data(as_text=True)
     assert record_of(app, sid)["status"] == "draft"
 
-    post_visit(inspector, sid, {**answers, "toilet_layak__photos": upload(jpeg((200, 40, 40)))}, key)
-    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key}).status_code == 303
+    post_inspection(inspector, sid, {**answers, "toilet_layak__photos": upload(jpeg((200, 40, 40)))}, key)
+    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
     assert record_of(app, sid)["status"] == "submitted"
 
 
-def test_a_complete_visit_submits_with_score_critical_flag_and_checklist(app, inspector, draft):
+def test_a_complete_inspection_submits_with_score_critical_flag_and_checklist(app, inspector, draft):
     sid, key = draft
     lksa = checklist(app)
     answers = {**complete_form(lksa), "tanda_kekerasan": "ya", "tanda_kekerasan__note": "memar di lengan"}
-    post_visit(inspector, sid, {**answers, "foto_depan__photos": upload(jpeg())}, key)
-    response = inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})
+    post_inspection(inspector, sid, {**answers, "foto_depan__photos": upload(jpeg())}, key)
+    response = inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})
     assert response.status_code == 303 and response.location == f"/kunjungan/{sid}/ringkasan"
 
     record = record_of(app, sid)
@@ -256,7 +256,7 @@ def test_a_complete_visit_submits_with_score_critical_flag_and_checklist(app, in
     assert record["answers"]["tanda_kekerasan"] == {"value": "ya", "note": "memar di lengan"}
     # Sent: the form now leads to the summary, and a save changes nothing.
     assert inspector.get(f"/kunjungan/{sid}").status_code == 302
-    assert post_visit(inspector, sid, {"tanda_kekerasan": "tidak"}, key).status_code == 303
+    assert post_inspection(inspector, sid, {"tanda_kekerasan": "tidak"}, key).status_code == 303
     assert record_of(app, sid) == record
 
 
@@ -264,7 +264,7 @@ def test_a_complete_visit_submits_with_score_critical_flag_and_checklist(app, in
 
 def test_an_invalid_number_keeps_the_other_answers_and_the_photo(app, inspector, draft):
     sid, key = draft
-    response = post_visit(inspector, sid, {
+    response = post_inspection(inspector, sid, {
         "kasur_sendiri": "ya", "kondisi_kamar": "baik", "keluhan_anak": ["makanan", "dibentak"],
         "pengurus_ditemui": "Bu Sari, ketua", "catatan_umum": "Halaman bersih.",
         "jumlah_anak_hadir": "25", "jumlah_anak_diajak_bicara": "99",
@@ -293,7 +293,7 @@ def test_an_invalid_number_keeps_the_other_answers_and_the_photo(app, inspector,
 
 def test_a_text_file_named_jpg_is_refused_next_to_its_item_and_not_stored(app, inspector, draft):
     sid, key = draft
-    response = post_visit(inspector, sid, {
+    response = post_inspection(inspector, sid, {
         "kasur_sendiri": "tidak", "apar__photos": upload(b"ini bukan foto\n" * 20, "apar.jpg"),
         "photos_general": upload(b"juga bukan", "umum.jpg")}, key)
     assert response.status_code == 400
@@ -311,7 +311,7 @@ def test_a_text_file_named_jpg_is_refused_next_to_its_item_and_not_stored(app, i
                                            ("keluhan_anak", ["makanan", "disiksa"])])
 def test_forged_option_values_are_refused(app, inspector, draft, field, forged):
     sid, key = draft
-    response = post_visit(inspector, sid, {field: forged, "dapur_bersih": "ya"}, key)
+    response = post_inspection(inspector, sid, {field: forged, "dapur_bersih": "ya"}, key)
     assert response.status_code == 400
     assert page(response).error(field) == ["Pilihan tidak valid."]
     answers = record_of(app, sid)["answers"]
@@ -322,7 +322,7 @@ def test_forged_option_values_are_refused(app, inspector, draft, field, forged):
 
 def test_a_saved_draft_resumes_on_another_device_and_only_its_inspector_edits_it(app, inspector, draft):
     sid, key = draft
-    response = post_visit(inspector, sid, {"kasur_sendiri": "ya", "kasur_sendiri__note": "kasur baru",
+    response = post_inspection(inspector, sid, {"kasur_sendiri": "ya", "kasur_sendiri__note": "kasur baru",
                                            "jumlah_anak_hadir": "17"}, key)
     assert response.status_code == 303 and response.location == f"/kunjungan/{sid}"
 
@@ -333,7 +333,7 @@ def test_a_saved_draft_resumes_on_another_device_and_only_its_inspector_edits_it
     shown = page(resumed)
     assert shown.checked("kasur_sendiri") == ["ya"] and shown.value("jumlah_anak_hadir") == "17"
     assert shown.textareas["kasur_sendiri__note"].strip() == "kasur baru"
-    assert shown.value("visit_key") == key
+    assert shown.value("inspection_key") == key
 
     other = client_as(app, add_inspector(app.extensions["store"])["username"])
     assert other.get(f"/kunjungan/{sid}").status_code == 404
@@ -353,15 +353,15 @@ def test_a_saved_draft_resumes_on_another_device_and_only_its_inspector_edits_it
 
 # --- sending once ----------------------------------------------------------------------
 
-def test_two_concurrent_identical_submits_create_one_submission(app, inspector, draft, lks, monkeypatch):
+def test_two_concurrent_identical_submits_create_one_inspection(app, inspector, draft, lks, monkeypatch):
     sid, key = draft
-    post_visit(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
+    post_inspection(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
     phones = [client_as(app, "inspector"), client_as(app, "inspector")]
     barrier, responses = threading.Barrier(2), []
 
     def send(phone):
         barrier.wait()
-        responses.append(phone.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key}))
+        responses.append(phone.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}))
     threads = [threading.Thread(target=send, args=(phone,)) for phone in phones]
     for thread in threads:
         thread.start()
@@ -369,7 +369,7 @@ def test_two_concurrent_identical_submits_create_one_submission(app, inspector, 
         thread.join()
 
     assert [(r.status_code, r.location) for r in responses] == [(303, f"/kunjungan/{sid}/ringkasan")] * 2
-    records = [r for r in app.extensions["store"].submissions.for_lks(lks[0]["id"]) if r["id"] == sid]
+    records = [r for r in app.extensions["store"].inspections.for_lks(lks[0]["id"]) if r["id"] == sid]
     assert len(records) == 1 and records[0]["status"] == "submitted"
     # one transition to 'submitted': one version sent; the other request found it sent
     assert [v["n"] for v in records[0]["versions"]] == [1]
@@ -378,11 +378,11 @@ def test_two_concurrent_identical_submits_create_one_submission(app, inspector, 
 
 def test_a_repeated_submit_after_success_changes_nothing(app, inspector, draft, monkeypatch):
     sid, key = draft
-    post_visit(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
-    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key}).status_code == 303
+    post_inspection(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
+    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
     sent = record_of(app, sid)
-    monkeypatch.setattr(visits, "utcnow", lambda: "2099-12-31T00:00:00+00:00")
-    again = inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})
+    monkeypatch.setattr(inspections, "utcnow", lambda: "2099-12-31T00:00:00+00:00")
+    again = inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})
     assert again.status_code == 303 and again.location == f"/kunjungan/{sid}/ringkasan"
     assert record_of(app, sid) == sent and sent["updated_at"] != "2099-12-31T00:00:00+00:00"
 
@@ -392,27 +392,27 @@ def submitted_entries(app, sid: str) -> list[dict]:
 
 
 def test_a_send_cut_off_before_its_announcement_is_announced_by_the_repeat_once(app, inspector, draft):
-    """The server died after writing the sent visit but before the audit entry and alerts: the phone repeats Kirim."""
+    """The server died after writing the sent inspection but before the audit entry and alerts: the phone repeats Kirim."""
     sid, key = draft
-    post_visit(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
+    post_inspection(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
     store = app.extensions["store"]
-    sent, problems = visits.submit(store, checklist(app), sid)  # the write that landed before the crash
+    sent, problems = inspections.submit(store, checklist(app), sid)  # the write that landed before the crash
     assert sent["status"] == "submitted" and not problems and submitted_entries(app, sid) == []
 
     for _ in range(2):  # the repeat announces it; a further repeat does not again
-        assert inspector.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key}).status_code == 303
+        assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
     assert len(submitted_entries(app, sid)) == 1
 
 
 def test_two_concurrent_sends_are_announced_once(app, inspector, draft):
     sid, key = draft
-    post_visit(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
+    post_inspection(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
     phones = [client_as(app, "inspector"), client_as(app, "inspector")]
     barrier = threading.Barrier(2)
 
     def send(phone):
         barrier.wait()
-        phone.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})
+        phone.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})
     threads = [threading.Thread(target=send, args=(phone,)) for phone in phones]
     for thread in threads:
         thread.start()
@@ -425,9 +425,9 @@ def test_the_same_photo_saved_twice_on_one_item_is_stored_once(app, inspector, d
     sid, key = draft
     data = jpeg((10, 120, 200))
     for _ in range(2):
-        assert post_visit(inspector, sid, {"dapur_bersih__photos": upload(data)}, key).status_code == 303
+        assert post_inspection(inspector, sid, {"dapur_bersih__photos": upload(data)}, key).status_code == 303
     assert [p["item"] for p in record_of(app, sid)["photos"]] == ["dapur_bersih"]
-    post_visit(inspector, sid, {"apar__photos": upload(data)}, key)  # the same picture for another question
+    post_inspection(inspector, sid, {"apar__photos": upload(data)}, key)  # the same picture for another question
     assert [p["item"] for p in record_of(app, sid)["photos"]] == ["dapur_bersih", "apar"]
     files = sorted(path.name for path in (app.extensions["store"].photos.root / sid).iterdir())
     assert len(files) == 4 and len([name for name in files if name.endswith(".thumb.jpg")]) == 2
@@ -437,13 +437,13 @@ def test_the_same_photo_saved_twice_on_one_item_is_stored_once(app, inspector, d
 
 @pytest.mark.parametrize("suffix", ["", "/kirim"])
 @pytest.mark.parametrize("key", [None, "", "salah"])
-def test_a_wrong_or_missing_visit_key_is_refused(app, inspector, draft, suffix, key):
+def test_a_wrong_or_missing_inspection_key_is_refused(app, inspector, draft, suffix, key):
     sid, real_key = draft
-    post_visit(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, real_key)
+    post_inspection(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, real_key)
     before = record_of(app, sid)
     data = {"kasur_sendiri": "tidak", "dapur_bersih__photos": upload(jpeg((1, 1, 1)))}
     if key is not None:
-        data["visit_key"] = key if key != "salah" else real_key[:-2] + "xx"
+        data["inspection_key"] = key if key != "salah" else real_key[:-2] + "xx"
     response = inspector.post(f"/kunjungan/{sid}{suffix}", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert record_of(app, sid) == before
@@ -454,7 +454,7 @@ def test_another_signed_in_account_with_the_right_key_is_forbidden(app, draft, s
     sid, key = draft
     before = record_of(app, sid)
     for who in (add_inspector(app.extensions["store"])["username"], "reviewer", "admin", "operator"):
-        response = post_visit(client_as(app, who), sid, {"kasur_sendiri": "tidak"}, key, url_suffix=suffix)
+        response = post_inspection(client_as(app, who), sid, {"kasur_sendiri": "tidak"}, key, url_suffix=suffix)
         assert response.status_code == 403, who
     assert record_of(app, sid) == before
 
@@ -463,7 +463,7 @@ def test_a_save_after_the_session_expired_is_kept_and_leads_back_after_sign_in(a
     sid, key = draft
     auth.logout()
     assert inspector.get(f"/kunjungan/{sid}").status_code == 302  # really signed out
-    response = post_visit(inspector, sid, {"kasur_sendiri": "ya", "jumlah_anak_hadir": "31",
+    response = post_inspection(inspector, sid, {"kasur_sendiri": "ya", "jumlah_anak_hadir": "31",
                                            "kondisi_kamar__photos": upload(jpeg())}, key, "ringkasan")
     assert response.status_code == 303
     target = urlsplit(response.location)
@@ -481,14 +481,14 @@ def test_a_save_after_the_session_expired_is_kept_and_leads_back_after_sign_in(a
 def test_a_submit_after_the_session_expired_does_not_send(app, draft):
     sid, key = draft
     anonymous = app.test_client()
-    response = anonymous.post(f"/kunjungan/{sid}/kirim", data={"visit_key": key})
+    response = anonymous.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})
     assert response.status_code == 303
     target = urlsplit(response.location)
     assert target.path == "/masuk" and parse_qs(target.query) == {"next": [f"/kunjungan/{sid}/ringkasan"]}
     assert record_of(app, sid)["status"] == "draft"
 
 
-# --- CSRF over a long visit -------------------------------------------------------------
+# --- CSRF over a long inspection -------------------------------------------------------------
 
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
@@ -496,7 +496,7 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def test_a_csrf_token_older_than_an_hour_still_starts_a_visit(tmp_path, monkeypatch):
+def test_a_csrf_token_older_than_an_hour_still_starts_a_inspection(tmp_path, monkeypatch):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     code = seed_app(app)[0]["code"]
     client = app.test_client()
@@ -523,12 +523,12 @@ def test_a_csrf_token_older_than_an_hour_still_starts_a_visit(tmp_path, monkeypa
 
 # --- checklist versions ---------------------------------------------------------------------
 
-def test_an_old_visit_keeps_its_checklist_version_after_the_file_changes(tmp_path):
+def test_an_old_inspection_keeps_its_checklist_version_after_the_file_changes(tmp_path):
     forms = tmp_path / "forms"
     shutil.copytree(REPO_FORMS, forms)
     first = make_app(tmp_path, INSPECTOR_FORMS_DIR=str(forms))
     code = seed_app(first)[0]["code"]
-    old_sid = start_visit(client_as(first, "inspector"), code)
+    old_sid = start_inspection(client_as(first, "inspector"), code)
 
     source = (forms / "lksa.toml").read_text(encoding="utf-8")
     assert OLD_QUESTION in source and re.search(r"^version = 1$", source, re.M)
@@ -540,17 +540,17 @@ def test_an_old_visit_keeps_its_checklist_version_after_the_file_changes(tmp_pat
     client = client_as(second, "inspector")
     old_html = client.get(f"/kunjungan/{old_sid}").get_data(as_text=True)
     assert OLD_QUESTION in old_html and NEW_QUESTION not in old_html and "versi 1" in old_html
-    new_sid = start_visit(client, code)
+    new_sid = start_inspection(client, code)
     new_html = client.get(f"/kunjungan/{new_sid}").get_data(as_text=True)
     assert NEW_QUESTION in new_html and OLD_QUESTION not in new_html and "versi 2" in new_html
     store = second.extensions["store"]
-    assert store.submissions.get(old_sid)["checklist"]["version"] == 1
-    assert store.submissions.get(new_sid)["checklist"] == second.extensions["checklists"]["lksa"].ref
+    assert store.inspections.get(old_sid)["checklist"]["version"] == 1
+    assert store.inspections.get(new_sid)["checklist"] == second.extensions["checklists"]["lksa"].ref
 
-    old_key = store.submissions.get(old_sid)["visit_key"]
-    assert post_visit(client, old_sid, {"kasur_sendiri": "ya"}, old_key).status_code == 303
+    old_key = store.inspections.get(old_sid)["inspection_key"]
+    assert post_inspection(client, old_sid, {"kasur_sendiri": "ya"}, old_key).status_code == 303
     assert "versi 1" in client.get(f"/kunjungan/{old_sid}/ringkasan").get_data(as_text=True)
-    assert store.submissions.get(old_sid)["answers"]["kasur_sendiri"]["value"] == "ya"
+    assert store.inspections.get(old_sid)["answers"]["kasur_sendiri"]["value"] == "ya"
 
 
 # --- photos -----------------------------------------------------------------------------------
@@ -559,22 +559,22 @@ def test_the_photo_cap_refuses_the_third_photo(tmp_path):
     app = make_app(tmp_path, INSPECTOR_MAX_PHOTOS=2)
     code = seed_app(app)[0]["code"]
     client = client_as(app, "inspector")
-    sid = start_visit(client, code)
-    key = record_of(app, sid)["visit_key"]
-    assert post_visit(client, sid, {"apar__photos": upload(jpeg((1, 2, 3))),
+    sid = start_inspection(client, code)
+    key = record_of(app, sid)["inspection_key"]
+    assert post_inspection(client, sid, {"apar__photos": upload(jpeg((1, 2, 3))),
                                     "photos_general": upload(jpeg((4, 5, 6)))}, key).status_code == 303
-    response = post_visit(client, sid, {"dapur_bersih__photos": upload(jpeg((7, 8, 9)))}, key)
+    response = post_inspection(client, sid, {"dapur_bersih__photos": upload(jpeg((7, 8, 9)))}, key)
     assert response.status_code == 400
     assert page(response).error("dapur_bersih") == ["Batas 2 foto per kunjungan sudah tercapai."]
-    assert [p["item"] for p in record_of(app, sid)["photos"]] == ["apar", visits.GENERAL]
+    assert [p["item"] for p in record_of(app, sid)["photos"]] == ["apar", inspections.GENERAL]
 
 
-def test_a_visit_photo_is_served_only_to_its_inspector_reviewers_and_admins(app, inspector, draft, lks):
+def test_a_inspection_photo_is_served_only_to_its_inspector_reviewers_and_admins(app, inspector, draft, lks):
     sid, key = draft
-    post_visit(inspector, sid, {"apar__photos": upload(jpeg())}, key)
+    post_inspection(inspector, sid, {"apar__photos": upload(jpeg())}, key)
     photo_id = record_of(app, sid)["photos"][0]["id"]
-    other_sid = start_visit(inspector, lks[2]["code"])
-    post_visit(inspector, other_sid, {"apar__photos": upload(jpeg((0, 99, 0)))}, record_of(app, other_sid)["visit_key"])
+    other_sid = start_inspection(inspector, lks[2]["code"])
+    post_inspection(inspector, other_sid, {"apar__photos": upload(jpeg((0, 99, 0)))}, record_of(app, other_sid)["inspection_key"])
     other_photo = record_of(app, other_sid)["photos"][0]["id"]
     url = f"/kunjungan/{sid}/foto/{photo_id}"
 
@@ -601,9 +601,9 @@ def test_a_visit_photo_is_served_only_to_its_inspector_reviewers_and_admins(app,
 
 def test_the_summary_shows_score_findings_critical_flag_and_links_to_missing_items(app, inspector):
     lansia = add_lks(app, "lansia", "LNS03")
-    sid = start_visit(inspector, lansia["code"], "umum")
-    key = record_of(app, sid)["visit_key"]
-    response = post_visit(inspector, sid, {
+    sid = start_inspection(inspector, lansia["code"], "umum")
+    key = record_of(app, sid)["inspection_key"]
+    response = post_inspection(inspector, sid, {
         "terdaftar_dinsos": "ya", "daftar_penghuni": "ya", "izin_operasional": "ya", "pemeriksaan_kesehatan": "ya",
         "tanda_kekerasan": "ya", "tanda_kekerasan__note": "luka di kaki", "makan_minum": "tidak"}, key, "ringkasan")
     assert response.status_code == 303 and response.location == f"/kunjungan/{sid}/ringkasan"
@@ -653,7 +653,7 @@ def test_an_unregistered_lks_is_reported_with_a_photo_and_inspected_at_once(app,
     start = inspector.get(response.location)
     assert start.status_code == 200 and NEW_LKS["name"] in start.get_data(as_text=True)
     assert [a["value"] for _, a in page(start).inputs if a.get("name") == "checklist"] == ["umum"]
-    assert start_visit(inspector, record["code"], "umum")
+    assert start_inspection(inspector, record["code"], "umum")
 
     listing = client_as(app, "admin").get("/admin/lks/sementara")
     assert listing.status_code == 200 and NEW_LKS["name"] in listing.get_data(as_text=True)
@@ -711,21 +711,21 @@ def test_the_admin_confirms_merges_or_rejects_a_reported_lks(app, inspector, lks
 
 def test_an_invalid_re_entry_keeps_the_answer_saved_before(app, store):
     """Saving 5, then posting 999 (out of bounds), leaves 5 in the draft and shows the error."""
-    from inspector import visits as visit_rules
+    from inspector import inspections as inspection_rules
 
     client = app.test_client()
     client.post("/masuk", data={"username": ROLE_USERS["inspector"], "password": PASSWORD})
     lks = next(r for r in store.lks.all() if r["kind"] == "lksa")
     location = client.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"}).headers["Location"]
-    visit_id = location.rsplit("/", 1)[1]
-    key = store.submissions.get(visit_id)["visit_key"]
-    number_item = next(i for i in visit_rules.checklist_of(store, store.submissions.get(visit_id)).items()
+    inspection_id = location.rsplit("/", 1)[1]
+    key = store.inspections.get(inspection_id)["inspection_key"]
+    number_item = next(i for i in inspection_rules.checklist_of(store, store.inspections.get(inspection_id)).items()
                        if i.type == "number")
-    first = client.post(location, data={"visit_key": key, "action": "simpan", number_item.id: "5"})
+    first = client.post(location, data={"inspection_key": key, "action": "simpan", number_item.id: "5"})
     assert first.status_code == 303
-    again = client.post(location, data={"visit_key": key, "action": "simpan", number_item.id: "99999"})
+    again = client.post(location, data={"inspection_key": key, "action": "simpan", number_item.id: "99999"})
     assert again.status_code == 400
-    assert store.submissions.get(visit_id)["answers"][number_item.id]["value"] == 5
+    assert store.inspections.get(inspection_id)["answers"][number_item.id]["value"] == 5
 
 
 def test_a_post_without_some_questions_keeps_their_saved_answers(app, store):
@@ -734,15 +734,15 @@ def test_a_post_without_some_questions_keeps_their_saved_answers(app, store):
     client.post("/masuk", data={"username": ROLE_USERS["inspector"], "password": PASSWORD})
     lks = next(r for r in store.lks.all() if r["kind"] == "lksa")
     location = client.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"}).headers["Location"]
-    visit_id = location.rsplit("/", 1)[1]
-    key = store.submissions.get(visit_id)["visit_key"]
-    saved = client.post(location, data={"visit_key": key, "action": "simpan", "izin_operasional": "ya",
+    inspection_id = location.rsplit("/", 1)[1]
+    key = store.inspections.get(inspection_id)["inspection_key"]
+    saved = client.post(location, data={"inspection_key": key, "action": "simpan", "izin_operasional": "ya",
                                          "izin_operasional__note": "", "kasur_sendiri": "ya",
                                          "kasur_sendiri__note": "kasur baru"})
     assert saved.status_code == 303
-    partial = client.post(location, data={"visit_key": key, "action": "simpan", "kasur_sendiri": "tidak",
+    partial = client.post(location, data={"inspection_key": key, "action": "simpan", "kasur_sendiri": "tidak",
                                            "kasur_sendiri__note": ""})
     assert partial.status_code == 303
-    answers = store.submissions.get(visit_id)["answers"]
+    answers = store.inspections.get(inspection_id)["answers"]
     assert answers["izin_operasional"] == {"value": "ya", "note": ""}
     assert answers["kasur_sendiri"] == {"value": "tidak", "note": ""}

@@ -1,4 +1,4 @@
-"""The photos of a visit: one at a time from the page's script (JSON), served to who may see them, removed."""
+"""The photos of an inspection: one at a time from the page's script (JSON), served to who may see them, removed."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import csrf, visits
+from .. import csrf, inspections
 from ..auth import PUBLIC, access
 from ..photos import PhotoRejected, capture_time, process
 from .helpers import log, store
-from .visit import NOT_EDITABLE, _json_error, _posted_visit, bp, get_visit_or_404
+from .inspection import NOT_EDITABLE, _json_error, _posted_inspection, bp, get_inspection_or_404
 
 PHOTO_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}", re.ASCII)
 JSON_TEXT = {400: "Data foto tidak valid. Muat ulang halaman lalu coba lagi.",
@@ -20,10 +20,10 @@ JSON_TEXT = {400: "Data foto tidak valid. Muat ulang halaman lalu coba lagi.",
              413: "Foto terlalu besar untuk dikirim."}
 
 
-@bp.route("/kunjungan/<submission_id>/foto", methods=["POST"])
+@bp.route("/kunjungan/<inspection_id>/foto", methods=["POST"])
 @csrf.exempt
-@access(PUBLIC)  # checked by the visit key: see _authorise_post
-def upload_photo(submission_id: str):
+@access(PUBLIC)  # checked by the inspection key: see _authorise_post
+def upload_photo(inspection_id: str):
     """One photo, sent by the page's script as soon as it is chosen; JSON in, JSON out.
 
     ``photo_key`` is made by the phone for this photo: a retry of the same
@@ -31,20 +31,20 @@ def upload_photo(submission_id: str):
     the first did.
     """
     try:
-        return _upload_photo(submission_id)
+        return _upload_photo(inspection_id)
     except HTTPException as error:
         code = error.code if error.code in JSON_TEXT else 400
         return _json_error(code, JSON_TEXT[code])
 
 
-def _upload_photo(submission_id: str):
-    record, _signed_in = _posted_visit(submission_id)
-    if record["status"] not in visits.EDITABLE:
+def _upload_photo(inspection_id: str):
+    record, _signed_in = _posted_inspection(inspection_id)
+    if record["status"] not in inspections.EDITABLE:
         return _json_error(409, NOT_EDITABLE)
     form = request.form
     item_id = form.get("item", "")
-    checklist = visits.checklist_of(store(), record)
-    if item_id != visits.GENERAL and item_id not in {item.id for item in checklist.items()}:
+    checklist = inspections.checklist_of(store(), record)
+    if item_id != inspections.GENERAL and item_id not in {item.id for item in checklist.items()}:
         return _json_error(400, "Pertanyaan untuk foto ini tidak dikenal.", "item")
     photo_key = form.get("photo_key", "")
     if not PHOTO_KEY.fullmatch(photo_key):
@@ -67,20 +67,20 @@ def _upload_photo(submission_id: str):
             processed = process(data, max_bytes=max_bytes)
         except PhotoRejected as rejected:
             return _json_error(rejected.status, rejected.message, "photo")
-        reason = visits.add_photo(store(), submission_id, item_id, processed, upload_key,
+        reason = inspections.add_photo(store(), inspection_id, item_id, processed, upload_key,
                                   int(current_app.config["INSPECTOR_MAX_PHOTOS"]), taken_at=taken_at)
-        record = store().submissions.get(submission_id)
+        record = store().inspections.get(inspection_id)
         stored = _photo_by_key(record, upload_key)
         if stored is None:
-            return _json_error(409 if record["status"] not in visits.EDITABLE else 400, reason or NOT_EDITABLE)
+            return _json_error(409 if record["status"] not in inspections.EDITABLE else 400, reason or NOT_EDITABLE)
         # The draft changed by one photo: ids only, never the file's name or its capture time and place.
-        log("draft_saved", "submission", submission_id, photo=stored["id"], item=stored["item"] or None)
+        log("draft_saved", "inspection", inspection_id, photo=stored["id"], item=stored["item"] or None)
         status = 201
     else:
         status = 200
     return jsonify(id=stored["id"], item=stored["item"],
-                   url=url_for("visit.photo", submission_id=submission_id, photo_id=stored["id"]),
-                   thumb=url_for("visit.photo", submission_id=submission_id, photo_id=stored["id"], size="kecil")), \
+                   url=url_for("inspection.photo", inspection_id=inspection_id, photo_id=stored["id"]),
+                   thumb=url_for("inspection.photo", inspection_id=inspection_id, photo_id=stored["id"], size="kecil")), \
         status
 
 
@@ -88,24 +88,24 @@ def _photo_by_key(record: dict, upload_key: str) -> dict | None:
     return next((p for p in record.get("photos", []) if p.get("upload_key") == upload_key), None)
 
 
-@bp.route("/kunjungan/<submission_id>/foto/<photo_id>")
-@bp.route("/kunjungan/<submission_id>/foto/<photo_id>/<size>")
+@bp.route("/kunjungan/<inspection_id>/foto/<photo_id>")
+@bp.route("/kunjungan/<inspection_id>/foto/<photo_id>/<size>")
 @access("inspector", "reviewer", "admin")
-def photo(submission_id: str, photo_id: str, size: str = "besar"):
-    record = get_visit_or_404(submission_id)
+def photo(inspection_id: str, photo_id: str, size: str = "besar"):
+    record = get_inspection_or_404(inspection_id)
     if size not in ("besar", "kecil") or not any(p["id"] == photo_id for p in record.get("photos", [])):
         abort(404)
-    data = store().photos.read(submission_id, photo_id, thumb=size == "kecil")
+    data = store().photos.read(inspection_id, photo_id, thumb=size == "kecil")
     if data is None:
         abort(404)
     return Response(data, mimetype="image/jpeg", headers={
         "Cache-Control": "private, max-age=86400", "Content-Disposition": f'inline; filename="{photo_id}.jpg"'})
 
 
-@bp.route("/kunjungan/<submission_id>/foto/<photo_id>/hapus", methods=["POST"])
+@bp.route("/kunjungan/<inspection_id>/foto/<photo_id>/hapus", methods=["POST"])
 @access("inspector")
-def photo_delete(submission_id: str, photo_id: str):
-    record = get_visit_or_404(submission_id, for_editing=True)
-    if visits.remove_photo(store(), record["id"], photo_id):
+def photo_delete(inspection_id: str, photo_id: str):
+    record = get_inspection_or_404(inspection_id, for_editing=True)
+    if inspections.remove_photo(store(), record["id"], photo_id):
         flash("Foto dihapus.", "success")
-    return redirect(url_for("visit.form", submission_id=submission_id) + "#foto", 303)
+    return redirect(url_for("inspection.form", inspection_id=inspection_id) + "#foto", 303)

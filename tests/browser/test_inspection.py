@@ -1,7 +1,7 @@
-"""The inspection visit in a real browser at 360 x 800: fill, summary, send once; with and without JavaScript.
+"""The inspection inspection in a real browser at 360 x 800: fill, summary, send once; with and without JavaScript.
 
-Each run rewrites visit-form.png, visit-form-errors.png, visit-summary.png, visit-sent.png and
-my-visits.png in docs/screenshots/.
+Each run rewrites inspection-form.png, inspection-form-errors.png, inspection-summary.png, inspection-sent.png and
+my-inspections.png in docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ def answer(page, item, photo) -> None:
         raise AssertionError(f"no way to answer {item.type}")
 
 
-def start_visit(page, server, lks) -> str:
-    """Signed in as the inspector: open the LKS's page, tap 'Mulai inspeksi'; returns the visit id."""
+def start_inspection(page, server, lks) -> str:
+    """Signed in as the inspector: open the LKS's page, tap 'Mulai inspeksi'; returns the inspection id."""
     sign_in(page, server.url, "inspector", next_path=f"/l/{lks['code']}")
     assert page.locator("main h1").inner_text() == lks["name"]
     with page.expect_navigation():
@@ -107,7 +107,7 @@ def go(page, button: str, status: int = 200):
 
 
 def submitted_of(store, lks) -> list[dict]:
-    return [r for r in store.submissions.for_lks(lks["id"]) if r["status"] != "draft"]
+    return [r for r in store.inspections.for_lks(lks["id"]) if r["status"] != "draft"]
 
 
 def tall_screenshot(page, name: str):
@@ -123,7 +123,7 @@ def tall_screenshot(page, name: str):
 
 def below_counter(page, locator) -> bool:
     """Whether the element's top is in view and not under the sticky counter."""
-    counter = page.locator("form.visit p.counter").bounding_box()
+    counter = page.locator("form.inspection p.counter").bounding_box()
     box = locator.bounding_box()
     return counter["y"] + counter["height"] <= box["y"] < 800
 
@@ -139,13 +139,13 @@ OPTION_BOXES_JS = """(selector) => Array.from(document.querySelectorAll(selector
 })"""
 
 
-# --- 1. The whole visit with JavaScript ------------------------------------------------------------
+# --- 1. The whole inspection with JavaScript ------------------------------------------------------------
 
-def test_full_visit_with_javascript(page, live_server, live_store, lksa, checklist, photos, requests_seen):
+def test_full_inspection_with_javascript(page, live_server, live_store, lksa, checklist, photos, requests_seen):
     sent_before = len(submitted_of(live_store, lksa))
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
 
-    counter = page.locator("form.visit [data-counter]")
+    counter = page.locator("form.inspection [data-counter]")
     required = [item for item in checklist.items() if item.required]
     expect(counter).to_have_text(str(len(required)))
     remaining = len(required)
@@ -160,12 +160,12 @@ def test_full_visit_with_javascript(page, live_server, live_store, lksa, checkli
 
     page.evaluate("() => window.scrollTo(0, 0)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "visit-form.png"))  # the viewport: the whole form is ~60 questions
+    page.screenshot(path=str(SCREENSHOTS / "inspection-form.png"))  # the viewport: the whole form is ~60 questions
 
     go(page, "Lanjut ke ringkasan")
-    assert page.url == f"{live_server.url}/kunjungan/{visit_id}/ringkasan"
+    assert page.url == f"{live_server.url}/kunjungan/{inspection_id}/ringkasan"
     assert page.get_by_role("heading", level=1).inner_text() == f"Ringkasan: {lksa['name']}"
-    record = live_store.submissions.get(visit_id)
+    record = live_store.inspections.get(inspection_id)
     assert record["status"] == "draft"
     expected = score(checklist, record["answers"])
     assert expected.failed == ()
@@ -176,16 +176,16 @@ def test_full_visit_with_javascript(page, live_server, live_store, lksa, checkli
     send = page.get_by_role("button", name="Kirim", exact=True)
     assert send.is_enabled()
     assert_fits_phone(page)
-    tall_screenshot(page, "visit-summary.png")
+    tall_screenshot(page, "inspection-summary.png")
 
     go(page, "Kirim")
-    assert page.url == f"{live_server.url}/kunjungan/{visit_id}/ringkasan"
+    assert page.url == f"{live_server.url}/kunjungan/{inspection_id}/ringkasan"
     assert page.get_by_role("status").filter(has_text="Inspeksi terkirim").inner_text() == \
         "Inspeksi terkirim ke Dinas Sosial. Terima kasih."
     assert page.get_by_text("Status: menunggu tinjauan.").is_visible()
     assert page.get_by_role("button", name="Kirim", exact=True).count() == 0
     assert_fits_phone(page)
-    tall_screenshot(page, "visit-sent.png")
+    tall_screenshot(page, "inspection-sent.png")
 
     with page.expect_navigation():
         page.get_by_role("link", name="Ke beranda").click()
@@ -193,19 +193,19 @@ def test_full_visit_with_javascript(page, live_server, live_store, lksa, checkli
         page.locator("main").get_by_role("link", name=re.compile("^Kunjungan saya")).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Kunjungan saya"
     entry = page.locator("main ul.list > li").filter(
-        has=page.locator(f"a[href='/kunjungan/{visit_id}/ringkasan']"))
+        has=page.locator(f"a[href='/kunjungan/{inspection_id}/ringkasan']"))
     expect(entry).to_have_count(1)
     assert entry.locator(".tag").first.inner_text() == "Menunggu tinjauan"
     assert lksa["name"] in entry.inner_text()
     assert "skor 100%" in entry.inner_text()
     assert_fits_phone(page)
     assert small_targets(page) == []
-    screenshot(page, "my-visits.png")
+    screenshot(page, "my-inspections.png")
 
-    # What the server kept: one submission of this visit, scored, with both photos stored as JPEGs.
+    # What the server kept: one inspection of this inspection, scored, with both photos stored as JPEGs.
     sent = submitted_of(live_store, lksa)
     assert len(sent) == sent_before + 1
-    [record] = [r for r in sent if r["id"] == visit_id]
+    [record] = [r for r in sent if r["id"] == inspection_id]
     assert record["status"] == "submitted" and record["submitted_at"]
     assert record["score"]["percent"] == 100.0 and record["critical"] is False
     assert {i.id for i in required if i.type != "photo"} <= set(record["answers"])
@@ -213,21 +213,21 @@ def test_full_visit_with_javascript(page, live_server, live_store, lksa, checkli
     assert record["answers"]["akreditasi_berlaku_sampai"]["value"] == DATE
     assert sorted(p["item"] for p in record["photos"]) == ["foto_depan", "toilet_layak"]
     for stored in record["photos"]:
-        data = live_store.photos.read(visit_id, stored["id"])
+        data = live_store.photos.read(inspection_id, stored["id"])
         assert data[:3] == b"\xff\xd8\xff", stored
         with Image.open(io.BytesIO(data)) as image:
             assert image.format == "JPEG" and image.size == (640, 480)
     assert_only_local(requests_seen)
 
 
-# --- 2. The same visit without JavaScript ------------------------------------------------------------
+# --- 2. The same inspection without JavaScript ------------------------------------------------------------
 
-def test_visit_without_javascript_lists_missing_items_then_sends(page_without_js, live_server, live_store, lksa,
+def test_inspection_without_javascript_lists_missing_items_then_sends(page_without_js, live_server, live_store, lksa,
                                                                  checklist, photos, requests_seen):
     page = page_without_js
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     required = [item for item in checklist.items() if item.required]
-    counter = page.locator("form.visit [data-counter]")
+    counter = page.locator("form.inspection [data-counter]")
     assert counter.inner_text() == str(len(required))  # from the server: no script counts here
 
     first = checklist.sections[0]
@@ -235,14 +235,14 @@ def test_visit_without_javascript_lists_missing_items_then_sends(page_without_js
         answer(page, item, photos[0])
     assert counter.inner_text() == str(len(required))  # nothing counts until the page is posted
     go(page, "Lanjut ke ringkasan")
-    assert page.url == f"{live_server.url}/kunjungan/{visit_id}/ringkasan"
+    assert page.url == f"{live_server.url}/kunjungan/{inspection_id}/ringkasan"
 
     still_missing = [item for item in required if item not in first.items]
     missing_box = page.locator("section.card.alert")
     assert missing_box.get_by_role("heading").inner_text() == f"Belum lengkap ({len(still_missing)})"
     links = missing_box.get_by_role("link")
     assert links.all_inner_texts() == [item.question for item in still_missing]
-    assert links.first.get_attribute("href") == f"/kunjungan/{visit_id}#item-{still_missing[0].id}"
+    assert links.first.get_attribute("href") == f"/kunjungan/{inspection_id}#item-{still_missing[0].id}"
     assert page.get_by_role("button", name="Kirim", exact=True).is_disabled()
     assert_fits_phone(page)
 
@@ -261,7 +261,7 @@ def test_visit_without_javascript_lists_missing_items_then_sends(page_without_js
     assert page.locator(".score .big").inner_text() == "100%"
     go(page, "Kirim")
     assert page.get_by_text("Inspeksi terkirim ke Dinas Sosial. Terima kasih.").is_visible()
-    record = live_store.submissions.get(visit_id)
+    record = live_store.inspections.get(inspection_id)
     assert record["status"] == "submitted"
     assert [p["item"] for p in record["photos"]] == ["foto_depan"]
     assert set(record["answers"]) == {item.id for item in first.items + tuple(still_missing) if item.type != "photo"}
@@ -272,8 +272,8 @@ def test_visit_without_javascript_lists_missing_items_then_sends(page_without_js
 
 def test_an_out_of_range_number_shows_its_error_and_keeps_answers_and_photo(page, live_server, live_store, lksa,
                                                                              checklist, photos, requests_seen):
-    visit_id = start_visit(page, live_server, lksa)
-    counter = page.locator("form.visit [data-counter]")
+    inspection_id = start_inspection(page, live_server, lksa)
+    counter = page.locator("form.inspection [data-counter]")
     first = checklist.sections[0]
     for item in first.items:
         answer(page, item, photos[0])
@@ -315,14 +315,14 @@ def test_an_out_of_range_number_shows_its_error_and_keeps_answers_and_photo(page
     # the number was not stored, so the counter still counts it; the photo and the answers were
     assert int(counter.inner_text()) == before
 
-    record = live_store.submissions.get(visit_id)
+    record = live_store.inspections.get(inspection_id)
     assert "jumlah_anak_hadir" not in record["answers"]
     assert record["answers"]["tanda_kekerasan"]["value"] == "tidak"
     assert [p["item"] for p in record["photos"]] == ["foto_depan"]
 
     view_top_of(page, number)
     assert below_counter(page, number.locator("legend"))
-    page.screenshot(path=str(SCREENSHOTS / "visit-form-errors.png"))  # the viewport, where the error is
+    page.screenshot(path=str(SCREENSHOTS / "inspection-form-errors.png"))  # the viewport, where the error is
     assert_fits_phone(page)
     assert_only_local(requests_seen)
 
@@ -337,14 +337,14 @@ SEND_TWICE_JS = """async () => {
 }"""
 
 
-def test_a_double_tap_on_send_makes_one_submission(page, live_server, live_store, lksa, checklist, photos,
+def test_a_double_tap_on_send_makes_one_inspection(page, live_server, live_store, lksa, checklist, photos,
                                                    requests_seen):
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     for item in checklist.items():
         if item.required:
             answer(page, item, photos[0])
     go(page, "Lanjut ke ringkasan")
-    records_before = [r["id"] for r in live_store.submissions.for_lks(lksa["id"])]
+    records_before = [r["id"] for r in live_store.inspections.for_lks(lksa["id"])]
     sent_before = len(submitted_of(live_store, lksa))
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith("/kirim") else None)
@@ -352,9 +352,9 @@ def test_a_double_tap_on_send_makes_one_submission(page, live_server, live_store
     # Two sends of the same form at the same moment (the second tap of a slow phone, a retry).
     answers = page.evaluate(SEND_TWICE_JS)
     assert len(posts) == 2
-    summary_url = f"{live_server.url}/kunjungan/{visit_id}/ringkasan"
+    summary_url = f"{live_server.url}/kunjungan/{inspection_id}/ringkasan"
     assert answers == [{"status": 200, "url": summary_url, "sent": True}] * 2
-    record = live_store.submissions.get(visit_id)
+    record = live_store.inspections.get(inspection_id)
     assert record["status"] == "submitted"
     first_sent_at = record["submitted_at"]
 
@@ -366,20 +366,20 @@ def test_a_double_tap_on_send_makes_one_submission(page, live_server, live_store
     assert page.url == summary_url
     assert len(posts) >= 3
 
-    assert [r["id"] for r in live_store.submissions.for_lks(lksa["id"])] == records_before  # nothing new
+    assert [r["id"] for r in live_store.inspections.for_lks(lksa["id"])] == records_before  # nothing new
     assert len(submitted_of(live_store, lksa)) == sent_before + 1
-    record = live_store.submissions.get(visit_id)
+    record = live_store.inspections.get(inspection_id)
     assert record["status"] == "submitted" and record["submitted_at"] == first_sent_at
     assert len(record.get("versions", [None])) == 1  # each send keeps a version of the answers: one send, one
     page.goto(live_server.url + "/inspeksi/kunjungan")
-    expect(page.locator(f"main a[href='/kunjungan/{visit_id}/ringkasan']")).to_have_count(1)
+    expect(page.locator(f"main a[href='/kunjungan/{inspection_id}/ringkasan']")).to_have_count(1)
     assert_only_local(requests_seen)
 
 
 # --- 5. The form and the summary fit a 360 px phone ------------------------------------------------
 
 def test_form_and_summary_fit_the_phone_with_big_targets(page, live_server, lksa, checklist, requests_seen):
-    visit_id = start_visit(page, live_server, lksa)
+    inspection_id = start_inspection(page, live_server, lksa)
     assert_fits_phone(page)
     yes_no = page.evaluate(OPTION_BOXES_JS, ".options.yesno label.option")
     assert len(yes_no) == 3 * sum(item.type == "yes_no" for item in checklist.items())
@@ -398,11 +398,11 @@ def test_form_and_summary_fit_the_phone_with_big_targets(page, live_server, lksa
     target = next(item for item in checklist.items() if item.id == "pengasuh_cukup")
     with page.expect_navigation():
         missing_box.get_by_role("link", name=target.question).click()
-    assert page.url == f"{live_server.url}/kunjungan/{visit_id}#item-{target.id}"
+    assert page.url == f"{live_server.url}/kunjungan/{inspection_id}#item-{target.id}"
     legend = page.locator(f"#item-{target.id} legend")
     expect(legend).to_be_in_viewport()
     assert page.evaluate("() => window.scrollY") > 2000
-    assert page.locator("form.visit p.counter").bounding_box()["y"] == 0  # stuck to the top
+    assert page.locator("form.inspection p.counter").bounding_box()["y"] == 0  # stuck to the top
     assert below_counter(page, legend)
     assert_fits_phone(page)
     assert_only_local(requests_seen)

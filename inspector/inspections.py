@@ -1,11 +1,11 @@
-"""The visit: a draft made when an inspection starts, its answers and photos, and the one submission it becomes.
+"""The inspection: a draft made when an inspection starts, its answers and photos, and the one inspection it becomes.
 
-A visit is a submission record in state ``draft``. It carries a secret
-``visit_key`` made when it started: the form sends it back with every save,
-so a save or a submit is tied to this visit (and a save still lands when the
-sign-in has expired), and a repeated submit of the same visit creates
+An inspection is an inspection record in state ``draft``. It carries a secret
+``inspection_key`` made when it started: the form sends it back with every save,
+so a save or a submit is tied to this inspection (and a save still lands when the
+sign-in has expired), and a repeated submit of the same inspection creates
 nothing new. Likewise a start form carries a one-time ``start_token``: the
-same token again returns the visit it started (see ``begin``). Where the
+same token again returns the inspection it started (see ``begin``). Where the
 phone was at the start and at each send is kept too (see ``presence``).
 """
 
@@ -30,17 +30,17 @@ _SETTLE_SECONDS = 2.0  # how long a repeated start waits for the first one's rec
 
 
 def start_token() -> str:
-    """A fresh one-time token for a start form: the page carries it, the visit it starts keeps it."""
+    """A fresh one-time token for a start form: the page carries it, the inspection it starts keeps it."""
     return secrets.token_urlsafe(16)
 
 
 def begin(store, checklist: Checklist, lks: dict, inspector: dict, token: str | None = None,
           location: dict | None = None) -> tuple[dict, bool]:
-    """Open a visit of ``lks`` with ``checklist`` by ``inspector``, once per ``token``: (record, made now).
+    """Open an inspection of ``lks`` with ``checklist`` by ``inspector``, once per ``token``: (record, made now).
 
     A start form carries a one-time ``token`` (see ``start_token``). The same
     token from the same inspector at the same LKS (a double tap, a retry after
-    a dropped connection or a restart) returns the visit it already started.
+    a dropped connection or a restart) returns the inspection it already started.
     Its id is derived from the token, so two requests at the same moment
     collide on one id and the store's unique-id check lets only one through.
     """
@@ -48,35 +48,35 @@ def begin(store, checklist: Checklist, lks: dict, inspector: dict, token: str | 
         raise ValueError("bad start token")
     now = utcnow()
     record = {"lks_id": lks["id"], "inspector_id": inspector["id"], "status": "draft", "checklist": checklist.ref,
-              "visit_key": secrets.token_urlsafe(24), "answers": {}, "photos": [], "created_at": now,
+              "inspection_key": secrets.token_urlsafe(24), "answers": {}, "photos": [], "created_at": now,
               "updated_at": now}
     if location is not None:
         record["start_location"] = {**location, "at": now}
     if token is None:
         store.checklists.keep(checklist.digest, checklist.source)
-        return store.submissions.insert(record), True
+        return store.inspections.insert(record), True
     found = _started_with(store, lks, inspector, token, now)
     if found is not None:
         return found, False
     store.checklists.keep(checklist.digest, checklist.source)
     record.update(id=_token_id(lks, inspector, token, now), start_token=token)
     try:
-        return store.submissions.insert(record), True
-    except ValueError:  # the same token at the same moment: the other request made the visit
+        return store.inspections.insert(record), True
+    except ValueError:  # the same token at the same moment: the other request made the inspection
         deadline = time.monotonic() + _SETTLE_SECONDS
         while time.monotonic() < deadline:
             found = _started_with(store, lks, inspector, token, now)
             if found is not None:
                 return found, False
             time.sleep(0.05)
-        # Its record never came (a crash between the inspector's index and the visit): start afresh.
-        record["id"] = store.submissions.new_id(lks["id"], now[:4] + now[5:7])
-        return store.submissions.insert(record), True
+        # Its record never came (a crash between the inspector's index and the inspection): start afresh.
+        record["id"] = store.inspections.new_id(lks["id"], now[:4] + now[5:7])
+        return store.inspections.insert(record), True
 
 
 def start(store, checklist: Checklist, lks: dict, inspector: dict, token: str | None = None,
           location: dict | None = None) -> dict:
-    """Open a new visit (a draft) of ``lks``, or the one this start ``token`` already opened (see ``begin``)."""
+    """Open a new inspection (a draft) of ``lks``, or the one this start ``token`` already opened (see ``begin``)."""
     return begin(store, checklist, lks, inspector, token, location)[0]
 
 
@@ -86,15 +86,15 @@ def _token_id(lks: dict, inspector: dict, token: str, now: str) -> str:
 
 
 def _started_with(store, lks: dict, inspector: dict, token: str, now: str) -> dict | None:
-    """The visit this inspector started at this LKS with ``token``: its derived id first, then the recent ones
+    """The inspection this inspector started at this LKS with ``token``: its derived id first, then the recent ones
     (a retry in a new month derives another id)."""
     def mine(record):
         return record is not None and record.get("start_token") == token and \
             record["inspector_id"] == inspector["id"] and record["lks_id"] == lks["id"]
-    record = store.submissions.get(_token_id(lks, inspector, token, now))
+    record = store.inspections.get(_token_id(lks, inspector, token, now))
     if mine(record):
         return record
-    return next((r for r in store.submissions.for_inspector(inspector["id"], limit=20, lks_id=lks["id"])
+    return next((r for r in store.inspections.for_inspector(inspector["id"], limit=20, lks_id=lks["id"])
                  if mine(r)), None)
 
 
@@ -108,47 +108,47 @@ def _checklist_from_archive(digest: str, source_json: str) -> Checklist:
     return checklist
 
 
-def checklist_of(store, submission: dict) -> Checklist:
-    """The exact checklist a submission was filled against, from the archive."""
+def checklist_of(store, inspection: dict) -> Checklist:
+    """The exact checklist an inspection was filled against, from the archive."""
     import json
 
-    digest = submission["checklist"]["digest"]
+    digest = inspection["checklist"]["digest"]
     source = store.checklists.get(digest)
     if source is None:
         raise LookupError(f"checklist {digest} missing from the archive")
     return _checklist_from_archive(digest, json.dumps(source, sort_keys=True))
 
 
-def key_matches(submission: dict, key: str | None) -> bool:
-    return bool(key) and hmac.compare_digest(str(submission.get("visit_key", "")), str(key))
+def key_matches(inspection: dict, key: str | None) -> bool:
+    return bool(key) and hmac.compare_digest(str(inspection.get("inspection_key", "")), str(key))
 
 
-def save_answers(store, submission_id: str, answers: dict) -> dict | None:
-    """Merge answers into an editable visit (one atomic write); None when it is no longer editable."""
+def save_answers(store, inspection_id: str, answers: dict) -> dict | None:
+    """Merge answers into an editable inspection (one atomic write); None when it is no longer editable."""
     def change(record):
         if record["status"] not in EDITABLE:
             return None
         merged = {**record["answers"], **answers}
         return {**record, "answers": {k: v for k, v in merged.items() if v}, "updated_at": utcnow()}
-    return store.submissions.modify(submission_id, change)
+    return store.inspections.modify(inspection_id, change)
 
 
-def add_photo(store, submission_id: str, item_id: str, processed, upload_key: str, max_photos: int,
+def add_photo(store, inspection_id: str, item_id: str, processed, upload_key: str, max_photos: int,
               taken_at: str | None = None) -> str | None:
-    """Attach a processed photo to an editable visit; the same upload twice is stored once.
+    """Attach a processed photo to an editable inspection; the same upload twice is stored once.
 
     ``taken_at`` is the capture time read elsewhere (by the phone, from the
     original before it was made smaller), kept when the photo carries none.
     Returns None on success or an Indonesian reason.
     """
-    current = store.submissions.get(submission_id)
+    current = store.inspections.get(inspection_id)
     if current is None or current["status"] not in EDITABLE:
         return "Kunjungan ini sudah tidak bisa diubah."
     if any(p.get("upload_key") == upload_key for p in current["photos"]):
         return None
     if len(current["photos"]) >= max_photos:
         return f"Batas {max_photos} foto per kunjungan sudah tercapai."
-    photo_id = store.photos.save(submission_id, processed.jpeg, processed.thumb)
+    photo_id = store.photos.save(inspection_id, processed.jpeg, processed.thumb)
     entry = {"id": photo_id, "item": item_id, "upload_key": upload_key, "taken_at": processed.taken_at or taken_at,
              "gps": list(processed.gps) if processed.gps else None, "width": processed.width,
              "height": processed.height, "sha256": processed.sha256, "received_at": utcnow()}
@@ -164,29 +164,29 @@ def add_photo(store, submission_id: str, item_id: str, processed, upload_key: st
             refused.append(f"Batas {max_photos} foto per kunjungan sudah tercapai.")
             return None
         return {**record, "photos": record["photos"] + [entry], "updated_at": utcnow()}
-    if store.submissions.modify(submission_id, change) is None:
-        store.photos.delete(submission_id, photo_id)  # a retry won the race, or the visit closed meanwhile
+    if store.inspections.modify(inspection_id, change) is None:
+        store.photos.delete(inspection_id, photo_id)  # a retry won the race, or the inspection closed meanwhile
     return refused[0] if refused else None
 
 
-def remove_photo(store, submission_id: str, photo_id: str) -> bool:
+def remove_photo(store, inspection_id: str, photo_id: str) -> bool:
     def change(record):
         if record["status"] not in EDITABLE or not any(p["id"] == photo_id for p in record["photos"]):
             return None
         return {**record, "photos": [p for p in record["photos"] if p["id"] != photo_id], "updated_at": utcnow()}
-    return store.submissions.modify(submission_id, change) is not None
+    return store.inspections.modify(inspection_id, change) is not None
 
 
-def photos_by_item(submission: dict) -> dict[str, list[dict]]:
+def photos_by_item(inspection: dict) -> dict[str, list[dict]]:
     grouped: dict[str, list[dict]] = {}
-    for photo in submission.get("photos", []):
+    for photo in inspection.get("photos", []):
         grouped.setdefault(photo.get("item", GENERAL), []).append(photo)
     return grouped
 
 
-def missing(checklist: Checklist, submission: dict) -> dict[str, str]:
+def missing(checklist: Checklist, inspection: dict) -> dict[str, str]:
     """What stops a submit: {item id: Indonesian reason}, in checklist order."""
-    answers, photos = submission.get("answers", {}), photos_by_item(submission)
+    answers, photos = inspection.get("answers", {}), photos_by_item(inspection)
     problems: dict[str, str] = {}
     for item in checklist.items():
         value = (answers.get(item.id) or {}).get("value")
@@ -200,12 +200,12 @@ def missing(checklist: Checklist, submission: dict) -> dict[str, str]:
     return problems
 
 
-def summary(checklist: Checklist, submission: dict) -> dict:
+def summary(checklist: Checklist, inspection: dict) -> dict:
     """What the inspector sees before sending: score, failed items, what is missing."""
-    result = score(checklist, submission.get("answers", {}))
-    return {"score": result, "missing": missing(checklist, submission),
+    result = score(checklist, inspection.get("answers", {}))
+    return {"score": result, "missing": missing(checklist, inspection),
             "failed_items": [checklist.item(i) for i in result.failed],
-            "photo_count": len(submission.get("photos", []))}
+            "photo_count": len(inspection.get("photos", []))}
 
 
 def _sent(checklist: Checklist, record: dict, now: str, location: dict | None = None) -> dict:
@@ -222,36 +222,36 @@ def _sent(checklist: Checklist, record: dict, now: str, location: dict | None = 
             "critical": bool(result.critical_failed), "versions": versions + [version], "announced": len(versions)}
 
 
-def claim_announcement(store, submission_id: str) -> dict | None:
-    """The sent visit, if its newest send is not yet announced (audit entry, alerts) and this caller now is to.
+def claim_announcement(store, inspection_id: str) -> dict | None:
+    """The sent inspection, if its newest send is not yet announced (audit entry, alerts) and this caller now is to.
 
     Exactly one caller claims each send: the request that sent it, or, when the
     server died between sending and announcing, the phone's repeat of the same
-    "Kirim". A visit stored without the field was announced when it was sent.
+    "Kirim". An inspection stored without the field was announced when it was sent.
     """
     def change(record):
         sent = len(record.get("versions", []))
         if record["status"] != "submitted" or record.get("announced", sent) >= sent:
             return None
         return {**record, "announced": sent}
-    return store.submissions.modify(submission_id, change)
+    return store.inspections.modify(inspection_id, change)
 
 
-def submit(store, checklist: Checklist, submission_id: str,
+def submit(store, checklist: Checklist, inspection_id: str,
            location: dict | None = None) -> tuple[dict | None, dict[str, str]]:
-    """Turn an editable visit into a submission, once. (record, problems); a repeat returns the record as is.
+    """Turn an editable inspection into an inspection, once. (record, problems); a repeat returns the record as is.
 
     ``location`` (see ``presence.read``) is kept on the version this send makes,
-    so a visit returned for revision and sent again has one per send.
+    so an inspection returned for revision and sent again has one per send.
 
     The review queue learns of it first (see ``ReviewIndex``): a crash right
-    after can leave a queue row to be confirmed, never a sent visit unseen. A
+    after can leave a queue row to be confirmed, never a sent inspection unseen. A
     crash after the state is written but before the monthly summary is leaves
     the summary row out; the repeat of the same submit adds it.
     """
     from .review import index_row
 
-    current = store.submissions.get(submission_id)
+    current = store.inspections.get(inspection_id)
     if current is None or current["status"] not in EDITABLE:
         if current is not None and current["status"] == "submitted":
             # A repeat (a retry after a lost answer): finish the indexing a crash may have cut short.
@@ -260,7 +260,7 @@ def submit(store, checklist: Checklist, submission_id: str,
     problems: dict[str, str] = dict(missing(checklist, current))
     if problems:
         return current, problems
-    # A provisional row (its times are replaced once the submission is written)
+    # A provisional row (its times are replaced once the inspection is written)
     store.review_index.mark_pending(index_row(store, _sent(checklist, current, current["updated_at"])))
 
     def change(record):
@@ -268,9 +268,9 @@ def submit(store, checklist: Checklist, submission_id: str,
             return None  # a concurrent repeat sent it first: this one changes nothing
         problems.update(missing(checklist, record))
         return None if problems else _sent(checklist, record, utcnow(), location)
-    sent = store.submissions.modify(submission_id, change)
+    sent = store.inspections.modify(inspection_id, change)
     if sent is not None:
         row = index_row(store, sent)
         store.review_index.mark_pending(row)
         store.review_index.put(row)
-    return store.submissions.get(submission_id), problems
+    return store.inspections.get(inspection_id), problems

@@ -1,10 +1,10 @@
-"""Submissions (drafts included), partitioned by LKS and month so no write or history read touches the archive.
+"""Inspections (drafts included), partitioned by LKS and month so no write or history read touches the archive.
 
-A submission id carries its partition (``<lks id>-<yyyymm>-<random>``), so a
+An inspection id carries its partition (``<lks id>-<yyyymm>-<random>``), so a
 lookup by id opens exactly one small file. Each inspector has an index of
-the visits they started, one file per year (written before the submission
+the inspections they started, one file per year (written before the inspection
 itself, so a crash can leave a dangling reference, which reads skip, but
-never an unlisted visit).
+never an unlisted inspection).
 """
 
 from __future__ import annotations
@@ -21,20 +21,20 @@ _LKS_ID = re.compile(r"^l[0-9a-f]{12}$")
 _USER_ID = re.compile(r"^u[0-9a-f]{12}$")
 
 
-class SubmissionStore:
-    """Inspection submissions of every LKS, and each inspector's index of them."""
+class InspectionStore:
+    """Inspection inspections of every LKS, and each inspector's index of them."""
 
     def __init__(self, root: Path):
-        self.root = root / "submissions"
+        self.root = root / "inspections"
         self.index_root = root / "index" / "inspectors"
 
     def _table(self, lks_id: str, period: str) -> RecordTable:
-        return RecordTable(Partition(self.root / lks_id / f"{period}.json"), "submissions")
+        return RecordTable(Partition(self.root / lks_id / f"{period}.json"), "inspections")
 
     def _index(self, user_id: str, year: str) -> RecordTable:
         if not _USER_ID.fullmatch(user_id or "") or not (len(year) == 4 and year.isdigit()):
             raise ValueError("bad user id or year")
-        return RecordTable(Partition(self.index_root / user_id / f"{year}.json"), "visits")
+        return RecordTable(Partition(self.index_root / user_id / f"{year}.json"), "inspections")
 
     def _index_years(self, user_id: str) -> list[str]:
         if not _USER_ID.fullmatch(user_id or ""):
@@ -46,7 +46,7 @@ class SubmissionStore:
         return f"{lks_id}-{period}-{new_id()}"
 
     def insert(self, record: Record) -> Record:
-        """Store a new submission; fills id and created_at when missing; indexes it by inspector."""
+        """Store a new inspection; fills id and created_at when missing; indexes it by inspector."""
         record.setdefault("created_at", utcnow())
         period = record["created_at"][:4] + record["created_at"][5:7]  # yyyymm
         record.setdefault("id", self.new_id(record["lks_id"], period))
@@ -56,47 +56,47 @@ class SubmissionStore:
                 {"id": record["id"], "lks_id": lks_id, "created_at": record["created_at"]})
         return self._table(lks_id, id_period).insert(record)
 
-    def get(self, submission_id: str) -> Record | None:
-        located = self._locate(submission_id)
-        return self._table(*located).get(submission_id) if located else None
+    def get(self, inspection_id: str) -> Record | None:
+        located = self._locate(inspection_id)
+        return self._table(*located).get(inspection_id) if located else None
 
-    def peek(self, submission_id: str) -> Record | None:
-        """The submission as a shallow copy, for reading only: cheaper than ``get`` for lists of many."""
-        located = self._locate(submission_id)
+    def peek(self, inspection_id: str) -> Record | None:
+        """The inspection as a shallow copy, for reading only: cheaper than ``get`` for lists of many."""
+        located = self._locate(inspection_id)
         if not located:
             return None
-        found = self._table(*located).find(lambda doc: doc.get("id") == submission_id)
+        found = self._table(*located).find(lambda doc: doc.get("id") == inspection_id)
         return found[0] if found else None
 
-    def peek_many(self, submission_ids: list[str]) -> list[Record]:
-        """Several submissions, in the order asked, as shallow copies for reading only; unknown ids are skipped.
+    def peek_many(self, inspection_ids: list[str]) -> list[Record]:
+        """Several inspections, in the order asked, as shallow copies for reading only; unknown ids are skipped.
 
-        Each partition is read once, however many of its submissions are asked for.
+        Each partition is read once, however many of its inspections are asked for.
         """
         wanted: dict[tuple[str, str], set[str]] = {}
-        for submission_id in submission_ids:
-            located = self._locate(submission_id)
+        for inspection_id in inspection_ids:
+            located = self._locate(inspection_id)
             if located:
-                wanted.setdefault(located, set()).add(submission_id)
+                wanted.setdefault(located, set()).add(inspection_id)
         found: dict[str, Record] = {}
         for located, ids in wanted.items():
             found.update((r["id"], r) for r in self._table(*located).all() if r.get("id") in ids)
-        return [found[i] for i in submission_ids if i in found]
+        return [found[i] for i in inspection_ids if i in found]
 
-    def modify(self, submission_id: str, change: Callable[[Record], Record | None]) -> Record | None:
-        """Read, change and write one submission under its partition's lock (``change`` may veto with None)."""
-        located = self._locate(submission_id)
-        return self._table(*located).modify(submission_id, change) if located else None
+    def modify(self, inspection_id: str, change: Callable[[Record], Record | None]) -> Record | None:
+        """Read, change and write one inspection under its partition's lock (``change`` may veto with None)."""
+        located = self._locate(inspection_id)
+        return self._table(*located).modify(inspection_id, change) if located else None
 
     def for_lks(self, lks_ids: str | list[str]) -> list[Record]:
-        """Every submission of one LKS (or of several, e.g. merged records), newest first."""
+        """Every inspection of one LKS (or of several, e.g. merged records), newest first."""
         return list(self.newest_first(lks_ids))
 
     def newest_first(self, lks_ids: str | list[str]):
-        """The submissions of one LKS (or of several), newest first, read one month's partitions at a time.
+        """The inspections of one LKS (or of several), newest first, read one month's partitions at a time.
 
         A caller that stops early (the latest approved inspection) reads only the newest months.
-        A submission's partition is the month of its ``created_at`` (``insert`` names it so), so a
+        An inspection's partition is the month of its ``created_at`` (``insert`` names it so), so a
         month's records all come before the older months'.
         """
         months: dict[str, list[str]] = {}
@@ -114,7 +114,7 @@ class SubmissionStore:
             yield from records
 
     def every(self):
-        """Every submission of every LKS (for rebuilding indexes; reads the whole archive)."""
+        """Every inspection of every LKS (for rebuilding indexes; reads the whole archive)."""
         if not self.root.is_dir():
             return
         for folder in sorted(self.root.iterdir()):
@@ -123,10 +123,10 @@ class SubmissionStore:
                     yield from self._table(folder.name, path.stem).all()
 
     def for_inspector(self, user_id: str, limit: int = 50, lks_id: str | None = None) -> list[Record]:
-        """The newest ``limit`` visits an inspector started (of one LKS, if given), drafts included.
+        """The newest ``limit`` inspections an inspector started (of one LKS, if given), drafts included.
 
         Reads the index year by year from the newest and opens only the
-        submissions it returns, so the cost follows ``limit``, not history.
+        inspections it returns, so the cost follows ``limit``, not history.
         """
         records: list[Record] = []
         for year in self._index_years(user_id):
@@ -139,6 +139,6 @@ class SubmissionStore:
                     return records
         return records
 
-    def _locate(self, submission_id: str) -> tuple[str, str] | None:
-        match = _ID.fullmatch(submission_id or "")
+    def _locate(self, inspection_id: str) -> tuple[str, str] | None:
+        match = _ID.fullmatch(inspection_id or "")
         return (match.group(1), match.group(2)) if match else None

@@ -2,7 +2,7 @@
 
 Each item ``x`` gives the fields ``x`` (the answer; none for photo items),
 ``x__note`` (an optional note) and ``x__photos`` (photos). Required-ness is
-not a field validator: a draft may be incomplete; ``inspector.visits.missing``
+not a field validator: a draft may be incomplete; ``inspector.inspections.missing``
 decides what stops a submit.
 """
 
@@ -40,13 +40,13 @@ class CheckboxesField(SelectMultipleField):
             raise ValidationError("Pilihan tidak valid.")
 
 
-class VisitFormBase(FlaskForm):
-    """CSRF is checked by the view (the visit key also ties a post to its visit)."""
+class InspectionFormBase(FlaskForm):
+    """CSRF is checked by the view (the inspection key also ties a post to its inspection)."""
 
     class Meta:
         csrf = False
 
-    visit_key = HiddenField()
+    inspection_key = HiddenField()
     photos_general = MultipleFileField("Foto umum")
 
 
@@ -102,18 +102,18 @@ def form_class(checklist: Checklist) -> type:
     if checklist.digest in _cache:
         return _cache[checklist.digest]
 
-    class VisitForm(VisitFormBase):
+    class InspectionForm(InspectionFormBase):
         pass
 
     for item in checklist.items():
         answer = _answer_field(item)
         if answer is not None:
-            setattr(VisitForm, item.id, answer)
-        setattr(VisitForm, f"{item.id}__note", TextAreaField(
+            setattr(InspectionForm, item.id, answer)
+        setattr(InspectionForm, f"{item.id}__note", TextAreaField(
             "Catatan", validators=[Length(max=NOTE_LIMIT, message=f"Maksimal {NOTE_LIMIT} karakter.")]))
-        setattr(VisitForm, f"{item.id}__photos", MultipleFileField("Foto"))
-    _cache[checklist.digest] = VisitForm
-    return VisitForm
+        setattr(InspectionForm, f"{item.id}__photos", MultipleFileField("Foto"))
+    _cache[checklist.digest] = InspectionForm
+    return InspectionForm
 
 
 def answers_from(form, checklist: Checklist, posted=None) -> dict:
@@ -147,15 +147,15 @@ def answers_from(form, checklist: Checklist, posted=None) -> dict:
     return answers
 
 
-def form_data_from(submission: dict, checklist: Checklist) -> dict:
-    """Form data that shows a stored visit's answers."""
+def form_data_from(inspection: dict, checklist: Checklist) -> dict:
+    """Form data that shows a stored inspection's answers."""
     data = {}
     for item in checklist.items():
-        answer = submission["answers"].get(item.id) or {}
+        answer = inspection["answers"].get(item.id) or {}
         value = answer.get("value")
         if value is not None and item.type in ("number",):
             value = f"{value:g}" if isinstance(value, float) else str(value)
         data[item.id] = value
         data[f"{item.id}__note"] = answer.get("note", "")
-    data["visit_key"] = submission["visit_key"]
+    data["inspection_key"] = inspection["inspection_key"]
     return data

@@ -7,7 +7,7 @@ import re
 from .auth import ROLES
 from .passwords import hash_password, weak_password_reason
 from .register import plain_text
-from .store.records import utcnow
+from .timefmt import utcnow
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 AGENCY_SUGGESTIONS = ("Satpol PP", "Dinas Sosial", "Kecamatan", "Kelurahan")

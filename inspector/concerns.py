@@ -18,7 +18,8 @@ import time
 import unicodedata
 
 from .register import plain_text
-from .store.records import Record, utcnow
+from .store.records import Record
+from .timefmt import utcnow
 
 WHEN = {
     "sekarang": "Sedang terjadi sekarang",

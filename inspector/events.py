@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 
 from . import notify
-from .store.records import utcnow
+from .timefmt import utcnow
 
 EVENTS = ("inspection.created", "inspection.critical", "review.decided", "concern.created")
 # What a webhook body carries: ids, code, state and score; never answers, notes or names.

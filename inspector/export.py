@@ -22,8 +22,9 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
+from . import timefmt
 from . import review, inspections
 from .checklists import Checklist, Item
 from .timefmt import format_wib, to_wib
@@ -207,7 +208,7 @@ Hanya untuk penyidik dan pejabat yang berwenang.
 
 def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None = None) -> dict[str, bytes]:
     """Every file of the bundle by its path in the zip, the manifest last."""
-    exported_at = exported_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    exported_at = exported_at or timefmt.utcnow()
     lks = store.lks.get(record["lks_id"]) or {}
     inspector = store.users.get(record["inspector_id"]) or {}
     definition = store.checklists.get(record["checklist"]["digest"])
@@ -242,7 +243,7 @@ def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None
 
 def write_zip(files: dict[str, bytes], target, moment: datetime | None = None) -> None:
     """Write the files into a zip on the open binary file ``target``: JPEGs stored as they are, text deflated."""
-    moment = to_wib(moment or datetime.now(timezone.utc))
+    moment = to_wib(moment or timefmt.now())
     stamp = moment.timetuple()[:6]
     with zipfile.ZipFile(target, "w") as archive:
         for path, data in files.items():

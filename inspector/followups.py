@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from . import inspections
 from .checklists import Checklist, Item, score
-from .store.records import utcnow
+from .timefmt import utcnow
 from .timefmt import to_wib
 
 TEXT_LIMIT = 1000

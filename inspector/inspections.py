@@ -19,7 +19,7 @@ import time
 from functools import lru_cache
 
 from .checklists import Checklist, build, score
-from .store.records import utcnow
+from .timefmt import utcnow
 
 EDITABLE = ("draft", "returned")
 GENERAL = ""  # the item id of photos not tied to one item

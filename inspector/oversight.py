@@ -14,8 +14,9 @@ LKS merged into another counts for the one it was merged into.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
+from . import timefmt
 from . import review
 from .places import KECAMATAN
 from .timefmt import stored_time
@@ -56,7 +57,7 @@ def latest_approved(rows: list[dict], owner: dict[str, str]) -> dict[str, str]:
 def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | None = None,
           kecamatan: str = "") -> Dashboard:
     """The dashboard as of ``now``; ``kecamatan`` narrows the lists, not the per-kecamatan counts."""
-    now = now or datetime.now(timezone.utc)
+    now = now or timefmt.now()
     board = Dashboard(now=now, overdue_days=overdue_days, waiting_days=waiting_days)
     cutoff = now - timedelta(days=overdue_days)
     register = store.lks.all()

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 from PIL import ExifTags, Image, ImageCms, ImageOps
 
+from . import timefmt
+
 MAX_SIDE = 1600
 THUMB_SIDE = 320
 JPEG_QUALITY = 82
@@ -163,7 +165,7 @@ def capture_time(value: str, now: datetime | None = None) -> str:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=WIB)
-    now = now or datetime.now(timezone.utc)
+    now = now or timefmt.now()
     if not EARLIEST <= moment <= now + CLOCK_SKEW:
         raise ValueError("range")
     return moment.astimezone(timezone.utc).isoformat()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 
-from .store.records import utcnow
+from .timefmt import utcnow
 from .timefmt import to_wib
 
 LABELS = {"draft": "Draf", "submitted": "Menunggu tinjauan", "returned": "Perlu perbaikan",

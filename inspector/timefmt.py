@@ -1,4 +1,8 @@
-"""Times are stored in UTC ISO 8601 and shown in WIB, the Indonesian way: 27 Nov 2026 14.05 WIB."""
+"""The one clock, and times: stored in UTC ISO 8601, shown in WIB, the Indonesian way: 27 Nov 2026 14.05 WIB.
+
+Every module that needs the time asks ``now()`` (or ``utcnow()``/``today_wib()``, which ask it) at call
+time, so a test sets the time for the whole app by patching ``timefmt.now`` alone.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,16 @@ from datetime import date, datetime, timedelta, timezone
 
 WIB = timezone(timedelta(hours=7), "WIB")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def now() -> datetime:
+    """The one clock: the current moment in UTC, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+def utcnow() -> str:
+    """Now, in UTC ISO 8601 with seconds: how every time is stored."""
+    return now().replace(microsecond=0).isoformat()
 
 
 def stored_time(value) -> datetime | None:
@@ -41,4 +55,4 @@ def format_date(value: str | date | None) -> str:
 
 
 def today_wib() -> date:
-    return datetime.now(WIB).date()
+    return now().astimezone(WIB).date()

@@ -6,6 +6,7 @@ and what the admin does with it.
 
 from __future__ import annotations
 
+from datetime import datetime
 import re
 import shutil
 import threading
@@ -22,6 +23,7 @@ from argon2 import PasswordHasher
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg, upload
 from inspector import passwords, inspections
+from inspector import timefmt
 from inspector.store import engine
 
 REPO_FORMS = Path(__file__).resolve().parent.parent / "forms"
@@ -381,7 +383,7 @@ def test_a_repeated_submit_after_success_changes_nothing(app, inspector, draft, 
     post_inspection(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
     assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
     sent = record_of(app, sid)
-    monkeypatch.setattr(inspections, "utcnow", lambda: "2099-12-31T00:00:00+00:00")
+    monkeypatch.setattr(timefmt, "now", lambda: datetime.fromisoformat("2099-12-31T00:00:00+00:00"))
     again = inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})
     assert again.status_code == 303 and again.location == f"/kunjungan/{sid}/ringkasan"
     assert record_of(app, sid) == sent and sent["updated_at"] != "2099-12-31T00:00:00+00:00"

@@ -6,6 +6,7 @@ photo_on_fail, critical, weights) has exactly one item to test it by.
 
 from __future__ import annotations
 
+from datetime import datetime
 import copy
 import io
 import itertools
@@ -15,6 +16,7 @@ import pytest
 from PIL import Image
 
 from inspector import inspections
+from inspector import timefmt
 from inspector.checklists import build
 from inspector.photos import process
 from inspector.store import Store
@@ -219,7 +221,7 @@ def test_submit_scores_flags_and_freezes_a_complete_inspection(store, checklist,
     assert record["score"]["per_section"] == [["umum", 40.0], ["sarana", None]]
     assert record["checklist"] == checklist.ref
 
-    monkeypatch.setattr(inspections, "utcnow", lambda: "2099-01-01T00:00:00+00:00")
+    monkeypatch.setattr(timefmt, "now", lambda: datetime.fromisoformat("2099-01-01T00:00:00+00:00"))
     again, problems = inspections.submit(store, checklist, inspection["id"])
     assert problems == {} and again == record
 
@@ -235,7 +237,7 @@ def test_concurrent_submits_of_one_inspection_submit_once(store, checklist, insp
     inspections.save_answers(store, inspection["id"], COMPLETE)
     photo(store, inspection, "foto_depan")
     stamps = itertools.count(1)
-    monkeypatch.setattr(inspections, "utcnow", lambda: f"2030-01-01T00:00:{next(stamps):02d}+00:00")
+    monkeypatch.setattr(timefmt, "now", lambda: datetime.fromisoformat(f"2030-01-01T00:00:{next(stamps):02d}+00:00"))
     barrier, results = threading.Barrier(4), []
 
     def send():

@@ -11,7 +11,7 @@ import contextlib
 import io
 import re
 from collections import deque
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +23,7 @@ import pytest
 from conftest import PASSWORD, ROLE_USERS
 from helpers import jpeg
 from inspector import accounts, review, inspections
+from inspector import timefmt
 from inspector.auth import User
 from inspector.chart import score_chart
 from inspector.photos import process
@@ -58,7 +59,7 @@ def inspect(app, lks: dict, answers: dict | None = None, photos: tuple = (), sta
     checklist = app.extensions["checklists"][checklist_id]
     inspector = store.users.by_username(ROLE_USERS["inspector"])
     reviewer = User(store.users.by_username(ROLE_USERS["reviewer"]))
-    clock = mock.patch.object(inspections, "utcnow", lambda: when) if when else contextlib.nullcontext()
+    clock = mock.patch.object(timefmt, "now", lambda: datetime.fromisoformat(when)) if when else contextlib.nullcontext()
     with clock:
         inspection = inspections.start(store, checklist, lks, inspector)
         given = {i.id: {"value": passing(i), "note": ""} for i in checklist.items() if i.required and i.type != "photo"}

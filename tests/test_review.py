@@ -7,6 +7,7 @@ Inspections are made the real way (inspections.start, save_answers, add_photo, s
 
 from __future__ import annotations
 
+from datetime import datetime
 import io
 from types import SimpleNamespace
 
@@ -15,10 +16,9 @@ from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from inspector import review, inspections
+from inspector import timefmt
 from inspector.auth import User
 from inspector.photos import process
-from inspector.store import records as records_module
-from inspector.store import inspections as inspections_module
 
 STATES = ("draft", "submitted", "returned", "approved", "rejected")
 WHO = ("admin", "reviewer", "owner", "other", "operator", "nobody")
@@ -40,8 +40,7 @@ def jpeg() -> bytes:
 
 
 def set_clock(monkeypatch, when: str) -> None:
-    for module in (records_module, inspections_module, inspections, review):
-        monkeypatch.setattr(module, "utcnow", lambda: when)
+    monkeypatch.setattr(timefmt, "now", lambda: datetime.fromisoformat(when))
 
 
 def stored(item):

@@ -9,6 +9,7 @@ the previous approved inspection shown for comparison.
 
 from __future__ import annotations
 
+from datetime import datetime
 import hashlib
 import html
 import json
@@ -22,10 +23,9 @@ import pytest
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg, upload
-from inspector import review, inspections
+from inspector import review
+from inspector import timefmt
 from inspector.auth import User
-from inspector.store import records as records_module
-from inspector.store import inspections as inspections_module
 from inspector.timefmt import format_wib
 
 STATES = ("draft", "submitted", "returned", "approved", "rejected")
@@ -61,8 +61,7 @@ def complete_form(checklist, **changes) -> dict:
 
 def set_clock(monkeypatch, when: str) -> None:
     """Every module that stamps inspections reads ``when`` as now (UTC ISO)."""
-    for module in (records_module, inspections_module, inspections, review):
-        monkeypatch.setattr(module, "utcnow", lambda: when)
+    monkeypatch.setattr(timefmt, "now", lambda: datetime.fromisoformat(when))
 
 
 def signed_in(app, username: str):

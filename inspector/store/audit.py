@@ -21,12 +21,13 @@ import json
 import logging
 import os
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from filelock import FileLock
 
+from .. import timefmt
 from . import engine
 
 ZERO_HASH = "0" * 64
@@ -48,7 +49,7 @@ class AuditError(RuntimeError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return timefmt.now().replace(microsecond=0)
 
 
 def entry_hash(entry: dict) -> str:

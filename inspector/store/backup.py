@@ -83,11 +83,11 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from .. import timefmt
 from . import engine
 
 FORMAT = "inspector-backup"
@@ -519,7 +519,7 @@ def _pack(staging: Path, out: Path, result: BackupResult) -> tuple[int, int, int
                     entries.append({"path": rel, "size": status.st_size, "sha256": hashing.digest.hexdigest()})
                 manifest = {
                     "format": FORMAT, "version": VERSION,
-                    "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                    "created_at": timefmt.utcnow(),
                     "excluded": [SECRET_KEY, "*.lock", "hidden files (temporaries)"],
                     "snapshot": {"locks": result.locks, "longest_hold_ms": round(result.longest_hold_ms, 1)},
                     "files": entries,

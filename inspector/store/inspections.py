@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Callable
 
 from .engine import Partition
-from .records import Record, RecordTable, new_id, utcnow
+from .records import Record, RecordTable, new_id
+from ..timefmt import utcnow
 
 _ID = re.compile(r"^(l[0-9a-f]{12})-(\d{6})-([0-9a-f]{12})$")
 _LKS_ID = re.compile(r"^l[0-9a-f]{12}$")

@@ -20,7 +20,8 @@ from pathlib import Path
 from tinydb import Query
 
 from .engine import Partition
-from .records import Record, new_id, utcnow
+from .records import Record, new_id
+from ..timefmt import utcnow
 
 _USER_ID = re.compile(r"^u[0-9a-f]{12}$")
 FINISHED = ("terkirim", "gagal")  # delivery states that will not change again

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import secrets
-from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from tinydb import Query
@@ -12,11 +11,6 @@ from tinydb import Query
 from .engine import Partition
 
 Record = dict
-
-
-def utcnow() -> str:
-    """Now, in UTC ISO 8601 with seconds: how every time is stored."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def new_id(prefix: str = "") -> str:

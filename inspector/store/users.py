@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .engine import Partition
-from .records import Record, RecordTable, new_id, utcnow
+from .records import Record, RecordTable, new_id
+from ..timefmt import utcnow
 
 
 class UserStore(RecordTable):

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from .. import register
 from ..auth import ROLES, access
 from ..places import KECAMATAN
-from ..store.records import utcnow
+from ..timefmt import utcnow
 from .forms import ActionForm, LksForm, LksImportForm, MergeForm, apply_errors
 from .helpers import get_lks_by_id_or_404, log, search_lks, store
 

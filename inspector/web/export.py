@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timezone
 
 from flask import Blueprint, Response, render_template
 from flask_login import current_user
 
+from .. import timefmt
 from .. import export, review, inspections
 from ..auth import access
 from ..timefmt import WIB
@@ -44,7 +44,7 @@ def inspections_csv():
         date_to=filters["date_to"] or None, inspection_ids=ids[:MAX_LOGGED_IDS],
         ids_complete=len(ids) <= MAX_LOGGED_IDS)
     span = "".join(f"-{d.replace('-', '')}" for d in (filters["date_from"], filters["date_to"]) if d)
-    stamp = datetime.now(WIB).strftime("%Y%m%d-%H%M")
+    stamp = timefmt.now().astimezone(WIB).strftime("%Y%m%d-%H%M")
     name = f"inspeksi-lks-{STATUS_SLUGS.get(filters['status'], 'semua')}{span}-{stamp}.csv"
     return _no_store(Response(data, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"'}))
@@ -66,7 +66,7 @@ def report(inspection_id: str):
         inspector=users.get(record["inspector_id"], {}), labels=review.LABELS, failed=failed,
         critical=[checklist.item(i) for i in critical_ids if checklist.item(i)], findings=findings,
         photos=inspections.photos_by_item(record), section_scores=dict(map(tuple, score.get("per_section", []))),
-        decision_labels=DECISION_LABELS, printed_at=datetime.now(timezone.utc).isoformat(),
+        decision_labels=DECISION_LABELS, printed_at=timefmt.now().isoformat(),
         confidential_answered=any(i.confidential and record.get("answers", {}).get(i.id) for i in checklist.items()))
     log("report_printed", "inspection", inspection_id, lks_id=record["lks_id"])
     return _no_store(Response(page, mimetype="text/html"))

@@ -10,7 +10,7 @@ from flask_login import current_user
 from .. import register
 from ..auth import access
 from ..photos import PhotoRejected, process
-from ..store.records import utcnow
+from ..timefmt import utcnow
 from .forms import ProvisionalLksForm, apply_errors
 from ..places import KECAMATAN
 from .helpers import get_lks_or_404, log, search_lks, store

@@ -13,16 +13,15 @@ Each run rewrites review-queue-*.png, review-page-*.png, operator-history-*.png 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from conftest import _HASH, PASSWORD
-from inspector import accounts, followups, review, inspections
+from inspector import accounts, followups, review
+from inspector import timefmt
 from inspector.auth import User
-from inspector.store import records as records_module
-from inspector.store import inspections as inspections_module
 from inspector.timefmt import today_wib
 from test_export import sent_inspection
 
@@ -67,7 +66,7 @@ def _click(page, locator):
 
 
 def _at(when: str):
-    return lambda: when
+    return lambda: datetime.fromisoformat(when)
 
 
 def _history_and_queue(live_server, monkeypatch):
@@ -89,8 +88,7 @@ def _history_and_queue(live_server, monkeypatch):
                ("2025-09-15T03:00:00+00:00", ("apar", "kotak_p3k"))]
     for when, fail in history:
         with monkeypatch.context() as patch:  # only while nothing else runs: the browser is idle here
-            for module in (records_module, inspections_module, inspections, review):
-                patch.setattr(module, "utcnow", _at(when))
+            patch.setattr(timefmt, "now", _at(when))
             record = sent_inspection(app, lks[0], username="petugas-kelurahan", fail=fail,
                                 notes={"apar": "APAR kedaluwarsa.", "kotak_p3k": "Kotak P3K kosong."})
             _, reason = review.decide(store, record["id"], User(reviewer), "approve")

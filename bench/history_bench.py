@@ -93,7 +93,7 @@ TEXTS = ["446/123/Dinsos/2023", "Ibu Sri (ketua yayasan)", "Bapak Hadi, pengasuh
 
 
 def iso(moment: datetime) -> str:
-    """The store's time format (records.utcnow): UTC, seconds, +00:00."""
+    """The store's time format (timefmt.utcnow): UTC, seconds, +00:00."""
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 

@@ -116,7 +116,7 @@ INSPECTORS = make_inspector_ids(random.Random(4242))
 
 
 def iso(moment: datetime) -> str:
-    """The store's time format (records.utcnow): UTC, seconds, +00:00."""
+    """The store's time format (timefmt.utcnow): UTC, seconds, +00:00."""
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 

@@ -22,7 +22,7 @@ def create_app(overrides: dict | None = None, strict_checklists: bool = True) ->
                 template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"))
     config.load(app, overrides)
     register_proxy(app)
-    register_store(app)
+    register_store(app, strict_checklists)
     register_checklists(app, strict_checklists)
     register_security(app)
     register_pages(app)
@@ -40,10 +40,11 @@ def register_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
-def register_store(app: Flask) -> None:
+def register_store(app: Flask, strict: bool) -> None:
     from .store import Store
 
-    app.extensions["store"] = Store(app.config["INSPECTOR_DATA_DIR"])
+    # The server refuses a data folder whose layout is behind; the flask commands open it for `flask db upgrade`.
+    app.extensions["store"] = Store(app.config["INSPECTOR_DATA_DIR"], layout_behind_ok=not strict)
 
 
 def register_checklists(app: Flask, strict: bool) -> None:

@@ -40,7 +40,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .register import KINDS
+from .register import KIND_WORDS, KINDS
 from .timefmt import format_date
 
 TYPES = ("yes_no", "choice", "multi", "text", "longtext", "number", "date", "photo")
@@ -174,6 +174,8 @@ def build(source: dict, where: str = "<checklist>") -> tuple[Checklist | None, l
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         problem("version", "must be a whole number >= 1")
     kinds = source.get("kinds")
+    if isinstance(kinds, list):  # a definition archived before the kind codes were English reads as it did
+        kinds = [KIND_WORDS.get(k, k) if isinstance(k, str) else k for k in kinds]
     if not isinstance(kinds, list) or not kinds or any(not isinstance(k, str) or k not in KINDS for k in kinds):
         problem("kinds", f"must be a non-empty list from {', '.join(KINDS)}")
     if "description" in source and not isinstance(source["description"], str):

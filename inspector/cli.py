@@ -28,6 +28,8 @@ def register(app: Flask) -> None:
     register_audit(app)
     from .cli_backup import register as register_backup
     register_backup(app)
+    from .cli_db import init_app as init_db  # last: it guards every command added before it
+    init_db(app)
 
 
 @click.group("posters", cls=AppGroup, help="A4 QR posters to hang at the LKS.")

@@ -22,11 +22,13 @@ from .store.records import Record
 from .timefmt import utcnow
 
 WHEN = {
-    "sekarang": "Sedang terjadi sekarang",
-    "hari-ini": "Hari ini",
-    "minggu-ini": "Minggu ini",
-    "lebih-lama": "Lebih lama",
+    "now": "Sedang terjadi sekarang",
+    "today": "Hari ini",
+    "this_week": "Minggu ini",
+    "earlier": "Lebih lama",
 }
+# The codes a form served before the codes were English posts: a report from an old page still arrives.
+EARLIER_WHEN = {"sekarang": "now", "hari-ini": "today", "minggu-ini": "this_week", "lebih-lama": "earlier"}
 WHAT_MIN, WHAT_MAX = 10, 2000
 CONTACT_MAX = 120
 NOTE_MAX = 500
@@ -73,6 +75,7 @@ def clean(raw) -> tuple[dict, dict[str, str]]:
     elif len(what) > WHAT_MAX:
         errors["what"] = f"Terlalu panjang: maksimal {WHAT_MAX} karakter."
     when = str(raw.get("when") or "")
+    when = EARLIER_WHEN.get(when, when)
     if when not in WHEN:
         errors["when"] = "Pilih kapan kejadiannya."
         when = ""

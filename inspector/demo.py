@@ -18,9 +18,9 @@ CENTRES = {
 }
 PREFIXES = {
     "lksa": ("Panti Asuhan Contoh", "Yayasan Contoh Asuhan Anak", "Rumah Anak Contoh"),
-    "lansia": ("Panti Werdha Contoh", "Griya Lansia Contoh"),
-    "disabilitas": ("Rumah Disabilitas Contoh", "Yayasan Contoh Tunas Mandiri"),
-    "lainnya": ("LKS Contoh", "Rumah Singgah Contoh"),
+    "elderly": ("Panti Werdha Contoh", "Griya Lansia Contoh"),
+    "disability": ("Rumah Disabilitas Contoh", "Yayasan Contoh Tunas Mandiri"),
+    "other": ("LKS Contoh", "Rumah Singgah Contoh"),
 }
 WORDS = ("Kasih", "Harapan", "Cahaya", "Bunda", "Pelita", "Sejahtera", "Amanah", "Bakti", "Ceria", "Mulia",
          "Insan", "Permata", "Damai", "Rahmat", "Sentosa", "Bina", "Nurani", "Kartini")
@@ -39,7 +39,7 @@ LKS_COUNT = 72
 def demo_lks(count: int = LKS_COUNT, seed: int = 2024) -> list[dict]:
     """``count`` fictional LKS spread over the 13 kecamatan; the first sits in Kunciran Indah, Pinang."""
     rng = random.Random(seed)
-    kinds = ["lksa"] * 5 + ["lansia"] * 2 + ["disabilitas"] * 2 + ["lainnya"]
+    kinds = ["lksa"] * 5 + ["elderly"] * 2 + ["disability"] * 2 + ["other"]
     kecamatan_names = list(KECAMATAN)
     records, codes = [], set()
     for index in range(count):

@@ -33,6 +33,8 @@ from urllib.parse import urlsplit
 from .timefmt import format_wib
 
 log = logging.getLogger(__name__)
+# Delivery states: codes in data, their Indonesian labels on the admin's page.
+DELIVERY_STATES = {"pending": "menunggu", "retrying": "mencoba ulang", "sent": "terkirim", "failed": "gagal"}
 _STOP = object()
 _workers: dict[tuple[str, str], "Worker"] = {}
 _workers_guard = threading.Lock()
@@ -315,7 +317,7 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
     for url in urls:
         delivery = store.notifications.delivery_add({
             "event": event, "inspection_id": payload.get("inspection_id"), "url": shown_url(url),
-            **({"concern_id": payload["concern_id"]} if payload.get("concern_id") else {}), "state": "menunggu", "tries": 0, "last_error": "", "last_status": None})
+            **({"concern_id": payload["concern_id"]} if payload.get("concern_id") else {}), "state": "pending", "tries": 0, "last_error": "", "last_status": None})
         headers = {"Content-Type": "application/json", "User-Agent": "Inspector-Webhook/1",
                    "X-Inspector-Event": event, "X-Inspector-Delivery": delivery["id"], "X-Inspector-Timestamp": stamp}
         if secret:
@@ -323,11 +325,11 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
 
         def report(attempt, error, final, status, delivery_id=delivery["id"]):
             if error is None:
-                changes = {"state": "terkirim", "tries": attempt, "last_status": status}
+                changes = {"state": "sent", "tries": attempt, "last_status": status}
             else:
                 log.warning("webhook %s for %s failed (try %d of %d): %s", event, about, attempt, tries,
                             describe(error))
-                changes = {"state": "gagal" if final else "mencoba ulang", "tries": attempt,
+                changes = {"state": "failed" if final else "retrying", "tries": attempt,
                            "last_error": describe(error), "last_status": getattr(error, "code", None)}
             store.notifications.delivery_update(delivery_id, changes)
 
@@ -335,6 +337,6 @@ def queue_webhooks(store, config, event: str, payload: dict) -> int:
         if worker(store, "webhook", config).submit(job):
             queued += 1
         else:
-            store.notifications.delivery_update(delivery["id"], {"state": "gagal", "last_error": "antrean penuh"})
+            store.notifications.delivery_update(delivery["id"], {"state": "failed", "last_error": "antrean penuh"})
             log.warning("webhook %s for %s dropped: the send queue is full", event, about)
     return queued

@@ -11,12 +11,15 @@ from datetime import date
 
 from .places import KECAMATAN, LAT_RANGE, LON_RANGE
 
+# Stored codes are English (LKSA, like LKS, is a name); the Indonesian words an admin's spreadsheet uses are
+# accepted as input, and read in checklist definitions archived before the codes were English.
 KINDS = {
     "lksa": "LKSA (panti asuhan anak)",
-    "lansia": "Lanjut usia",
-    "disabilitas": "Penyandang disabilitas",
-    "lainnya": "Lainnya",
+    "elderly": "Lanjut usia",
+    "disability": "Penyandang disabilitas",
+    "other": "Lainnya",
 }
+KIND_WORDS = {"lansia": "elderly", "disabilitas": "disability", "lainnya": "other"}
 GRADES = {"": "Belum terakreditasi", "A": "A", "B": "B", "C": "C"}
 # QR-friendly public codes: upper case and digits without look-alikes (0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -74,10 +77,11 @@ def clean(raw: dict) -> tuple[dict, dict[str, str]]:
     text("registration_number", "Nomor registrasi", 60)
 
     kind = str(raw.get("kind") or "").strip().lower()
+    kind = KIND_WORDS.get(kind, kind)
     if not kind:
         errors["kind"] = "Pilih jenis LKS."
     elif kind not in KINDS:
-        errors["kind"] = "Jenis harus salah satu dari: " + ", ".join(KINDS) + "."
+        errors["kind"] = "Jenis harus salah satu dari: " + ", ".join(["lksa", *KIND_WORDS]) + "."
     out["kind"] = kind
 
     kecamatan = _text(raw.get("kecamatan"), 40)

@@ -22,7 +22,7 @@ from inspector import concerns, register, inspections
 from inspector.auth import PUBLIC, ROLES, SIGNED_IN, access
 from inspector.checklists import for_kind
 from inspector.photos import process
-from inspector.store.records import utcnow
+from inspector.timefmt import utcnow
 
 EVERYONE = "everyone"  # PUBLIC: signed in or not
 ANY_ROLE = frozenset(ROLES)  # SIGNED_IN: every role, never anonymous
@@ -161,7 +161,7 @@ def populate(app) -> dict:
     from test_operator import approved_with_followup  # the operator's pages: an approved inspection, a follow-up
 
     concern, _ = concerns.create(store, lks, {"what": "Anak-anak sering terdengar menangis malam hari.",
-                                              "when": "minggu-ini", "contact": ""}, concerns.new_form_token())
+                                              "when": "this_week", "contact": ""}, concerns.new_form_token())
     return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "inspection_id": inspection["id"],
             "photo_id": photo_id, "size": "kecil", "sent_id": sent["id"], "concern_id": concern["id"],
             **approved_with_followup(app, lks)}

@@ -23,7 +23,7 @@ import pytest
 from filelock import FileLock, Timeout
 
 from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
-from inspector.store import Store, backup, engine
+from inspector.store import Store, backup, engine, upgrade
 from inspector.store.audit import AuditLog
 from inspector.store.backup import BackupError
 from inspector.store.restore import restore
@@ -31,6 +31,13 @@ from inspector.store.restore import restore
 SPAWN = multiprocessing.get_context("spawn")
 WORKERS = 4
 CHILD_TIMEOUT_SECONDS = 60
+
+
+def only_the_layout_stamp(root: Path) -> bool:
+    """Nothing was restored: the folder holds only what starting the app wrote (the current layout's stamp)."""
+    files = data_files(root)
+    stamp = json.loads(files.pop("schema.json", b"{}"))
+    return files == {} and stamp.get("version") == upgrade.CURRENT
 
 
 def data_files(root: Path) -> dict[str, bytes]:
@@ -188,7 +195,7 @@ def test_a_changed_archive_is_refused_and_nothing_is_restored(tmp_path, seeded, 
     result = restore_cli(tmp_path, target, bad)
     assert result.exit_code != 0
     assert message in result.output, result.output
-    assert data_files(target) == {}
+    assert only_the_layout_stamp(target)
     assert not [p for p in target.iterdir() if p.name.startswith(".restore-")]
 
 
@@ -236,9 +243,9 @@ def test_hostile_archives_are_refused_and_nothing_is_written_outside(tmp_path, c
     assert "refused" in result.output, result.output
     assert everything(outside) == {"victim": b"precious"}
     assert not (tmp_path / "evil").exists() and not (work / "evil").exists()
-    assert data_files(target) == {}
+    assert only_the_layout_stamp(target)
     new = set(everything(tmp_path)) - set(before)
-    assert all(p.startswith("work/data/") and (p.endswith(".lock") or p.endswith("secret_key")) for p in new), new
+    assert all(p.startswith("work/data/") and (p.endswith(".lock") or p.endswith(("secret_key", "schema.json"))) for p in new), new
 
 
 # --------------------------------------------------------------------------

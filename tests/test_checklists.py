@@ -21,9 +21,9 @@ def forms():
 def test_forms_folder_loads_both_checklists(forms):
     assert set(forms) == {"lksa", "umum"}
     assert forms["lksa"].kinds == ("lksa",)
-    assert set(forms["umum"].kinds) == {"lansia", "disabilitas", "lainnya"}
+    assert set(forms["umum"].kinds) == {"elderly", "disability", "other"}
     assert [c.id for c in for_kind(forms, "lksa")] == ["lksa"]
-    for kind in ("lansia", "disabilitas", "lainnya"):
+    for kind in ("elderly", "disability", "other"):
         assert [c.id for c in for_kind(forms, kind)] == ["umum"]
 
 
@@ -157,6 +157,14 @@ def test_the_template_is_valid(tmp_path):
     path.write_text(VALID, encoding="utf-8")
     checklist, problems = load_file(path)
     assert problems == [] and checklist.item("a").type == "yes_no"
+
+
+def test_a_definition_archived_with_the_indonesian_kind_codes_reads_with_the_english_ones(tmp_path):
+    path = tmp_path / "lama.toml"
+    path.write_text(VALID.replace('kinds = ["lksa"]', 'kinds = ["lansia", "lainnya"]'), encoding="utf-8")
+    assert 'kinds = ["lansia", "lainnya"]' in path.read_text()
+    checklist, problems = load_file(path)
+    assert problems == [] and checklist.kinds == ("elderly", "other")
 
 
 @pytest.mark.parametrize("text,path,reason", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])

@@ -26,7 +26,7 @@ def form_token(client, code: str) -> str:
 
 
 def report(client, code: str, token: str | None = None, **fields):
-    data = {"what": WHAT, "when": "hari-ini", "contact": "", **fields}
+    data = {"what": WHAT, "when": "today", "contact": "", **fields}
     data["form_token"] = token or form_token(client, code)
     return client.post(f"/l/{code}/lapor", data=data)
 
@@ -65,12 +65,17 @@ def test_public_page_offers_the_report_form(client, code):
     assert 'name="what"' in form and 'name="contact"' in form and "Tidak dikirim ke pengelola LKS" in form
 
 
+def test_a_report_from_a_page_served_before_the_codes_were_english_is_stored_with_the_english_code(store, client, code):
+    assert report(client, code, when="minggu-ini").status_code == 303
+    assert [r["when"] for r in store.concerns.all()] == ["this_week"]
+
+
 def test_a_report_is_stored_and_reaches_reviewers_only(app, store, client, code):
     response = report(client, code, contact="Ibu Sari 0812-3456-7890")
     assert response.status_code == 303 and response.headers["Location"] == f"/l/{code}/lapor/terkirim"
     (record,) = store.concerns.all()
     assert (record["what"], record["when"], record["contact"], record["status"]) == (
-        WHAT, "hari-ini", "Ibu Sari 0812-3456-7890", "open")
+        WHAT, "today", "Ibu Sari 0812-3456-7890", "open")
     assert not set(record) & {"ip", "client", "remote_addr", "address"}
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'href="tel:129"' in thanks and "08111-129-129" in thanks and 'href="tel:110"' in thanks
@@ -188,10 +193,10 @@ def test_missing_or_forged_csrf_token_stores_nothing(tmp_path):
     csrf = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     before = stored_files(app)
     for extra in ({}, {"csrf_token": "x" * 90}, {"csrf_token": ""}):
-        response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "sekarang", "form_token": token, **extra})
+        response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now", "form_token": token, **extra})
         assert response.status_code == 400 and "Formulir kedaluwarsa atau tidak sah" in response.get_data(as_text=True)
     assert stored_files(app) == before and app.extensions["store"].concerns.all() == []
-    response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "sekarang", "form_token": token,
+    response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now", "form_token": token,
                                                       "csrf_token": csrf})
     assert response.status_code == 303 and len(app.extensions["store"].concerns.all()) == 1
 
@@ -199,7 +204,7 @@ def test_missing_or_forged_csrf_token_stores_nothing(tmp_path):
 def test_a_missing_or_malformed_form_token_stores_nothing(app, client, code):
     before = stored_files(app)
     for token in ("", "abc", "g" * 32, "0" * 31 + "\x00", "0" * 33):
-        response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "sekarang", "form_token": token})
+        response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now", "form_token": token})
         assert response.status_code == 400, token
         assert "Formulir kedaluwarsa atau tidak sah" in response.get_data(as_text=True)
     assert stored_files(app) == before
@@ -228,7 +233,7 @@ def test_a_client_may_send_three_reports_an_hour(app, store, code):
     assert stored_files(app) == before
     # Another phone is not held back by this one; no address is kept, only keyed hashes.
     other = app.test_client()
-    response = other.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "sekarang",
+    response = other.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now",
                                                      "form_token": form_token(other, code)},
                           environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert response.status_code == 303
@@ -252,17 +257,17 @@ def test_a_flood_about_one_lks_is_capped_across_clients(app, store, code):
     client = app.test_client()
     other_code = store.lks.all()[1]["code"]
     for n in range(4):
-        response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "sekarang",
+        response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now",
                                                           "form_token": form_token(client, code)},
                                environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"})
         assert response.status_code == 303, n
     before = stored_files(app)
-    response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "sekarang",
+    response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now",
                                                       "form_token": form_token(client, code)},
                            environ_base={"REMOTE_ADDR": "10.0.1.1"})
     assert response.status_code == 429 and "tentang LKS ini" in response.get_data(as_text=True)
     assert stored_files(app) == before
-    response = client.post(f"/l/{other_code}/lapor", data={"what": WHAT, "when": "sekarang",
+    response = client.post(f"/l/{other_code}/lapor", data={"what": WHAT, "when": "now",
                                                             "form_token": form_token(client, other_code)},
                            environ_base={"REMOTE_ADDR": "10.0.1.1"})
     assert response.status_code == 303
@@ -273,7 +278,7 @@ def test_forwarded_for_counts_only_behind_a_configured_proxy(tmp_path):
         code = app.extensions["store"].lks.all()[0]["code"]
         client = app.test_client()
         return [client.post(f"/l/{code}/lapor", headers={"X-Forwarded-For": f"203.0.113.{i}"},
-                            data={"what": WHAT, "when": "sekarang", "form_token": form_token(client, code)}).status_code
+                            data={"what": WHAT, "when": "now", "form_token": form_token(client, code)}).status_code
                 for i in range(n)]
 
     direct = make_app(tmp_path / "direct")

@@ -201,7 +201,7 @@ def test_queue_page_links_to_the_csv_with_its_filters(app, store, reviewer):
 
 
 def test_csv_joins_the_items_of_different_checklists_grouped_by_checklist(app, store, reviewer):
-    lansia = add_lks(store, "lansia", "LNS01", "Panti Werdha Uji")
+    lansia = add_lks(store, "elderly", "LNS01", "Panti Werdha Uji")
     children = sent_inspection(app, lks_of(store))
     elderly = sent_inspection(app, lansia, checklist_id="umum", fail=("penghuni_dikurung",))
     table = read_csv(reviewer.get("/tinjau/ekspor/csv"))

@@ -585,7 +585,7 @@ def test_long_and_odd_text_in_a_public_concern_is_refused(site):
     code, client = site.values["code"], site.app.test_client()
     page = text(client.get(f"/l/{code}/lapor"))
     token = re.search(r'name="form_token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
-    good = {"what": "Anak-anak terlihat kurus dan tidak sekolah.", "when": "minggu-ini", "contact": "",
+    good = {"what": "Anak-anak terlihat kurus dan tidak sekolah.", "when": "this_week", "contact": "",
             "form_token": token}
     for field, value in (("what", LONG), ("contact", LONG), ("when", LONG), ("when", XSS[0]),
                          ("form_token", LONG), ("form_token", "../" * 10)):

@@ -180,7 +180,7 @@ def draft(app, inspector, lks):
 # --- starting --------------------------------------------------------------------
 
 def test_start_page_lists_the_applicable_checklist_and_own_open_drafts(app, inspector, lks):
-    lansia = add_lks(app, "lansia", "LNS01")
+    lansia = add_lks(app, "elderly", "LNS01")
     lksa_page = page(inspector.get(f"/l/{lks[0]['code']}"))
     assert [a["value"] for _, a in lksa_page.inputs if a.get("name") == "checklist"] == ["lksa"]
     lansia_response = inspector.get(f"/inspeksi/lks/{lansia['code']}")
@@ -201,7 +201,7 @@ def test_start_page_lists_the_applicable_checklist_and_own_open_drafts(app, insp
 
 @pytest.mark.parametrize("code_index, checklist_id", [(0, "umum"), (None, "lksa"), (0, "tidak-ada"), (0, "")])
 def test_starting_with_a_checklist_that_does_not_apply_is_refused(app, inspector, lks, code_index, checklist_id):
-    code = lks[code_index]["code"] if code_index is not None else add_lks(app, "lansia", "LNS02")["code"]
+    code = lks[code_index]["code"] if code_index is not None else add_lks(app, "elderly", "LNS02")["code"]
     response = inspector.post(f"/inspeksi/lks/{code}/mulai", data={"checklist": checklist_id})
     assert response.status_code == 400
     assert app.extensions["store"].inspections.for_inspector(app.extensions["store"].users.by_username(
@@ -602,7 +602,7 @@ def test_a_inspection_photo_is_served_only_to_its_inspector_reviewers_and_admins
 # --- the summary ---------------------------------------------------------------------------------
 
 def test_the_summary_shows_score_findings_critical_flag_and_links_to_missing_items(app, inspector):
-    lansia = add_lks(app, "lansia", "LNS03")
+    lansia = add_lks(app, "elderly", "LNS03")
     sid = start_inspection(inspector, lansia["code"], "umum")
     key = record_of(app, sid)["inspection_key"]
     response = post_inspection(inspector, sid, {
@@ -629,7 +629,7 @@ def test_the_summary_shows_score_findings_critical_flag_and_links_to_missing_ite
 
 # --- an LKS not in the register ---------------------------------------------------------------------
 
-NEW_LKS = {"name": "Panti Werdha Temuan Lapangan", "kind": "lansia", "address": "Jl. Temuan No. 5",
+NEW_LKS = {"name": "Panti Werdha Temuan Lapangan", "kind": "elderly", "address": "Jl. Temuan No. 5",
            "kecamatan": "Pinang", "kelurahan": "Kunciran Indah"}
 
 
@@ -647,7 +647,7 @@ def test_an_unregistered_lks_is_reported_with_a_photo_and_inspected_at_once(app,
     match = re.fullmatch(r"/inspeksi/lks/([A-Z0-9]+)", response.location)
     assert match, response.location
     record = store.lks.by_code(match.group(1))
-    assert record["name"] == NEW_LKS["name"] and record["kind"] == "lansia"
+    assert record["name"] == NEW_LKS["name"] and record["kind"] == "elderly"
     assert record["provisional"] is True and record["registered"] is False and record["active"] is True
     assert record["reported_by"] == store.users.by_username("petugas1")["id"]
     assert store.photos.read(record["id"], record["front_photo"]["id"])[:2] == b"\xff\xd8"

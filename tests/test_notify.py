@@ -388,7 +388,7 @@ def test_webhooks_are_signed_retried_after_a_failure_and_logged_for_the_admin(tm
     assert reviewer.post(f"/tinjau/{sid}/keputusan", data={"keputusan": "approve"}).status_code == 303
 
     def delivered():
-        done = [d for d in store.notifications.delivery_list() if d["state"] == "terkirim"]
+        done = [d for d in store.notifications.delivery_list() if d["state"] == "sent"]
         return done if len(done) == 3 else None
 
     deliveries = wait_for(delivered, "three deliveries")
@@ -432,7 +432,7 @@ def test_a_permanently_failing_webhook_ends_as_gagal_on_the_admin_page(tmp_path,
 
     def finished():
         found = store.notifications.delivery_list()
-        return found if len(found) == 2 and all(d["state"] == "gagal" for d in found) else None
+        return found if len(found) == 2 and all(d["state"] == "failed" for d in found) else None
 
     deliveries = {d["url"]: d for d in wait_for(finished, "both deliveries to give up")}
     assert set(deliveries) == {receiver.url("/gagal"), refused}  # the ftp:// entry is ignored
@@ -452,9 +452,9 @@ def test_a_slow_receiver_does_not_hold_up_the_request(tmp_path, receiver):
     store = app.extensions["store"]
     inspector = client_as(app, ROLE_USERS["inspector"])
     send_inspection(app, inspector, critical=False)  # returned while the delivery is still open
-    assert [d["state"] for d in store.notifications.delivery_list()] == ["menunggu"]
+    assert [d["state"] for d in store.notifications.delivery_list()] == ["pending"]
     receiver.hold.set()
-    wait_for(lambda: store.notifications.delivery_list()[0]["state"] == "terkirim", "the delivery")
+    wait_for(lambda: store.notifications.delivery_list()[0]["state"] == "sent", "the delivery")
 
 
 def test_webhook_urls_are_shown_without_credentials_or_query():

@@ -193,6 +193,8 @@ def test_csv_good_file_imports_every_row_with_unique_new_codes():
     assert melati["address"] == "Jl. Uji No. 1, RT 01/RW 02"  # a quoted comma stays inside its field
     assert (melati["lat"], melati["lon"], melati["capacity"], melati["registered"]) == (-6.2157, 106.6383, 40, True)
     assert (damai["lat"], damai["capacity"], damai["registered"], damai["accreditation"]) == (None, None, False, "")
+    # The sheet's Indonesian words for the kind are stored as the English codes.
+    assert (melati["kind"], damai["kind"], mandiri["kind"]) == ("lksa", "elderly", "disability")
     assert (mandiri["kecamatan"], mandiri["kelurahan"]) == ("Ciledug", "Sudimara Barat")
 
 

@@ -24,7 +24,7 @@ from .records import Record, new_id
 from ..timefmt import utcnow
 
 _USER_ID = re.compile(r"^u[0-9a-f]{12}$")
-FINISHED = ("terkirim", "gagal")  # delivery states that will not change again
+FINISHED = ("sent", "failed")  # delivery states that will not change again
 
 
 class NotificationStore:

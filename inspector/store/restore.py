@@ -14,7 +14,7 @@ from pathlib import Path
 
 from filelock import Timeout
 
-from . import engine
+from . import engine, upgrade
 from .audit import AuditLog
 from .backup import (_CHUNK, DATA, FORMAT, MANIFEST, MAX_MANIFEST_BYTES, RESTORE_PREFIX, SECRET_KEY, VERSION,
                      BackupError, RestoreResult, _check_owner, _fsync_folder, _hidden_or_lock, _remove_stale,
@@ -41,6 +41,8 @@ def restore(archive: str | Path, data_dir: str | Path) -> RestoreResult:
             try:
                 written, manifest = _unpack(source, staging)
                 listed = _check_manifest(manifest, written)
+                # The layout stamp a fresh start wrote is the backup's to give: without one it is an older layout.
+                (root / upgrade.SCHEMA_FILE).unlink(missing_ok=True)
                 _place(staging, root, sorted(listed))
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -59,9 +61,11 @@ def _refuse_content(root: Path) -> None:
 
 
 def _content(root: Path) -> list[str]:
-    """What makes the folder not empty: anything but folders, lock files, hidden files and a new ``secret_key``.
+    """What makes the folder not empty: anything but folders, lock files, hidden files, a new ``secret_key`` and
+    the layout stamp.
 
-    Starting the app (which ``flask restore`` does) makes ``secret_key``; a backup never holds one.
+    Starting the app (which ``flask restore`` does) makes ``secret_key`` and ``schema.json``; a backup never holds
+    the key.
     """
     found = []
     for folder, dirs, files in os.walk(root):
@@ -71,7 +75,7 @@ def _content(root: Path) -> list[str]:
                 found.append((here / name).relative_to(root).as_posix())
         dirs[:] = [d for d in dirs if not d.startswith(".") and not os.path.islink(here / d)]
         for name in files:
-            if _hidden_or_lock(name) or (here == root and name == SECRET_KEY):
+            if _hidden_or_lock(name) or (here == root and name in (SECRET_KEY, upgrade.SCHEMA_FILE)):
                 continue
             found.append((here / name).relative_to(root).as_posix())
     return sorted(found)

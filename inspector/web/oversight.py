@@ -87,5 +87,5 @@ def webhooks():
     cfg = current_app.config
     urls = [notify.shown_url(url) for url in notify.webhook_urls(cfg)]
     return render_template("oversight/webhooks.html", urls=urls, signed=bool(cfg.get("INSPECTOR_WEBHOOK_SECRET")),
-                           deliveries=store().notifications.delivery_list(),
+                           deliveries=store().notifications.delivery_list(), DELIVERY_STATES=notify.DELIVERY_STATES,
                            email_on=notify.email_configured(cfg), email_count=len(notify.alert_addresses(cfg)))

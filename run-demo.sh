@@ -5,9 +5,25 @@ cd "$(dirname "$0")"
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e .
-export INSPECTOR_BASE_URL="${INSPECTOR_BASE_URL:-http://localhost:8000}"
+port="${PORT:-8000}"
+# The QR posters point at INSPECTOR_BASE_URL: by default this machine's LAN address, so a phone on the same
+# Wi-Fi can scan them (localhost when the machine has no network address).
+lan="$( (hostname -I 2>/dev/null || true) | awk '{print $1}')"
+export INSPECTOR_BASE_URL="${INSPECTOR_BASE_URL:-http://${lan:-localhost}:${port}}"
 .venv/bin/flask --app wsgi db upgrade  # a data folder of an older version is brought up to date
 .venv/bin/flask --app wsgi demo seed
 .venv/bin/flask --app wsgi users list
-echo "Inspector: http://0.0.0.0:${PORT:-8000}/  (Ctrl+C to stop)"
-exec .venv/bin/waitress-serve --host 0.0.0.0 --port "${PORT:-8000}" --threads 8 wsgi:app
+.venv/bin/python - "$INSPECTOR_BASE_URL" <<'PY'
+import sys
+
+import qrcode
+
+url = sys.argv[1] + "/l/H7SMB"
+print(f"Scan with a phone on the same network: {url}  (Panti Asuhan Contoh Kasih)")
+code = qrcode.QRCode(border=1)
+code.add_data(url)
+code.print_ascii(invert=True)
+PY
+echo "Inspector: ${INSPECTOR_BASE_URL}/  (listening on 0.0.0.0:${port}; Ctrl+C to stop)"
+echo "Location and offline use need HTTPS or localhost: see docs/deployment.md to try them from a phone."
+exec .venv/bin/waitress-serve --host 0.0.0.0 --port "${port}" --threads 8 wsgi:app

@@ -44,6 +44,7 @@ def register_store(app: Flask) -> None:
     from .store import Store
 
     app.extensions["store"] = Store(app.config["INSPECTOR_DATA_DIR"])
+    config.take_secret_key(app, app.extensions["store"])
 
 
 def register_checklists(app: Flask, strict: bool) -> None:

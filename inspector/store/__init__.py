@@ -9,6 +9,7 @@ from .concerns import ConcernStore
 from .engine import sweep_stale_temporaries
 from .followups import FollowupStore
 from .checklists import ChecklistArchive
+from .keys import SecretStore
 from .lks import LksStore
 from .notifications import NotificationStore
 from .photos import PhotoStore
@@ -36,3 +37,4 @@ class Store:
         self.notifications = NotificationStore(self.root)
         self.followups = FollowupStore(self.root)
         self.concerns = ConcernStore(self.root)
+        self.secrets = SecretStore(self.root)

@@ -1,9 +1,10 @@
-"""The only code that touches TinyDB or the data folder's files."""
+"""The only code that touches TinyDB or the data folder's files; what it offers the app is in ``contract``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from . import contract
 from .audit import AuditLog
 from .concerns import ConcernStore
 from .engine import sweep_stale_temporaries
@@ -20,7 +21,24 @@ from .users import UserStore
 
 
 class Store:
-    """Every record kind under one data folder."""
+    """Every record kind under one data folder, each member implementing its interface of ``contract``.
+
+    ``Store(root)`` and ``root`` are this engine's own: the rest of the app
+    receives a store and uses only the members below.
+    """
+
+    users: contract.Users
+    lks: contract.Lks
+    inspections: contract.Inspections
+    review_index: contract.ReviewIndex
+    photos: contract.Photos
+    checklists: contract.ChecklistArchive
+    audit: contract.AuditTrail
+    notifications: contract.Notifications
+    followups: contract.Followups
+    concerns: contract.Concerns
+    throttle: contract.Throttle
+    secrets: contract.Secrets
 
     def __init__(self, root: str | Path):
         self.root = Path(root)

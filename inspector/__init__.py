@@ -45,6 +45,7 @@ def register_store(app: Flask, strict: bool) -> None:
 
     # The server refuses a data folder whose layout is behind; the flask commands open it for `flask db upgrade`.
     app.extensions["store"] = Store(app.config["INSPECTOR_DATA_DIR"], layout_behind_ok=not strict)
+    config.take_secret_key(app, app.extensions["store"])
 
 
 def register_checklists(app: Flask, strict: bool) -> None:

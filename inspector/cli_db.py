@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     for name, command in app.cli.commands.items():
         if name != db_group.name:
-            _refuse_when_behind(command, app)
+            _refuse_when_behind(command)
 
 
-def _refuse_when_behind(command: click.Command, app: Flask) -> None:
+def _refuse_when_behind(command: click.Command) -> None:
+    """Make ``command`` refuse a data folder whose layout is behind. The command objects are module-level and
+    shared by every app, so the app is the one the command line runs (its ScriptInfo), and each is wrapped once."""
+    if getattr(command, "refuses_layout_behind", False):
+        return
     original = command.invoke
 
     def invoke(ctx):
-        behind = app.extensions["store"].layout_behind
+        behind = ctx.ensure_object(ScriptInfo).load_app().extensions["store"].layout_behind
         if behind is not None:
             raise click.ClickException(str(behind))
         return original(ctx)
 
     command.invoke = invoke
+    command.refuses_layout_behind = True
 
 
 @click.group("db", cls=AppGroup, help="The data folder's layout version.")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
-
-import tempfile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,14 +51,12 @@ def load(app, overrides: dict | None = None) -> None:
         if key in os.environ:
             config[key] = os.environ[key]
     config.update(overrides or {})
-    data_dir = Path(config["INSPECTOR_DATA_DIR"] or app.instance_path)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    config["INSPECTOR_DATA_DIR"] = str(data_dir)
+    config["INSPECTOR_DATA_DIR"] = str(Path(config["INSPECTOR_DATA_DIR"] or app.instance_path))  # the store makes it
     https = str(config.get("INSPECTOR_HTTPS", "")).lower() in ("1", "true", "yes") or str(
         config["INSPECTOR_BASE_URL"]).startswith("https://")
     hours = int(config["INSPECTOR_SESSION_HOURS"])
     config.update(
-        SECRET_KEY=config.get("INSPECTOR_SECRET_KEY") or secret_key(data_dir),
+        SECRET_KEY=config.get("INSPECTOR_SECRET_KEY") or None,  # None: the store's key (see take_secret_key)
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=https,
@@ -77,23 +72,7 @@ def load(app, overrides: dict | None = None) -> None:
     app.config.update(config)
 
 
-def secret_key(data_dir: Path) -> str:
-    """The key kept in the data folder, made on first start; never in the repository."""
-    path = data_dir / "secret_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    key = secrets.token_hex(32)
-    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.", suffix=".tmp")  # mode 0600
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)  # publishes a complete file, or fails if another worker won
-    except FileExistsError:
-        return path.read_text().strip()
-    finally:
-        os.unlink(tmp)
-    return key
+def take_secret_key(app, store) -> None:
+    """Unless INSPECTOR_SECRET_KEY set one, sign sessions with the key the store keeps (made on first start)."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = store.secrets.session_key()

@@ -1,15 +1,16 @@
-"""The only code that touches TinyDB or the data folder's files."""
+"""The only code that touches TinyDB or the data folder's files; what it offers the app is in ``contract``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from . import upgrade
+from . import contract, upgrade
 from .audit import AuditLog
 from .concerns import ConcernStore
 from .engine import sweep_stale_temporaries
 from .followups import FollowupStore
 from .checklists import ChecklistArchive
+from .keys import SecretStore
 from .lks import LksStore
 from .notifications import NotificationStore
 from .photos import PhotoStore
@@ -20,11 +21,27 @@ from .users import UserStore
 
 
 class Store:
-    """Every record kind under one data folder.
+    """Every record kind under one data folder, each member implementing its interface of ``contract``.
 
-    A folder whose layout is older than this version is refused (``upgrade.SchemaBehind``) unless
-    ``layout_behind_ok``: the ``flask`` commands open it so that ``flask db upgrade`` can bring it up to date.
+    ``Store(root)`` and ``root`` are this engine's own: the rest of the app
+    receives a store and uses only the members below. A folder whose layout is
+    older than this version is refused (``upgrade.SchemaBehind``) unless
+    ``layout_behind_ok``: the ``flask`` commands open it so that ``flask db upgrade``
+    can bring it up to date.
     """
+
+    users: contract.Users
+    lks: contract.Lks
+    inspections: contract.Inspections
+    review_index: contract.ReviewIndex
+    photos: contract.Photos
+    checklists: contract.ChecklistArchive
+    audit: contract.AuditTrail
+    notifications: contract.Notifications
+    followups: contract.Followups
+    concerns: contract.Concerns
+    throttle: contract.Throttle
+    secrets: contract.Secrets
 
     def __init__(self, root: str | Path, layout_behind_ok: bool = False):
         self.root = Path(root)
@@ -48,6 +65,7 @@ class Store:
         self.notifications = NotificationStore(self.root)
         self.followups = FollowupStore(self.root)
         self.concerns = ConcernStore(self.root)
+        self.secrets = SecretStore(self.root)
 
     def layout(self) -> tuple[int, int]:
         """(the data folder's layout version, the version this Inspector reads)."""

@@ -89,13 +89,14 @@ from filelock import FileLock, Timeout
 
 from .. import timefmt
 from . import engine
+from .keys import FILE_NAME as KEY_FILE
 
 FORMAT = "inspector-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 DATA = "data"
 BACKUP_LOCK = "backup.lock"
-SECRET_KEY = "secret_key"
+SECRET_KEY = KEY_FILE
 AUDIT = "audit"
 PHOTOS = "photos"
 STAGING_PREFIX = ".backup-"

@@ -23,7 +23,7 @@ _USER_ID = re.compile(r"^u[0-9a-f]{12}$")
 
 
 class InspectionStore:
-    """Inspection inspections of every LKS, and each inspector's index of them."""
+    """Inspections of every LKS, and each inspector's index of them."""
 
     def __init__(self, root: Path):
         self.root = root / "inspections"
@@ -51,7 +51,10 @@ class InspectionStore:
         record.setdefault("created_at", utcnow())
         period = record["created_at"][:4] + record["created_at"][5:7]  # yyyymm
         record.setdefault("id", self.new_id(record["lks_id"], period))
-        lks_id, id_period = self._locate(record["id"])
+        located = self._locate(record["id"])
+        if located is None:
+            raise ValueError(f"bad inspection id {record['id']!r}")
+        lks_id, id_period = located
         if record.get("inspector_id"):
             self._index(record["inspector_id"], record["created_at"][:4]).insert(
                 {"id": record["id"], "lks_id": lks_id, "created_at": record["created_at"]})

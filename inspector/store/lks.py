@@ -15,6 +15,10 @@ class LksStore(RecordTable):
     def __init__(self, root: Path):
         super().__init__(Partition(root / "lks.json"), "lks")
 
+    # The record table's methods under the parameter names of the contract.
+    def get(self, lks_id: str) -> Record | None:
+        return super().get(lks_id)
+
     def by_code(self, code: str) -> Record | None:
         wanted = code.strip().upper()
         found = self.find(lambda doc: doc.get("code") == wanted)

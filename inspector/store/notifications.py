@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tinydb import Query
 
+from .contract.trail import MAX_ALERTS_PER_USER, MAX_DELIVERIES
 from .engine import Partition
 from .records import Record, new_id
 from ..timefmt import utcnow
@@ -30,8 +31,8 @@ FINISHED = ("sent", "failed")  # delivery states that will not change again
 class NotificationStore:
     """Alerts per account, webhook deliveries and the oversight state."""
 
-    MAX_PER_USER = 200
-    MAX_DELIVERIES = 500
+    MAX_PER_USER = MAX_ALERTS_PER_USER
+    MAX_DELIVERIES = MAX_DELIVERIES
 
     def __init__(self, root: Path):
         self.root = root / "notify"

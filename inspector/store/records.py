@@ -64,7 +64,11 @@ class RecordTable:
             return copy.deepcopy(dict(table.get(Query().id == record_id)))
 
     def modify(self, record_id: str, change: Callable[[Record], Record | None]) -> Record | None:
-        """Read, change and write one record under the lock; ``change`` may veto by returning None."""
+        """Read, change and write one record under the lock; ``change`` may veto by returning None.
+
+        The record becomes what ``change`` returns (a key left out is removed); ValueError, and nothing
+        written, when that has another id.
+        """
         with self.partition.transaction() as db:
             table = db.table(self.table)
             current = table.get(Query().id == record_id)
@@ -73,7 +77,10 @@ class RecordTable:
             updated = change(copy.deepcopy(dict(current)))
             if updated is None:
                 return None
-            table.update(updated, Query().id == record_id)
+            if updated.get("id") != record_id:
+                raise ValueError(f"a change may not alter the id of {record_id}")
+            stored = copy.deepcopy(updated)
+            table.update(lambda doc: (doc.clear(), doc.update(stored)), doc_ids=[current.doc_id])
             return copy.deepcopy(updated)
 
 

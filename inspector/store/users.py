@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from .engine import Partition
 from .records import Record, RecordTable, new_id
@@ -14,6 +15,16 @@ class UserStore(RecordTable):
 
     def __init__(self, root: Path):
         super().__init__(Partition(root / "users.json"), "users")
+
+    # The record table's methods under the parameter names of the contract.
+    def get(self, user_id: str) -> Record | None:
+        return super().get(user_id)
+
+    def update(self, user_id: str, changes: Record) -> Record | None:
+        return super().update(user_id, changes)
+
+    def modify(self, user_id: str, change: Callable[[Record], Record | None]) -> Record | None:
+        return super().modify(user_id, change)
 
     def by_username(self, username: str) -> Record | None:
         wanted = username.strip().lower()

@@ -4,6 +4,6 @@ from pathlib import Path
 
 from inspector import create_app
 
-# The server refuses to start on an invalid checklist; the flask command line
-# still starts, so that `flask forms check` can list the problems.
-app = create_app(strict_checklists=Path(sys.argv[0]).name != "flask")
+# The server refuses to start on an invalid checklist or a data folder whose layout is behind; the flask
+# command line still starts, so that `flask forms check` and `flask db upgrade` can report and repair.
+app = create_app(strict=Path(sys.argv[0]).name != "flask")

@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_wtf.csrf import CSRFProtect
 
 from . import config
 from .config import REPO_ROOT
 
-csrf = CSRFProtect()
 
-
-def create_app(overrides: dict | None = None, strict_checklists: bool = True) -> Flask:
+def create_app(overrides: dict | None = None, strict: bool = True) -> Flask:
     """Build the application: settings, store, checklists, sign-in, pages, commands.
 
-    An invalid checklist stops the start with every problem listed; with
-    ``strict_checklists=False`` (the ``flask`` command line) the app starts
-    without checklists so that ``flask forms check`` can report them.
+    ``strict`` (the server) refuses to start on an invalid checklist, listing every problem, and on a data
+    folder whose layout is behind. ``strict=False`` (the ``flask`` command line) starts anyway, so that
+    ``flask forms check`` can report the checklists and ``flask db upgrade`` can bring the folder up to date.
     """
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"))
     config.load(app, overrides)
-    register_proxy(app)
-    register_store(app, strict_checklists)
-    register_checklists(app, strict_checklists)
-    register_security(app)
-    register_pages(app)
-    register_compression(app)
-    register_commands(app)
+    init_proxy(app)
+    init_store(app, strict)
+    init_checklists(app, strict)
+    init_security(app)
+    init_pages(app)
+    init_compression(app)
+    init_commands(app)
     return app
 
 
-def register_proxy(app: Flask) -> None:
+def init_proxy(app: Flask) -> None:
     """Trust X-Forwarded-* only from as many proxies as configured (none by default)."""
     proxies = int(app.config["INSPECTOR_PROXIES"])
     if proxies > 0:
@@ -40,7 +37,7 @@ def register_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
-def register_store(app: Flask, strict: bool) -> None:
+def init_store(app: Flask, strict: bool) -> None:
     from .store import Store
 
     # The server refuses a data folder whose layout is behind; the flask commands open it for `flask db upgrade`.
@@ -48,7 +45,7 @@ def register_store(app: Flask, strict: bool) -> None:
     config.take_secret_key(app, app.extensions["store"])
 
 
-def register_checklists(app: Flask, strict: bool) -> None:
+def init_checklists(app: Flask, strict: bool) -> None:
     from .checklists import ChecklistError, load_folder
 
     try:
@@ -60,18 +57,21 @@ def register_checklists(app: Flask, strict: bool) -> None:
         app.extensions["checklist_problems"] = error.problems
 
 
-def register_security(app: Flask) -> None:
-    from .auth import enforce_access, login_manager
+def init_security(app: Flask) -> None:
+    """CSRF tokens on every form, the signed-in user from the session, and every route's access rule."""
+    from .extensions import csrf, login_manager
+    from .web.guard import enforce_access, load_user
 
     csrf.init_app(app)
     login_manager.init_app(app)
+    login_manager.user_loader(load_user)
     app.before_request(enforce_access)
 
 
-def register_pages(app: Flask) -> None:
-    from .web import register
+def init_pages(app: Flask) -> None:
+    from . import web
 
-    register(app)
+    web.init_app(app)
 
 
 # Text is what crosses a slow 3G link: compressed, the 67-item checklist page is ~11 kB instead of ~90 kB.
@@ -80,7 +80,7 @@ COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/j
                       "image/svg+xml", "text/csv", "text/plain"]
 
 
-def register_compression(app: Flask) -> None:
+def init_compression(app: Flask) -> None:
     """gzip (brotli or zstd where the browser offers them) for text responses."""
     from flask_compress import Compress
 
@@ -99,7 +99,7 @@ def buffer_static_file(response):
     return response
 
 
-def register_commands(app: Flask) -> None:
-    from .cli import register
+def init_commands(app: Flask) -> None:
+    from . import cli
 
-    register(app)
+    cli.init_app(app)

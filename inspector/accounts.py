@@ -6,11 +6,10 @@ import re
 
 from .auth import ROLES
 from .passwords import hash_password, weak_password_reason
-from .register import plain_text
+from .lks import plain_text
 from .timefmt import utcnow
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
-AGENCY_SUGGESTIONS = ("Satpol PP", "Dinas Sosial", "Kecamatan", "Kelurahan")
 
 
 def clean(store, raw: dict, creating: bool, current: dict | None = None) -> tuple[dict, dict[str, str]]:

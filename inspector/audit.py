@@ -1,8 +1,6 @@
-"""Recording who did what: the action codes, their Indonesian labels, and ``record`` for the views."""
+"""Recording who did what: the action codes, their Indonesian labels, and ``record`` for the views and commands."""
 
 from __future__ import annotations
-
-from flask import has_request_context
 
 ACTIONS = {
     "sign_in": "Masuk",
@@ -57,18 +55,20 @@ def target_label(kind: str | None) -> str:
     return TARGETS.get(EARLIER_CODES.get(kind, kind), kind or "")
 
 
-def record(store, user, action: str, target_kind: str | None, target_id: str | None, **details) -> dict:
-    """Append one entry for ``user`` (a signed-in ``auth.User``, or None / anonymous) and return it.
+def record(store, user, action: str, target_kind: str | None, target_id: str | None, *, anonymous: bool = False,
+           **details) -> dict:
+    """Append one entry for ``user`` (a signed-in ``auth.User``, or None / not signed in) and return it.
 
     ``details`` carry ids, codes, counts and states only -- never names, passwords
     or answers (the store refuses keys such as ``name`` or ``password``). A failed
     sign-in names the account's id when the username exists, never the typed text.
-    Outside a request (``flask`` commands) an entry without a user is by "system".
+    An entry without a signed-in user is by "anonymous" when ``anonymous`` (a visitor
+    of the site: the views say so), else by "system" (``flask`` commands).
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if user is not None and getattr(user, "is_authenticated", False):
         actor_id, actor_role = user.record["id"], user.role
     else:
-        actor_id, actor_role = None, ("anonymous" if has_request_context() else "system")
+        actor_id, actor_role = None, ("anonymous" if anonymous else "system")
     return store.audit.append(actor_id, actor_role, action, target_kind, target_id, details or None)

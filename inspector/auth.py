@@ -1,12 +1,12 @@
-"""Who may do what: roles, the signed-in user, the access rule every route declares, sign-in throttling."""
+"""Who may do what: roles, the signed-in user, the access rule every route declares, sign-in throttling.
+
+The rules only: the check before every request and the session's user are ``inspector.web.guard``'s.
+"""
 
 from __future__ import annotations
 
 import time
 from functools import wraps
-
-from flask import abort, current_app, g, request
-from flask_login import LoginManager, UserMixin, current_user
 
 ROLES = {
     "admin": "Admin",
@@ -16,21 +16,24 @@ ROLES = {
 }
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed-in"  # any role
-# Endpoints Flask itself adds; everything else must declare its access.
-BUILTIN_PUBLIC = {"static"}
-
-login_manager = LoginManager()
-login_manager.login_view = "account.login"
-login_manager.login_message = "Silakan masuk terlebih dahulu."
-login_manager.login_message_category = "info"
-login_manager.session_protection = "basic"
 
 
-class User(UserMixin):
-    """A signed-in account; its session id carries the account's session version."""
+class User:
+    """A signed-in account (what Flask-Login asks of a user); its session id carries the account's session version."""
+
+    is_anonymous = False
 
     def __init__(self, record: dict):
         self.record = record
+
+    def __eq__(self, other):
+        return self.get_id() == other.get_id() if isinstance(other, User) else NotImplemented
+
+    __hash__ = object.__hash__
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.is_active
 
     def get_id(self) -> str:
         return f"{self.record['id']}:{self.record.get('session_version', 1)}"
@@ -54,18 +57,8 @@ class User(UserMixin):
             raise AttributeError(name) from None
 
 
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """A session is valid only while the account is active and its session version unchanged."""
-    user_id, _, version = session_id.partition(":")
-    record = current_app.extensions["store"].users.get(user_id)
-    if record is None or not record.get("active") or str(record.get("session_version", 1)) != version:
-        return None
-    return User(record)
-
-
 def access(*who: str):
-    """Declare who may use a view: PUBLIC, SIGNED_IN, or role names. Checked in ``enforce_access``."""
+    """Declare who may use a view: PUBLIC, SIGNED_IN, or role names. Checked in ``web.guard.enforce_access``."""
     unknown = set(who) - set(ROLES) - {PUBLIC, SIGNED_IN}
     if not who or unknown:
         raise ValueError(f"bad access declaration {who}")
@@ -79,24 +72,6 @@ def access(*who: str):
         return wrapper
 
     return decorate
-
-
-def enforce_access():
-    """Before every request: a route without a declaration is refused; others get their rule."""
-    endpoint = request.endpoint
-    if endpoint is None or endpoint in BUILTIN_PUBLIC:
-        return None
-    view = current_app.view_functions.get(endpoint)
-    who = getattr(view, "access", None)
-    if who is None:
-        abort(403)
-    if PUBLIC in who:
-        return None
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if SIGNED_IN in who or current_user.role in who:
-        return None
-    abort(403)
 
 
 def role_home(user) -> str:
@@ -148,17 +123,3 @@ class SignInThrottle:
     def succeeded(self, username: str, client: str) -> None:
         for key in self._keys(username, client):
             self.store.throttle.clear(key)
-
-
-def throttle() -> SignInThrottle:
-    if "throttle" not in g:
-        cfg = current_app.config
-        g.throttle = SignInThrottle(current_app.extensions["store"], int(cfg["INSPECTOR_LOGIN_FREE_FAILURES"]),
-                                    int(cfg["INSPECTOR_LOGIN_MAX_WAIT_SECONDS"]))
-    return g.throttle
-
-
-def require_lks(user, lks_id: str) -> None:
-    """403 unless the user may see this LKS's non-public records (operators: only their own)."""
-    if user.role == "operator" and lks_id not in user.lks_ids:
-        abort(403)

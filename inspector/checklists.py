@@ -5,7 +5,7 @@ A checklist file (TOML, read with the standard library's tomllib)::
     id = "lksa"                      # letters, digits, '_' and '-'
     title = "Pengawasan LKSA"
     version = 3                      # raise it whenever the questions change
-    kinds = ["lksa"]                 # LKS kinds it applies to (inspector.register.KINDS)
+    kinds = ["lksa"]                 # LKS kinds it applies to (inspector.lks.KINDS)
 
     [[sections]]
     id = "perlindungan"
@@ -40,7 +40,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .register import KIND_WORDS, KINDS
+from .lks import KIND_WORDS, KINDS
 from .timefmt import format_date
 
 TYPES = ("yes_no", "choice", "multi", "text", "longtext", "number", "date", "photo")

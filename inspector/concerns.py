@@ -17,7 +17,7 @@ import secrets
 import time
 import unicodedata
 
-from .register import plain_text
+from .lks import plain_text
 from .store.records import Record
 from .timefmt import utcnow
 

@@ -6,7 +6,7 @@ import random
 
 from . import accounts
 from .places import KECAMATAN
-from .register import CODE_ALPHABET, CODE_LENGTH
+from .lks import CODE_ALPHABET, CODE_LENGTH
 
 # Approximate centres of each kecamatan, for plausible demo coordinates.
 CENTRES = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from . import notify
+from . import notify, oversight_state
 from .timefmt import utcnow
 
 EVENTS = ("inspection.created", "inspection.critical", "review.decided", "concern.created")
@@ -98,11 +98,10 @@ def alert_inspector(store, config, event: str, found: dict) -> None:
 
 
 def remember_decision(store, config, event: str, found: dict) -> None:
-    """Feed the oversight state: the LKS's latest approved inspection; critical findings no longer open."""
-    if found["status"] == "approved" and found["first_submitted_at"]:
-        store.notifications.note_inspected({found["lks_id"]: found["first_submitted_at"]})
-    if found["status"] in ("approved", "rejected"):
-        store.notifications.critical_closed([found["inspection_id"]])
+    """Feed the oversight state: the LKS's latest approved inspection; critical findings no longer open.
+    (``review.decide`` writes the same; this keeps the state right for a decision told only as an event.)"""
+    oversight_state.note_decision(store, {"id": found["inspection_id"], "lks_id": found["lks_id"],
+                                          "status": found["status"], "first_submitted_at": found["first_submitted_at"]})
 
 
 def email(store, config, event: str, found: dict) -> None:

@@ -251,13 +251,3 @@ def write_zip(files: dict[str, bytes], target, moment: datetime | None = None) -
             info.compress_type = zipfile.ZIP_STORED if path.endswith(".jpg") else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
-
-
-def read_manifest(text: str) -> dict[str, str]:
-    """{path: sha256} from a ``sha256sum`` file."""
-    found = {}
-    for line in text.splitlines():
-        digest, _, path = line.partition("  ")
-        if digest and path:
-            found[path] = digest
-    return found

@@ -1,14 +1,15 @@
-"""What the reviewer watches: overdue and never-inspected LKS, counts per kecamatan, open critical findings, long waits.
+"""What the reviewer watches: overdue and never-inspected LKS, counts per kecamatan, open critical findings,
+long waits; and each account's in-app alerts, read and marked read.
 
 Read from the review index (the months within the window, and the pending
-set), the LKS register and the small oversight state kept by ``events``
-(each LKS's latest approved inspection; inspections with an open critical
+set), the LKS register and the small oversight state (``oversight_state``:
+each LKS's latest approved inspection; inspections with an open critical
 finding), so the cost follows the window, the register and the backlog, not
-the whole history. The one exception: the first dashboard on a data folder
-fills the oversight state once from every month of the index.
+the whole history. Building the dashboard writes nothing: the state is
+written where it changes.
 
-An inspection counts from the time it was first sent (the inspection), and an
-LKS merged into another counts for the one it was merged into.
+An inspection counts from the time it was first sent, and an LKS merged into
+another counts for the one it was merged into.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from datetime import datetime, timedelta
 
 from . import timefmt
 from . import review
+from .oversight_state import last_inspected, owners
 from .places import KECAMATAN
 from .timefmt import stored_time
 
 OPEN = ("submitted", "returned")
+ALERTED = ("reviewer", "inspector")  # the roles that receive in-app alerts
 
 
 @dataclass
@@ -43,42 +46,19 @@ def _month(moment: datetime) -> str:
     return f"{moment.year:04d}{moment.month:02d}"
 
 
-def latest_approved(rows: list[dict], owner: dict[str, str]) -> dict[str, str]:
-    """{lks id: first-sent time of its latest approved inspection} from index rows."""
-    found: dict[str, str] = {}
-    for row in rows:
-        if row["status"] == "approved" and row.get("first_submitted_at"):
-            lks_id = owner.get(row["lks_id"], row["lks_id"])
-            if row["first_submitted_at"] > found.get(lks_id, ""):
-                found[lks_id] = row["first_submitted_at"]
-    return found
-
-
 def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | None = None,
           kecamatan: str = "") -> Dashboard:
     """The dashboard as of ``now``; ``kecamatan`` narrows the lists, not the per-kecamatan counts."""
     now = now or timefmt.now()
     board = Dashboard(now=now, overdue_days=overdue_days, waiting_days=waiting_days)
     cutoff = now - timedelta(days=overdue_days)
-    register = store.lks.all()
-    by_id = {lks["id"]: lks for lks in register}
-    owner = {lks["id"]: lks.get("merged_into") or lks["id"] for lks in register}
-
+    every_lks = store.lks.all()
+    by_id = {lks["id"]: lks for lks in every_lks}
     window = store.review_index.rows(_month(cutoff), "999912")
-    known, built = store.notifications.inspected()
-    if not built:  # once per data folder: what was approved before the events were recorded
-        store.notifications.note_inspected(latest_approved(store.review_index.rows("000000", "999912"), owner),
-                                           built=True)
-    else:
-        store.notifications.note_inspected(latest_approved(window, owner))  # heals decisions made elsewhere
-    known, _ = store.notifications.inspected()
-    last: dict[str, str] = {}
-    for lks_id, at in known.items():
-        target = owner.get(lks_id, lks_id)
-        last[target] = max(last.get(target, ""), at)
+    last = last_inspected(store, window, owners(every_lks))
 
     pending = review.queue(store, "submitted")  # confirmed against each inspection
-    watched = [lks for lks in register if lks.get("active") and not lks.get("provisional")]
+    watched = [lks for lks in every_lks if lks.get("active") and not lks.get("provisional")]
     counts = {name: {"kecamatan": name, "lks": 0, "overdue": 0, "never": 0, "waiting": 0} for name in KECAMATAN}
 
     def count(name: str) -> dict:
@@ -117,19 +97,27 @@ def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | 
 
 def _open_critical(store, pending: list[dict], window: list[dict]) -> list[dict]:
     """Waiting or returned inspections with a critical finding: the pending set, the window's months, and
-    the ones the events marked open (which reach back before the window), each confirmed."""
+    the ones the state holds open (which reach back before the window), each confirmed against its record."""
     found = {r["id"]: r for r in pending if r["critical"]}
     found.update({r["id"]: r for r in window if r["critical"] and r["status"] == "returned" and r["id"] not in found})
     unseen = [i for i in dict.fromkeys(store.notifications.open_critical()) if i not in found]
     records = {r["id"]: r for r in store.inspections.peek_many(unseen)}
-    register = {lks["id"]: lks for lks in store.lks.all()} if records else {}
-    closed = []
+    lks_by_id = {lks["id"]: lks for lks in store.lks.all()} if records else {}
     for inspection_id in unseen:
         record = records.get(inspection_id)
         if record is not None and record["status"] in OPEN and record.get("critical"):
-            found[inspection_id] = review.index_row(store, record, register)
-        else:
-            closed.append(inspection_id)
-    if closed:
-        store.notifications.critical_closed(closed)
+            found[inspection_id] = review.index_row(store, record, lks_by_id)
     return sorted(found.values(), key=lambda r: r["submitted_at"] or "")
+
+
+def read_all_alerts(store, user_id: str) -> int:
+    """Mark every alert of the account read; returns how many were unread."""
+    return store.notifications.mark_read(user_id)
+
+
+def read_alert(store, user_id: str, alert_id: str) -> dict | None:
+    """Mark one alert of the account read; the alert, or None when the account has no such alert."""
+    alert = store.notifications.get_alert(user_id, alert_id) if alert_id else None
+    if alert is not None:
+        store.notifications.mark_read(user_id, alert_id)
+    return alert

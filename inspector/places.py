@@ -29,11 +29,3 @@ KECAMATAN: dict[str, tuple[str, ...]] = {
 # The city's bounding box, generous by a few kilometres: coordinates outside it are a typing error.
 LAT_RANGE = (-6.30, -6.10)
 LON_RANGE = (106.55, 106.78)
-
-
-def kecamatan_of(kelurahan: str) -> str | None:
-    """The kecamatan a kelurahan belongs to, or None for an unknown name."""
-    for kecamatan, kelurahan_names in KECAMATAN.items():
-        if kelurahan in kelurahan_names:
-            return kecamatan
-    return None

@@ -4,7 +4,8 @@
                           |  \\--return--> returned --resubmit--> submitted
                           \\----reject--> rejected
 
-Views ask ``allowed`` and call the moves here; nothing else changes a status.
+Views ask ``allowed`` and call the moves here. A decision also writes what it changes in the review
+indexes and the oversight state (``oversight_state``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 
+from . import oversight_state
 from .timefmt import utcnow
 from .timefmt import to_wib
 
@@ -79,8 +81,10 @@ def decide(store, inspection_id: str, user, action: str, comment: str = "") -> t
     record = store.inspections.modify(inspection_id, change)
     if record is None:
         return None, refused[0] if refused else "Pengajuan tidak ditemukan."
-    store.review_index.put(index_row(store, record))
+    row = index_row(store, record)
+    store.review_index.put(row)
     store.review_index.clear_pending(inspection_id)
+    oversight_state.note_decision(store, row)
     return record, None
 
 
@@ -116,9 +120,9 @@ def add_addendum(store, inspection_id: str, user, text: str) -> tuple[dict | Non
     return (record, None) if record else (None, "Addendum hanya untuk pengajuan yang sudah disetujui.")
 
 
-def index_row(store, record: dict, register: dict[str, dict] | None = None) -> dict:
-    """The summary row of an inspection for the review indexes (``register``: LKS by id, when already read)."""
-    lks = (register.get(record["lks_id"]) if register is not None else store.lks.get(record["lks_id"])) or {}
+def index_row(store, record: dict, lks_by_id: dict[str, dict] | None = None) -> dict:
+    """The summary row of an inspection for the review indexes (``lks_by_id``: every LKS, when already read)."""
+    lks = (lks_by_id.get(record["lks_id"]) if lks_by_id is not None else store.lks.get(record["lks_id"])) or {}
     score = record.get("score") or {}
     first = (record.get("versions") or [{}])[0].get("submitted_at") or record.get("submitted_at") or record["created_at"]
     return {"id": record["id"], "lks_id": record["lks_id"], "kecamatan": lks.get("kecamatan", ""),
@@ -133,6 +137,7 @@ def rebuild_indexes(store) -> int:
     """Recreate the review indexes from every inspection; returns how many rows."""
     rows = [index_row(store, r) for r in store.inspections.every() if r["status"] != "draft"]
     store.review_index.rebuild(rows)
+    oversight_state.fill(store)
     return len(rows)
 
 
@@ -162,9 +167,9 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
     date range only.
     """
     if status == "submitted":
-        register = {lks["id"]: lks for lks in store.lks.all()}
+        lks_by_id = {lks["id"]: lks for lks in store.lks.all()}
         pending = store.inspections.peek_many([row["id"] for row in store.review_index.pending_rows()])
-        rows = [index_row(store, record, register) for record in pending if record["status"] == "submitted"]
+        rows = [index_row(store, record, lks_by_id) for record in pending if record["status"] == "submitted"]
     else:
         # The summaries are by the UTC month of first sending; a WIB day begins at 17.00 UTC the day before.
         month_from = _month_before(date_from) if date_from else "000000"

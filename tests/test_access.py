@@ -18,7 +18,8 @@ from flask import Blueprint
 from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
-from inspector import concerns, register, inspections
+from inspector import concerns, inspections
+from inspector import lks as lks_rules
 from inspector.auth import PUBLIC, ROLES, SIGNED_IN, access
 from inspector.checklists import for_kind
 from inspector.photos import process
@@ -170,7 +171,7 @@ def populate(app) -> dict:
 def new_provisional(store) -> dict:
     """An LKS reported from the field, waiting for the admin."""
     base = {k: v for k, v in store.lks.all()[0].items() if k not in ("id", "created_at", "updated_at")}
-    return store.lks.create(**{**base, "code": register.new_code(store.lks.codes()), "provisional": True,
+    return store.lks.create(**{**base, "code": lks_rules.new_code(store.lks.codes()), "provisional": True,
                                "registered": False, "reported_by": "", "reported_at": utcnow()})
 
 

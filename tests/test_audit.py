@@ -274,7 +274,7 @@ def test_record_names_the_user_or_system_or_anonymous(app, store):
                                                                            {"reason_code": "left"})
     assert audit.record(store, None, "lks_imported", None, None, count=3)["actor_role"] == "system"
     with app.test_request_context("/masuk"):
-        entry = audit.record(store, None, "sign_in_failed", "user", admin.record["id"])
+        entry = audit.record(store, None, "sign_in_failed", "user", admin.record["id"], anonymous=True)
     assert (entry["actor_id"], entry["actor_role"], entry["details"]) == (None, "anonymous", None)
     with pytest.raises(ValueError):
         audit.record(store, admin, "deleted_everything", None, None)
@@ -371,7 +371,7 @@ def test_log_holds_no_password_or_name(app, store, auth):
     for role in ROLE_USERS:
         audit.record(store, user(store, role), "password_changed", "user", user(store, role).record["id"])
     with app.test_request_context("/masuk"):
-        audit.record(store, None, "sign_in_failed", None, None)
+        audit.record(store, None, "sign_in_failed", None, None, anonymous=True)
     raw = b"".join(p.read_bytes() for p in (store.root / "audit").iterdir() if p.is_file())
     assert raw.count(b"\n") >= 5
     for secret in (PASSWORD, "baru-" + PASSWORD, "Uji admin", "Uji inspector"):

@@ -408,7 +408,7 @@ def test_flask_forms_check_lists_problems_and_exits_non_zero(tmp_path):
     from inspector import create_app
 
     app = create_app({"TESTING": True, "INSPECTOR_DATA_DIR": str(tmp_path / "data"),
-                      "INSPECTOR_FORMS_DIR": str(_broken_forms(tmp_path))}, strict_checklists=False)
+                      "INSPECTOR_FORMS_DIR": str(_broken_forms(tmp_path))}, strict=False)
     result = app.test_cli_runner().invoke(args=["forms", "check"])
     assert result.exit_code == 1
     assert "unknown type 'ya_tidak'" in result.output

@@ -10,14 +10,20 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSWORD, ROLE_USERS, AuthActions, make_app, seed_app
-from inspector import create_app, demo, register
+from inspector import create_app, demo
+from inspector import lks as lks_rules
 from inspector.auth import ROLES
 from inspector.config import REPO_ROOT
 from inspector.passwords import verify_password
-from inspector.places import KECAMATAN, kecamatan_of
+from inspector.places import KECAMATAN
 from inspector.timefmt import format_wib
 
-CODE_RE = re.compile(rf"^[{register.CODE_ALPHABET}]{{{register.CODE_LENGTH}}}$")
+CODE_RE = re.compile(rf"^[{lks_rules.CODE_ALPHABET}]{{{lks_rules.CODE_LENGTH}}}$")
+
+
+def kecamatan_of(kelurahan: str) -> str | None:
+    """The kecamatan a kelurahan belongs to, or None for an unknown name."""
+    return next((kecamatan for kecamatan, names in KECAMATAN.items() if kelurahan in names), None)
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +177,7 @@ def test_demo_seed_fills_an_empty_store(empty_app):
         assert record["kelurahan"] in KECAMATAN[record["kecamatan"]], record
         assert kecamatan_of(record["kelurahan"]) == record["kecamatan"], record
         assert record["active"] is True
-        _, errors = register.clean(record)  # demo data obeys the register's own rules
+        _, errors = lks_rules.clean(record)  # demo data obeys the register's own rules
         assert errors == {}, (record["name"], errors)
 
     users = store.users.all()

@@ -436,13 +436,23 @@ def test_bundle_audit_entries_span_months(app, store, case, monkeypatch):
                                                             (store.audit.months()[-1], "comment_added")]
 
 
+def read_manifest(text: str) -> dict[str, str]:
+    """{path: sha256} from a ``sha256sum`` file."""
+    found = {}
+    for line in text.splitlines():
+        digest, _, path = line.partition("  ")
+        if digest and path:
+            found[path] = digest
+    return found
+
+
 def test_bundle_names_a_photo_missing_from_disk_and_still_verifies(app, store, reviewer, case):
     gone = case["photos"][0]["id"]
     (store.photos.root / case["id"] / f"{gone}.jpg").unlink()
     bundle = open_bundle(reviewer.get(f"/tinjau/{case['id']}/paket.zip"))
     assert f"photos/{gone}.jpg" not in bundle.namelist()
     assert json.loads(bundle.read("inspection.json"))["export"]["missing_photo_ids"] == [gone]
-    manifest = export.read_manifest(bundle.read("MANIFEST.sha256").decode())
+    manifest = read_manifest(bundle.read("MANIFEST.sha256").decode())
     assert manifest == {p: hashlib.sha256(bundle.read(p)).hexdigest()
                         for p in bundle.namelist() if p != "MANIFEST.sha256"}
 

@@ -25,10 +25,11 @@ from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from helpers import jpeg
-from inspector import register, inspections
+from inspector import inspections
+from inspector import lks as lks_rules
 from inspector.checklists import for_kind
 from inspector.photos import CORRUPT, NOT_A_PHOTO, process
-from inspector.web import ERROR_TEXT
+from inspector.web.errors import ERROR_TEXT
 from test_access import EXPECTED, INSPECTION_KEY, populate, routes, sign_in, url_for_rule
 
 # --- Shared helpers ---------------------------------------------------------------------------------------
@@ -642,7 +643,7 @@ def test_odd_unicode_in_an_lks_name_is_stored_without_controls_and_shown_escaped
     name = f"Panti {ODD} Uji"
     response = post_multipart(fresh.clients["admin"], "/admin/lks/baru", {**GOOD_LKS, "name": name})
     assert response.status_code == 302, response.status_code
-    expected = register.plain_text(name)
+    expected = lks_rules.plain_text(name)
     assert "\u202e" not in expected and "\x00" not in expected and "\U0001F469" in expected
     stored = [r for r in fresh.store.lks.all() if r["name"] == expected]
     assert len(stored) == 1

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
-from inspector import events, notify, oversight, review
+from inspector import events, notify, oversight, oversight_state, review
+from inspector.auth import User
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +83,7 @@ def test_lks_are_sorted_into_inspected_overdue_and_never_inspected(store, lks, i
 
 def test_the_dashboard_reads_only_the_months_of_its_window(store, lks, inspector_id, monkeypatch):
     old = sent(store, lks[1], inspector_id, "approved", first=ago(400))
-    oversight.build(store)  # the first dashboard fills the oversight state once from the whole index
+    oversight_state.fill(store)  # filled once from the whole index (the first decision, or `flask index rebuild`)
     # From now on the old month is never opened: a broken file there would fail any read of it.
     (store.review_index.root / "months" / f"{month_of(old['created_at'])}.json").write_text("{kaputt")
     calls = []
@@ -97,7 +98,7 @@ def test_the_dashboard_reads_only_the_months_of_its_window(store, lks, inspector
 
 
 def test_an_approval_through_the_review_page_feeds_the_oversight_state(app, store, lks, inspector_id, monkeypatch):
-    oversight.build(store)  # state built while nothing was approved yet
+    oversight_state.fill(store)  # state built while nothing was approved yet
     waiting = sent(store, lks[2], inspector_id, "submitted", first=ago(200), last=ago(150))
     assert lks[2]["id"] in {l["id"] for l in oversight.build(store).never}
     reviewer = app.test_client()
@@ -137,8 +138,14 @@ def test_open_critical_findings_and_long_waits(app, store, lks, inspector_id):
     assert board.totals["waiting"] == 3
     assert board.critical[0]["lks"]["name"] == lks[0]["name"]
 
-    # Rejected without an event (e.g. by a script): the dashboard confirms and drops it.
+    # Rejected straight in the store (e.g. by a script): the dashboard confirms and drops it, writing nothing...
     store.inspections.modify(old_returned["id"], lambda r: {**r, "status": "rejected"})
+    assert old_returned["id"] not in {r["id"] for r in oversight.build(store).critical}
+    assert store.notifications.open_critical() == [old_returned["id"]]
+    # ... and a decision made without an event (sent again, then rejected) closes it in the oversight state.
+    store.inspections.modify(old_returned["id"], lambda r: {**r, "status": "submitted"})
+    reviewer = User(store.users.by_username(ROLE_USERS["reviewer"]))
+    assert review.decide(store, old_returned["id"], reviewer, "reject", "Bukan LKS yang terdaftar.")[1] is None
     assert old_returned["id"] not in {r["id"] for r in oversight.build(store).critical}
     assert store.notifications.open_critical() == []
     # A decision through the events closes it as well.
@@ -188,3 +195,20 @@ def test_the_overdue_days_come_from_the_settings(tmp_path):
     client.post("/masuk", data={"username": ROLE_USERS["reviewer"], "password": PASSWORD})
     html = client.get("/tinjau/pantauan").get_data(as_text=True)
     assert "Terlambat, lebih dari 400 hari (0)" in html and "lebih dari 30 hari (0)" in html
+
+
+def test_the_dashboard_page_writes_nothing(app, store, lks, inspector_id, client, auth):
+    """Its state is written where it changes (a decision, an event): a page view never repairs it."""
+    sent(store, lks[0], inspector_id, "approved", first=ago(200))  # not yet in the state: read from the index
+    stale = sent(store, lks[1], inspector_id, "returned", first=ago(300), critical=True)
+    events.emit(store, app.config, "inspection.critical", stale)
+    store.inspections.modify(stale["id"], lambda r: {**r, "status": "rejected"})  # no longer open
+    auth.login_as("reviewer")
+
+    def files() -> dict:
+        return {str(p): p.read_bytes() for p in sorted(store.root.rglob("*")) if p.is_file()
+                and not p.name.endswith(".lock")}
+    before = files()
+    html = client.get("/tinjau/pantauan").get_data(as_text=True)
+    assert "Temuan kritis terbuka (0)" in html and "Terlambat, lebih dari 90 hari (1)" in html
+    assert files() == before

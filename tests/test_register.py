@@ -14,9 +14,9 @@ import zxingcpp
 from PIL import Image
 
 from conftest import PASSWORD, ROLE_USERS, AuthActions, make_app, seed_app
-from inspector import register
+from inspector import lks as lks_rules
 
-CODE_RE = re.compile(rf"^[{register.CODE_ALPHABET}]{{{register.CODE_LENGTH}}}$")
+CODE_RE = re.compile(rf"^[{lks_rules.CODE_ALPHABET}]{{{lks_rules.CODE_LENGTH}}}$")
 
 # A complete, valid LKS as the admin form or a CSV row would send it (all strings).
 GOOD = {
@@ -35,7 +35,7 @@ def _lat_lon_reason(label, low, high):
 LAT_REASON = _lat_lon_reason("Lintang", -6.30, -6.10)
 LON_REASON = _lat_lon_reason("Bujur", 106.55, 106.78)
 CAPACITY_REASON = "Kapasitas harus bilangan bulat 1 sampai 10000."
-CODE_REASON = f"Kode harus 5 karakter dari {register.CODE_ALPHABET}."
+CODE_REASON = f"Kode harus 5 karakter dari {lks_rules.CODE_ALPHABET}."
 DATE_REASON = "Tanggal harus berformat TTTT-BB-HH, misalnya 2027-06-30."
 
 BAD_INPUTS = [
@@ -88,7 +88,7 @@ BAD_INPUTS = [
 
 
 def test_good_input_has_no_errors():
-    record, errors = register.clean(GOOD)
+    record, errors = lks_rules.clean(GOOD)
     assert errors == {}
     assert record == {
         "name": "Panti Asuhan Uji Melati", "kind": "lksa", "address": "Jl. Uji No. 1, RT 01/RW 02",
@@ -102,12 +102,12 @@ def test_good_input_has_no_errors():
 @pytest.mark.parametrize(("changes", "field", "reason"), [case[1:] for case in BAD_INPUTS],
                          ids=[case[0] for case in BAD_INPUTS])
 def test_bad_input_gives_its_reason_on_its_field(changes, field, reason):
-    _, errors = register.clean({**GOOD, **changes})
+    _, errors = lks_rules.clean({**GOOD, **changes})
     assert errors == {field: reason}
 
 
 def test_several_bad_fields_are_all_reported():
-    _, errors = register.clean({"name": "", "kind": "x", "address": "", "kecamatan": "Pinang", "kelurahan": "Cimone",
+    _, errors = lks_rules.clean({"name": "", "kind": "x", "address": "", "kecamatan": "Pinang", "kelurahan": "Cimone",
                                 "capacity": "0"})
     assert set(errors) == {"name", "kind", "address", "kelurahan", "capacity"}
 
@@ -140,14 +140,14 @@ def test_several_bad_fields_are_all_reported():
     ({"code": "h7smb"}, {"code": "H7SMB"}),
 ], ids=lambda value: repr(value)[:40])
 def test_good_input_is_normalised(changes, expected):
-    record, errors = register.clean({**GOOD, **changes})
+    record, errors = lks_rules.clean({**GOOD, **changes})
     assert errors == {}
     for field, value in expected.items():
         assert record[field] == value, field
 
 
 def test_none_values_are_treated_as_empty():
-    record, errors = register.clean({**GOOD, "lat": None, "lon": None, "capacity": None, "contact_phone": None,
+    record, errors = lks_rules.clean({**GOOD, "lat": None, "lon": None, "capacity": None, "contact_phone": None,
                                      "accreditation": None, "accreditation_expiry": None, "code": None})
     assert errors == {}
     assert (record["lat"], record["lon"], record["capacity"], record["code"]) == (None, None, None, "")
@@ -182,7 +182,7 @@ def row(base, **changes):
 
 def test_csv_good_file_imports_every_row_with_unique_new_codes():
     taken = {"H7SMB", "SNZ8B"}
-    records, problems = register.parse_csv(make_csv([ROW_MELATI, ROW_DAMAI, ROW_MANDIRI]), taken)
+    records, problems = lks_rules.parse_csv(make_csv([ROW_MELATI, ROW_DAMAI, ROW_MANDIRI]), taken)
     assert problems == []
     assert [r["name"] for r in records] == [ROW_MELATI[0], ROW_DAMAI[0], ROW_MANDIRI[0]]
     codes = [r["code"] for r in records]
@@ -199,7 +199,7 @@ def test_csv_good_file_imports_every_row_with_unique_new_codes():
 
 
 def test_csv_keeps_given_codes_normalised():
-    records, problems = register.parse_csv(make_csv([ROW_MELATI + [" abcde "]], COLUMNS + ["kode"]), set())
+    records, problems = lks_rules.parse_csv(make_csv([ROW_MELATI + [" abcde "]], COLUMNS + ["kode"]), set())
     assert problems == []
     assert records[0]["code"] == "ABCDE"
 
@@ -212,7 +212,7 @@ def test_csv_reports_every_bad_row_and_imports_nothing():
         row(ROW_MELATI, nama="Panti Kedua", jenis="panti"),     # row 5
         row(ROW_MANDIRI, nama="Rumah Ketiga", lintang="-7,5"),  # row 6
     ])
-    records, problems = register.parse_csv(data, set())
+    records, problems = lks_rules.parse_csv(data, set())
     assert records == []
     assert problems == [
         (3, "kecamatan", "Kecamatan tidak dikenal di Kota Tangerang."),
@@ -222,7 +222,7 @@ def test_csv_reports_every_bad_row_and_imports_nothing():
 
 
 def test_csv_reports_every_bad_column_of_a_row():
-    records, problems = register.parse_csv(make_csv([row(ROW_MELATI, nama="", kapasitas="banyak",
+    records, problems = lks_rules.parse_csv(make_csv([row(ROW_MELATI, nama="", kapasitas="banyak",
                                                              akreditasi_berlaku_sampai="")]), set())
     assert records == []
     assert sorted(problems) == [
@@ -235,31 +235,31 @@ def test_csv_reports_every_bad_column_of_a_row():
 def test_csv_missing_required_column():
     columns = [c for c in COLUMNS if c != "alamat"]
     data = make_csv([[v for c, v in zip(COLUMNS, ROW_MELATI) if c != "alamat"]], columns)
-    assert register.parse_csv(data, set()) == ([], [(1, "alamat", "Kolom wajib tidak ada.")])
+    assert lks_rules.parse_csv(data, set()) == ([], [(1, "alamat", "Kolom wajib tidak ada.")])
 
 
 def test_csv_unknown_column():
     data = make_csv([ROW_MELATI + ["ani@example.org"]], COLUMNS + ["email"])
-    assert register.parse_csv(data, set()) == ([], [(1, "email", "Kolom tidak dikenal.")])
+    assert lks_rules.parse_csv(data, set()) == ([], [(1, "email", "Kolom tidak dikenal.")])
 
 
 def test_csv_header_is_case_and_space_insensitive():
     data = make_csv([ROW_MELATI], [f" {c.upper()} " for c in COLUMNS])
-    records, problems = register.parse_csv(data, set())
+    records, problems = lks_rules.parse_csv(data, set())
     assert problems == [] and records[0]["name"] == ROW_MELATI[0]
 
 
 def test_csv_duplicate_code_within_the_file():
     columns = COLUMNS + ["kode"]
     data = make_csv([ROW_MELATI + ["ABCDE"], ROW_DAMAI + ["XYZ23"], ROW_MANDIRI + ["abcde"]], columns)
-    records, problems = register.parse_csv(data, set())
+    records, problems = lks_rules.parse_csv(data, set())
     assert records == []
     assert problems == [(4, "kode", "Kode sudah dipakai LKS lain.")]
 
 
 def test_csv_code_already_used_by_an_existing_lks():
     data = make_csv([ROW_MELATI + [""], ROW_DAMAI + ["H7SMB"]], COLUMNS + ["kode"])
-    records, problems = register.parse_csv(data, {"H7SMB"})
+    records, problems = lks_rules.parse_csv(data, {"H7SMB"})
     assert records == []
     assert problems == [(3, "kode", "Kode sudah dipakai LKS lain.")]
 
@@ -267,7 +267,7 @@ def test_csv_code_already_used_by_an_existing_lks():
 def test_csv_semicolon_separated_from_indonesian_excel():
     rows = [row(ROW_MELATI, lintang="-6,2157", bujur="106,6383"), row(ROW_MANDIRI, lintang="-6,23", bujur="106,71"),
             ROW_DAMAI]
-    records, problems = register.parse_csv(make_csv(rows, delimiter=";"), set())
+    records, problems = lks_rules.parse_csv(make_csv(rows, delimiter=";"), set())
     assert problems == []
     assert [r["name"] for r in records] == [ROW_MELATI[0], ROW_MANDIRI[0], ROW_DAMAI[0]]
     assert records[0]["address"] == "Jl. Uji No. 1, RT 01/RW 02"
@@ -277,58 +277,58 @@ def test_csv_semicolon_separated_from_indonesian_excel():
 
 def test_csv_utf8_with_bom():
     data = b"\xef\xbb\xbf" + make_csv([row(ROW_MELATI, nama="Panti Asuhan Bunda Àisyah")])
-    records, problems = register.parse_csv(data, set())
+    records, problems = lks_rules.parse_csv(data, set())
     assert problems == []
     assert records[0]["name"] == "Panti Asuhan Bunda Àisyah"
 
 
 def test_csv_not_utf8():
     data = make_csv([row(ROW_MELATI, nama="Panti Asuhan Bunda Àisyah")], encoding="cp1252")
-    assert register.parse_csv(data, set()) == ([], [(0, "-", "Berkas harus CSV dengan pengodean UTF-8.")])
+    assert lks_rules.parse_csv(data, set()) == ([], [(0, "-", "Berkas harus CSV dengan pengodean UTF-8.")])
 
 
 def test_csv_with_nul_bytes():
     data = make_csv([ROW_MELATI]) + b"\x00\x00\x00PK\x03\x04"
-    assert register.parse_csv(data, set()) == ([], [(0, "-", "Berkas bukan CSV teks.")])
+    assert lks_rules.parse_csv(data, set()) == ([], [(0, "-", "Berkas bukan CSV teks.")])
 
 
 def test_csv_empty_file():
-    records, problems = register.parse_csv(b"", set())
+    records, problems = lks_rules.parse_csv(b"", set())
     assert records == []
     assert problems and all(reason for _, _, reason in problems)
 
 
 def test_csv_header_only():
-    assert register.parse_csv(make_csv([]), set()) == ([], [(0, "-", "Berkas tidak berisi satu baris data pun.")])
+    assert lks_rules.parse_csv(make_csv([]), set()) == ([], [(0, "-", "Berkas tidak berisi satu baris data pun.")])
 
 
 def test_csv_blank_rows_are_skipped():
-    records, problems = register.parse_csv(make_csv([ROW_MELATI, [""] * len(COLUMNS), ROW_DAMAI]), set())
+    records, problems = lks_rules.parse_csv(make_csv([ROW_MELATI, [""] * len(COLUMNS), ROW_DAMAI]), set())
     assert problems == []
     assert [r["name"] for r in records] == [ROW_MELATI[0], ROW_DAMAI[0]]
 
 
 def test_csv_row_longer_than_header():
-    records, problems = register.parse_csv(make_csv([ROW_MELATI, ROW_DAMAI + ["lebih"]]), set())
+    records, problems = lks_rules.parse_csv(make_csv([ROW_MELATI, ROW_DAMAI + ["lebih"]]), set())
     assert records == []
     assert problems == [(3, "-", "Baris memiliki kolom lebih banyak dari judul.")]
 
 
 def test_csv_over_2_mb():
     data = make_csv([ROW_MELATI])
-    data += b"#" * (register.MAX_IMPORT_BYTES + 1 - len(data))
+    data += b"#" * (lks_rules.MAX_IMPORT_BYTES + 1 - len(data))
     assert len(data) == 2 * 1024 * 1024 + 1
-    assert register.parse_csv(data, set()) == ([], [(0, "-", "Berkas terlalu besar (maksimal 2 MB).")])
+    assert lks_rules.parse_csv(data, set()) == ([], [(0, "-", "Berkas terlalu besar (maksimal 2 MB).")])
 
 
 def test_csv_of_exactly_2_mb_is_read():
     rows = [row(ROW_MELATI, nama=f"Panti Asuhan Uji {i}", alamat="Jl. Uji No. 1") for i in range(20)]
-    padding = register.MAX_IMPORT_BYTES - len(make_csv(rows))
+    padding = lks_rules.MAX_IMPORT_BYTES - len(make_csv(rows))
     for i, values in enumerate(rows):  # whitespace inside a field collapses; keep each field under csv's limit
         values[2] = "Jl. Uji " + " " * (padding // 20 + (padding % 20 if i == 0 else 0)) + "No. 1"
     data = make_csv(rows)
-    assert len(data) == register.MAX_IMPORT_BYTES
-    records, problems = register.parse_csv(data, set())
+    assert len(data) == lks_rules.MAX_IMPORT_BYTES
+    records, problems = lks_rules.parse_csv(data, set())
     assert problems == []
     assert len(records) == 20 and records[0]["address"] == "Jl. Uji No. 1"
 
@@ -383,7 +383,7 @@ def test_admin_creates_an_lks_with_a_generated_code(admin, store):
     created = [r for r in store.lks.all() if r["code"] not in before]
     assert len(created) == 1
     record = created[0]
-    assert len(record["code"]) == 5 and set(record["code"]) <= set(register.CODE_ALPHABET)
+    assert len(record["code"]) == 5 and set(record["code"]) <= set(lks_rules.CODE_ALPHABET)
     assert {k: record[k] for k in ("name", "kind", "kecamatan", "kelurahan", "lat", "lon", "registered",
                                    "accreditation", "accreditation_expiry", "capacity", "active")} == {
         "name": "Panti Asuhan Uji Melati", "kind": "lksa", "kecamatan": "Pinang", "kelurahan": "Kunciran Indah",
@@ -586,7 +586,7 @@ def test_import_without_a_file(app, admin):
 def test_import_over_2_mb_through_the_page(app, admin):
     before = lks_json(app)
     data = make_csv([ROW_MELATI])
-    response = upload(admin, data + b" " * (register.MAX_IMPORT_BYTES + 10 - len(data)))
+    response = upload(admin, data + b" " * (lks_rules.MAX_IMPORT_BYTES + 10 - len(data)))
     assert response.status_code == 400
     assert "Berkas terlalu besar (maksimal 2 MB)." in response.get_data(as_text=True)
     assert lks_json(app) == before
@@ -741,7 +741,7 @@ def test_other_roles_see_the_public_page(auth, client, store, role):
 
 def test_names_lose_control_and_invisible_format_characters():
     """A right-to-left override or a NUL in a name would garble posters and pages: they are dropped."""
-    record, errors = register.clean({**GOOD, "name": "Panti \u202eUji\u200f\u0000 Kasih\ufeff"})
+    record, errors = lks_rules.clean({**GOOD, "name": "Panti \u202eUji\u200f\u0000 Kasih\ufeff"})
     assert not errors
     assert record["name"] == "Panti Uji Kasih"
-    assert register.plain_text("  a\tb \u2066c\u2069 ") == "a b c"
+    assert lks_rules.plain_text("  a\tb \u2066c\u2069 ") == "a b c"

@@ -80,7 +80,7 @@ def test_a_folder_newer_than_this_inspector_is_refused(tmp_path):
 
 def test_other_commands_refuse_a_folder_that_is_behind_and_db_status_says_so(tmp_path):
     root = version_1_folder(tmp_path / "data")
-    app = create_app({"INSPECTOR_DATA_DIR": str(root), "TESTING": True}, strict_checklists=False)
+    app = create_app({"INSPECTOR_DATA_DIR": str(root), "TESTING": True}, strict=False)
     runner = app.test_cli_runner()
     refused = runner.invoke(args=["users", "list"])
     assert refused.exit_code != 0 and "db upgrade" in refused.output
@@ -90,7 +90,7 @@ def test_other_commands_refuse_a_folder_that_is_behind_and_db_status_says_so(tmp
 
 def test_db_upgrade_brings_every_record_kind_to_the_current_layout(tmp_path):
     root = version_1_folder(tmp_path / "data")
-    app = create_app({"INSPECTOR_DATA_DIR": str(root), "TESTING": True}, strict_checklists=False)
+    app = create_app({"INSPECTOR_DATA_DIR": str(root), "TESTING": True}, strict=False)
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert f"upgraded to layout version {upgrade.CURRENT}" in result.output

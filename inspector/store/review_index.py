@@ -17,9 +17,6 @@ from tinydb import Query
 
 from .engine import Partition
 
-ROW_FIELDS = ("id", "lks_id", "kecamatan", "inspector_id", "status", "submitted_at", "first_submitted_at",
-              "score", "failed", "critical", "photos", "decided_at", "checklist_id")
-
 
 class ReviewIndex:
     """Summary rows of inspections, for the queue and its filters."""

@@ -6,10 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from .. import accounts
-from ..auth import PUBLIC, SIGNED_IN, User, access, role_home, throttle
+from ..auth import PUBLIC, SIGNED_IN, User, access, role_home
 from ..passwords import verify_password
-from .forms import ActionForm, LoginForm, PasswordChangeForm
+from .guard import throttle
 from .helpers import client_address, log, safe_next, store
+from .webforms import ActionForm, LoginForm, PasswordChangeForm
 
 bp = Blueprint("account", __name__)
 

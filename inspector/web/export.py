@@ -8,13 +8,11 @@ import io
 from flask import Blueprint, Response, render_template
 from flask_login import current_user
 
-from .. import timefmt
-from .. import export, review, inspections
+from .. import export, inspections, review, timefmt
 from ..auth import access
 from ..timefmt import WIB
-from .helpers import get_lks_by_id_or_404, log, store
-from .review import _filters as queue_filters
-from .review import get_inspection_or_404
+from .helpers import get_lks_by_id_or_404, get_sent_inspection_or_404, log, store
+from .queries import queue_filters
 
 bp = Blueprint("export", __name__)
 
@@ -54,7 +52,7 @@ def inspections_csv():
 @access("reviewer")
 def report(inspection_id: str):
     """One inspection as a clean page to print on A4 or save as PDF."""
-    record = get_inspection_or_404(inspection_id)
+    record = get_sent_inspection_or_404(inspection_id)
     checklist = inspections.checklist_of(store(), record)
     score = record.get("score") or {}
     failed = set(score.get("failed", []))
@@ -76,7 +74,7 @@ def report(inspection_id: str):
 @access("reviewer")
 def bundle(inspection_id: str):
     """The evidence bundle for investigators; the zip's SHA-256 goes into the audit trail."""
-    record = get_inspection_or_404(inspection_id)
+    record = get_sent_inspection_or_404(inspection_id)
     lks = get_lks_by_id_or_404(record["lks_id"])
     actor = {k: current_user.record.get(k) for k in ("id", "username", "name", "role")}
     files = export.bundle_files(store(), record, actor)

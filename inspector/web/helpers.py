@@ -1,4 +1,5 @@
-"""Small helpers the blueprints share: store access, fetch-or-404, safe redirects, client address."""
+"""Small helpers the blueprints share: store access (reads; writes go through the domain), the audit log,
+refusals, fetch-or-404, safe redirects, client address."""
 
 from __future__ import annotations
 
@@ -13,12 +14,18 @@ from .. import audit
 
 
 def store():
+    """The app's store: views read from it; every write goes through a domain module (tests/test_layers.py)."""
     return current_app.extensions["store"]
 
 
+def catalog() -> dict:
+    """The checklists this server offers, by id (loaded at start from forms/)."""
+    return current_app.extensions["checklists"]
+
+
 def log(action: str, target_kind: str | None, target_id: str | None, **details) -> None:
-    """Append to the audit trail as the signed-in user (or anonymous)."""
-    audit.record(store(), current_user, action, target_kind, target_id, **details)
+    """Append to the audit trail as the signed-in user (or anonymous): the audit domain's own write."""
+    audit.record(store(), current_user, action, target_kind, target_id, anonymous=True, **details)
 
 
 def refuse(error: type[HTTPException], message: str) -> NoReturn:
@@ -32,13 +39,21 @@ def get_lks_or_404(code: str, active_only: bool = True) -> dict:
     """The LKS with this public code; a friendly 404 when unknown or inactive."""
     record = store().lks.by_code(code) if code and len(code) <= 16 else None
     if record is None or (active_only and not record.get("active")):
-        abort(404, description="LKS tidak ditemukan")
+        abort(404)
     return record
 
 
 def get_lks_by_id_or_404(lks_id: str) -> dict:
     record = store().lks.get(lks_id) if lks_id and len(lks_id) <= 32 else None
     if record is None:
+        abort(404)
+    return record
+
+
+def get_sent_inspection_or_404(inspection_id: str) -> dict:
+    """A sent inspection (any state but draft), for the reviewer's pages; 404 for a draft or an unknown id."""
+    record = store().inspections.get(inspection_id) if len(inspection_id or "") <= 64 else None
+    if record is None or record["status"] == "draft":
         abort(404)
     return record
 
@@ -62,16 +77,3 @@ def safe_next(target: str | None) -> str | None:
 
 def client_address() -> str:
     return request.remote_addr or "-"
-
-
-def search_lks(records: list[dict], query: str = "", kecamatan: str = "") -> list[dict]:
-    """Filter LKS by words in name, kelurahan, kecamatan or code, and by kecamatan; sorted by name."""
-    words = query.lower().split()[:8]
-    found = []
-    for record in records:
-        if kecamatan and record.get("kecamatan") != kecamatan:
-            continue
-        haystack = " ".join(str(record.get(f, "")) for f in ("name", "kelurahan", "kecamatan", "code")).lower()
-        if all(word in haystack for word in words):
-            found.append(record)
-    return sorted(found, key=lambda r: r["name"].lower())

@@ -7,16 +7,16 @@ or a photo response. ``get_approved_for_operator_or_404`` is the one way in.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from .. import followups, inspections
 from ..auth import access
 from ..chart import score_chart
-from ..photos import PhotoRejected, process
 from ..timefmt import today_wib
 from .helpers import log, store
+from .uploads import receive_photo
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 SIZES = {"besar": False, "kecil": True}  # URL size -> thumbnail?
@@ -101,18 +101,11 @@ def followup_add(inspection_id: str):
               "tanggal": form.get("tanggal", "")[:20]}
     values, errors = followups.clean(view, form.get("butir", ""), form.get("isi"), form.get("tanggal"), today_wib())
     status = 400
-    processed = None
-    upload = request.files.get("foto")
-    if not errors and upload is not None:
-        max_bytes = int(current_app.config["INSPECTOR_MAX_PHOTO_MB"]) * 1024 * 1024
-        data = upload.read(max_bytes + 1)
-        if data:
-            try:
-                processed = process(data, max_bytes=max_bytes)
-            except PhotoRejected as rejected:
-                errors, status = {"foto": rejected.message}, rejected.status
+    received = receive_photo(request.files.get("foto")) if not errors else None
+    if received is not None and received.reason:
+        errors, status = {"foto": received.reason}, received.status
     if not errors:
-        record, reason = followups.add(store(), view, current_user, values, processed)
+        record, reason = followups.add(store(), view, current_user, values, received.photo)
         if reason:
             errors = {"butir": reason}
     if errors:
@@ -142,9 +135,3 @@ def followup_photo(inspection_id: str, followup_id: str, size: str = "besar"):
         abort(404)
     photo_id = followup["photo"]["id"]
     return _photo_response(store().photos.read(followup["id"], photo_id, thumb=SIZES[size]), photo_id)
-
-
-@bp.app_template_global("followups_of")
-def followups_of(record: dict, checklist) -> list:
-    """For the reviewer's page: [(item, [follow-up, ...])] of one inspection, in checklist order."""
-    return followups.by_item(store(), checklist, record)

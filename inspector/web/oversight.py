@@ -1,4 +1,5 @@
-"""Oversight pages: the reviewer's dashboard, each account's alerts (and the header badge), the webhook log."""
+"""Oversight pages: the reviewer's dashboard, each account's alerts, the webhook log (the header's badge of
+unread alerts: ``web.context``)."""
 
 from __future__ import annotations
 
@@ -7,32 +8,19 @@ from flask_login import current_user
 
 from .. import notify, oversight, review
 from ..auth import access
-from ..places import KECAMATAN
+from ..oversight import ALERTED
 from .helpers import store
+from .queries import kecamatan_arg
 
 bp = Blueprint("oversight", __name__)
-ALERTED = ("reviewer", "inspector")  # the roles that receive in-app alerts
 SHOWN_ALERTS = 100
-
-
-@bp.app_context_processor
-def unread_alerts() -> dict:
-    """The header badge: unread alerts of the signed-in reviewer or inspector (one small file read)."""
-    if not (current_user.is_authenticated and current_user.role in ALERTED):
-        return {}
-    try:
-        return {"unread_alerts": store().notifications.unread_count(current_user.record["id"])}
-    except Exception:  # a badge must never break a page, error pages included
-        current_app.logger.exception("unread alert count failed")
-        return {}
 
 
 @bp.route("/tinjau/pantauan")
 @access("reviewer")
 def dashboard():
     """Overdue and never-inspected LKS, counts per kecamatan, open critical findings, long waits."""
-    kecamatan = request.args.get("kecamatan", "")
-    kecamatan = kecamatan if kecamatan in KECAMATAN else ""
+    kecamatan = kecamatan_arg()
     cfg = current_app.config
     board = oversight.build(store(), overdue_days=int(cfg["INSPECTOR_OVERDUE_DAYS"]),
                             waiting_days=int(cfg["INSPECTOR_WAITING_DAYS"]), kecamatan=kecamatan)
@@ -65,15 +53,13 @@ def mark_read():
     """Mark one alert read (and open it, with ``buka``), or every alert with ``semua``."""
     user_id = current_user.record["id"]
     if request.form.get("semua"):
-        changed = store().notifications.mark_read(user_id)
+        changed = oversight.read_all_alerts(store(), user_id)
         flash(f"{changed} notifikasi ditandai sudah dibaca." if changed else "Tidak ada notifikasi baru.", "success")
         return redirect(url_for("oversight.notifications"), 303)
-    alert_id = request.form.get("id", "")[:32]
-    alert = store().notifications.get_alert(user_id, alert_id) if alert_id else None
+    alert = oversight.read_alert(store(), user_id, request.form.get("id", "")[:32])
     if alert is None:
         flash("Notifikasi tidak ditemukan.", "error")
         return redirect(url_for("oversight.notifications"), 303)
-    store().notifications.mark_read(user_id, alert_id)
     if request.form.get("buka"):
         return redirect(_target(alert), 303)
     flash("Notifikasi ditandai sudah dibaca.", "success")

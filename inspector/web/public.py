@@ -10,10 +10,10 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from .. import concerns, events, review
 from ..auth import PUBLIC, access, role_home
 from ..timefmt import to_wib, today_wib
-from . import error_page
-from .forms import options
+from .errors import EXPIRED_FORM, error_page
 from .helpers import client_address, get_lks_or_404, log, store
-from .inspection import start_page
+from .pages import start_page
+from .webforms import options
 
 bp = Blueprint("public", __name__)
 
@@ -75,7 +75,7 @@ def concern(code: str):
         return _concern_page(record, form)
     token = request.form.get("form_token", "")
     if not concerns.valid_form_token(token):
-        return error_page(400, "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
+        return error_page(400, EXPIRED_FORM)
     if store().concerns.by_token(token) is not None:  # a second tap on "Kirim": already stored
         return redirect(url_for("public.concern_sent", code=record["code"]), 303)
     values, errors = concerns.clean(request.form)

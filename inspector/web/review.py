@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import concerns, events, review, inspections
+from .. import concerns, events, followups, inspections, review
 from ..auth import access
-from ..places import KECAMATAN
-from .forms import ActionForm
-from .helpers import get_lks_by_id_or_404, log, store
+from .helpers import get_lks_by_id_or_404, get_sent_inspection_or_404, log, store
+from .pages import inspection_summary
+from .queries import queue_filters
+from .webforms import ActionForm
 
 bp = Blueprint("review", __name__, url_prefix="/tinjau")
-
-
-def _day(value: str) -> str:
-    """A real calendar day as yyyy-mm-dd; '' for anything else (malformed or impossible dates are ignored)."""
-    try:
-        return date.fromisoformat(value).isoformat() if len(value) == 10 and value[4] == "-" else ""
-    except ValueError:
-        return ""
-
-
-def _filters() -> dict:
-    args = request.args
-    status = args.get("status", "submitted")
-    if status not in review.LABELS and status != "":
-        status = "submitted"
-    kecamatan = args.get("kecamatan", "")
-    dates = [_day(args.get(k, "")[:10]) for k in ("dari", "sampai")]
-    return {"status": status, "kecamatan": kecamatan if kecamatan in KECAMATAN else "",
-            "lks_id": args.get("lks", "")[:32], "inspector_id": args.get("petugas", "")[:32],
-            "date_from": dates[0], "date_to": dates[1]}
 
 
 @bp.route("/")
 @access("reviewer")
 def index():
     """The queue: waiting inspections, critical first, then oldest first; filtered and paged."""
-    filters = _filters()
+    filters = queue_filters()
     rows = review.queue(store(), **filters)
     try:
         page = max(1, int(request.args.get("halaman", "1")))
@@ -57,18 +36,11 @@ def index():
                            labels=review.LABELS)
 
 
-def get_inspection_or_404(inspection_id: str) -> dict:
-    record = store().inspections.get(inspection_id) if len(inspection_id or "") <= 64 else None
-    if record is None or record["status"] == "draft":
-        abort(404)
-    return record
-
-
 @bp.route("/<inspection_id>")
 @access("reviewer")
 def show(inspection_id: str):
     """Every answer with its note and photos, failed items marked, the previous approved inspection."""
-    record = get_inspection_or_404(inspection_id)
+    record = get_sent_inspection_or_404(inspection_id)
     checklist = inspections.checklist_of(store(), record)
     previous = review.previous_approved(store(), record)
     versions = record.get("versions", [])
@@ -85,7 +57,7 @@ def show(inspection_id: str):
 @bp.route("/<inspection_id>/keputusan", methods=["POST"])
 @access("reviewer")
 def decide(inspection_id: str):
-    get_inspection_or_404(inspection_id)
+    get_sent_inspection_or_404(inspection_id)
     record, reason = review.decide(store(), inspection_id, current_user, request.form.get("keputusan", ""),
                                    request.form.get("komentar", ""))
     if reason:
@@ -100,15 +72,15 @@ def decide(inspection_id: str):
 @bp.route("/<inspection_id>/komentar", methods=["POST"])
 @access("reviewer", "inspector")
 def comment(inspection_id: str):
-    record = get_inspection_or_404(inspection_id)
+    record = get_sent_inspection_or_404(inspection_id)
     if current_user.role == "inspector" and record["inspector_id"] != current_user.record["id"]:
         abort(404)
     _, reason = review.add_comment(store(), inspection_id, current_user, request.form.get("komentar", ""))
     if reason:
-        from .inspection import summary
-
         flash(reason, "error")
-        return (show if current_user.role == "reviewer" else summary)(inspection_id), 400
+        if current_user.role == "reviewer":
+            return show(inspection_id), 400
+        return inspection_summary(record, 400)
     log("comment_added", "inspection", inspection_id)
     flash("Komentar terkirim.", "success")
     endpoint = "review.show" if current_user.role == "reviewer" else "inspection.summary"
@@ -118,7 +90,7 @@ def comment(inspection_id: str):
 @bp.route("/<inspection_id>/addendum", methods=["POST"])
 @access("reviewer")
 def addendum(inspection_id: str):
-    get_inspection_or_404(inspection_id)
+    get_sent_inspection_or_404(inspection_id)
     _, reason = review.add_addendum(store(), inspection_id, current_user, request.form.get("isi", ""))
     if reason:
         flash(reason, "error")
@@ -132,9 +104,7 @@ def addendum(inspection_id: str):
 @access("reviewer")
 def followup_accept(inspection_id: str, followup_id: str):
     """Accept an LKS's follow-up of a finding; the approved inspection itself stays as it was."""
-    from .. import followups
-
-    record = get_inspection_or_404(inspection_id)
+    record = get_sent_inspection_or_404(inspection_id)
     followup, changed = followups.accept(store(), record, followup_id, current_user)
     if followup is None:
         abort(404)
@@ -171,12 +141,6 @@ def bulk_approve():
 
 
 # --- Concerns from the public -------------------------------------------------------------------------------
-
-@bp.context_processor
-def concern_count() -> dict:
-    """The queue's top section reads how many public reports are still open (only when it asks)."""
-    return {"open_concerns": lambda: store().concerns.open_count()}
-
 
 def get_concern_or_404(concern_id: str) -> dict:
     record = store().concerns.get(concern_id) if len(concern_id or "") <= 32 else None

@@ -1,4 +1,7 @@
-"""WTForms for the fixed pages (sign-in, accounts, LKS); every message in Indonesian."""
+"""WTForms classes of the fixed pages (sign-in, accounts, LKS): rendering and CSRF; every message in Indonesian.
+
+(The checklists are not here: forms/ holds their definitions, ``inspection/form.py`` composes their forms.)
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..auth import ROLES
 from ..places import KECAMATAN
-from ..register import GRADES, KINDS
+from ..lks import GRADES, KINDS
 
 REQUIRED = "Wajib diisi."
 
@@ -57,7 +60,7 @@ def _kelurahan_choices():
 
 
 class LksPlaceForm(FlaskForm):
-    """What every LKS record has: name, kind, address, place. Rules in ``inspector.register.clean``."""
+    """What every LKS record has: name, kind, address, place. Rules in ``inspector.lks.clean``."""
     name = StringField("Nama LKS")
     kind = SelectField("Jenis", choices=[PICK] + options(KINDS.items()), validate_choice=False)
     address = TextAreaField("Alamat")

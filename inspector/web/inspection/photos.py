@@ -7,11 +7,17 @@ import re
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import csrf, inspections
-from ..auth import PUBLIC, access
-from ..photos import PhotoRejected, capture_time, process
-from .helpers import log, store
-from .inspection import NOT_EDITABLE, _json_error, _posted_inspection, bp, get_inspection_or_404
+from ... import inspections
+from ...auth import PUBLIC, access
+from ...extensions import csrf
+from ...photos import capture_time
+from ..errors import json_error
+from ..helpers import log, store
+from ..routes import Routes
+from ..uploads import receive_photo
+from .fetch import NOT_EDITABLE, get_inspection_or_404, posted_inspection
+
+routes = Routes()
 
 PHOTO_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}", re.ASCII)
 JSON_TEXT = {400: "Data foto tidak valid. Muat ulang halaman lalu coba lagi.",
@@ -20,9 +26,9 @@ JSON_TEXT = {400: "Data foto tidak valid. Muat ulang halaman lalu coba lagi.",
              413: "Foto terlalu besar untuk dikirim."}
 
 
-@bp.route("/kunjungan/<inspection_id>/foto", methods=["POST"])
+@routes.route("/kunjungan/<inspection_id>/foto", methods=["POST"])
 @csrf.exempt
-@access(PUBLIC)  # checked by the inspection key: see _authorise_post
+@access(PUBLIC)  # checked by the inspection key: see fetch.posted_inspection
 def upload_photo(inspection_id: str):
     """One photo, sent by the page's script as soon as it is chosen; JSON in, JSON out.
 
@@ -34,45 +40,41 @@ def upload_photo(inspection_id: str):
         return _upload_photo(inspection_id)
     except HTTPException as error:
         code = error.code if error.code in JSON_TEXT else 400
-        return _json_error(code, JSON_TEXT[code])
+        return json_error(code, JSON_TEXT[code])
 
 
 def _upload_photo(inspection_id: str):
-    record, _signed_in = _posted_inspection(inspection_id)
+    record, _signed_in = posted_inspection(inspection_id)
     if record["status"] not in inspections.EDITABLE:
-        return _json_error(409, NOT_EDITABLE)
+        return json_error(409, NOT_EDITABLE)
     form = request.form
     item_id = form.get("item", "")
     checklist = inspections.checklist_of(store(), record)
     if item_id != inspections.GENERAL and item_id not in {item.id for item in checklist.items()}:
-        return _json_error(400, "Pertanyaan untuk foto ini tidak dikenal.", "item")
+        return json_error(400, "Pertanyaan untuk foto ini tidak dikenal.", "item")
     photo_key = form.get("photo_key", "")
     if not PHOTO_KEY.fullmatch(photo_key):
-        return _json_error(400, "Kode foto tidak valid. Muat ulang halaman lalu coba lagi.", "photo_key")
+        return json_error(400, "Kode foto tidak valid. Muat ulang halaman lalu coba lagi.", "photo_key")
     taken_at = None
     if form.get("taken_at"):
         try:
             taken_at = capture_time(form["taken_at"])
         except ValueError:
-            return _json_error(400, "Waktu pengambilan foto tidak masuk akal.", "taken_at")
+            return json_error(400, "Waktu pengambilan foto tidak masuk akal.", "taken_at")
     upload_key = "k:" + photo_key  # never equal to the sha256 keys of photos sent with the form
     stored = _photo_by_key(record, upload_key)
     if stored is None:
-        max_bytes = int(current_app.config["INSPECTOR_MAX_PHOTO_MB"]) * 1024 * 1024
-        upload = request.files.get("photo")
-        data = upload.read(max_bytes + 1) if upload else b""
-        if not data:
-            return _json_error(400, "Tidak ada foto yang terkirim. Coba lagi.", "photo")
-        try:
-            processed = process(data, max_bytes=max_bytes)
-        except PhotoRejected as rejected:
-            return _json_error(rejected.status, rejected.message, "photo")
-        reason = inspections.add_photo(store(), inspection_id, item_id, processed, upload_key,
-                                  int(current_app.config["INSPECTOR_MAX_PHOTOS"]), taken_at=taken_at)
+        received = receive_photo(request.files.get("photo"))
+        if not received.sent:
+            return json_error(400, "Tidak ada foto yang terkirim. Coba lagi.", "photo")
+        if received.reason:
+            return json_error(received.status, received.reason, "photo")
+        reason = inspections.add_photo(store(), inspection_id, item_id, received.photo, upload_key,
+                                       int(current_app.config["INSPECTOR_MAX_PHOTOS"]), taken_at=taken_at)
         record = store().inspections.get(inspection_id)
         stored = _photo_by_key(record, upload_key)
         if stored is None:
-            return _json_error(409 if record["status"] not in inspections.EDITABLE else 400, reason or NOT_EDITABLE)
+            return json_error(409 if record["status"] not in inspections.EDITABLE else 400, reason or NOT_EDITABLE)
         # The draft changed by one photo: ids only, never the file's name or its capture time and place.
         log("draft_saved", "inspection", inspection_id, photo=stored["id"], item=stored["item"] or None)
         status = 201
@@ -88,8 +90,8 @@ def _photo_by_key(record: dict, upload_key: str) -> dict | None:
     return next((p for p in record.get("photos", []) if p.get("upload_key") == upload_key), None)
 
 
-@bp.route("/kunjungan/<inspection_id>/foto/<photo_id>")
-@bp.route("/kunjungan/<inspection_id>/foto/<photo_id>/<size>")
+@routes.route("/kunjungan/<inspection_id>/foto/<photo_id>")
+@routes.route("/kunjungan/<inspection_id>/foto/<photo_id>/<size>")
 @access("inspector", "reviewer", "admin")
 def photo(inspection_id: str, photo_id: str, size: str = "besar"):
     record = get_inspection_or_404(inspection_id)
@@ -102,7 +104,7 @@ def photo(inspection_id: str, photo_id: str, size: str = "besar"):
         "Cache-Control": "private, max-age=86400", "Content-Disposition": f'inline; filename="{photo_id}.jpg"'})
 
 
-@bp.route("/kunjungan/<inspection_id>/foto/<photo_id>/hapus", methods=["POST"])
+@routes.route("/kunjungan/<inspection_id>/foto/<photo_id>/hapus", methods=["POST"])
 @access("inspector")
 def photo_delete(inspection_id: str, photo_id: str):
     record = get_inspection_or_404(inspection_id, for_editing=True)

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(audit_group)
 
 
 @click.group("audit", cls=AppGroup, help="The audit trail.")

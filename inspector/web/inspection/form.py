@@ -15,8 +15,8 @@ from wtforms import (HiddenField, MultipleFileField, RadioField, SelectMultipleF
                      ValidationError, widgets)
 from wtforms.validators import Length
 
-from ..checklists import TEXT_LIMITS, YES_NO, Checklist, Item
-from .forms import options
+from ...checklists import TEXT_LIMITS, YES_NO, Checklist, Item
+from ..webforms import options
 
 NOTE_LIMIT = 1000
 

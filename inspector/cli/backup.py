@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
-
-def register(app: Flask) -> None:
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
+from ..store.backup import BackupError, create
+from ..store.restore import restore
 
 
 def _size(count: int) -> str:
@@ -23,8 +21,6 @@ def _size(count: int) -> str:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(file: Path):
-    from .store.backup import BackupError, create
-
     if not file.name.endswith((".tar.gz", ".tgz")):
         raise click.ClickException(f"{file}: name the backup *.tar.gz")
     try:
@@ -47,9 +43,6 @@ def backup_command(file: Path):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(file: Path):
-    from .store.backup import BackupError
-    from .store.restore import restore
-
     root = current_app.config["INSPECTOR_DATA_DIR"]
     try:
         result = restore(file, root)

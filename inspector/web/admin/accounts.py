@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import accounts
-from ..auth import access
-from .admin import bp
-from .forms import ActionForm, PasswordResetForm, UserForm, apply_errors, options
-from .helpers import get_user_or_404, log, store
+from ... import accounts
+from ...auth import access
+from ..helpers import get_user_or_404, log, store
+from ..routes import Routes
+from ..webforms import ActionForm, PasswordResetForm, UserForm, apply_errors, options
+
+routes = Routes()
 
 
 def _user_form(record: dict | None = None) -> UserForm:
@@ -19,7 +21,7 @@ def _user_form(record: dict | None = None) -> UserForm:
     return form
 
 
-@bp.route("/akun")
+@routes.route("/akun")
 @access("admin")
 def users():
     records = sorted(store().users.all(), key=lambda u: (u["role"], u["username"]))
@@ -28,7 +30,7 @@ def users():
                            reset=PasswordResetForm())
 
 
-@bp.route("/akun/baru", methods=["GET", "POST"])
+@routes.route("/akun/baru", methods=["GET", "POST"])
 @access("admin")
 def user_new():
     form = _user_form()
@@ -43,7 +45,7 @@ def user_new():
     return render_template("admin/user_form.html", form=form, record=None), status
 
 
-@bp.route("/akun/<user_id>/ubah", methods=["GET", "POST"])
+@routes.route("/akun/<user_id>/ubah", methods=["GET", "POST"])
 @access("admin")
 def user_edit(user_id: str):
     record = get_user_or_404(user_id)
@@ -59,7 +61,7 @@ def user_edit(user_id: str):
     return render_template("admin/user_form.html", form=form, record=record), status
 
 
-@bp.route("/akun/<user_id>/sandi", methods=["POST"])
+@routes.route("/akun/<user_id>/sandi", methods=["POST"])
 @access("admin")
 def user_reset_password(user_id: str):
     record = get_user_or_404(user_id)
@@ -74,7 +76,7 @@ def user_reset_password(user_id: str):
     return redirect(url_for("admin.users"))
 
 
-@bp.route("/akun/<user_id>/status", methods=["POST"])
+@routes.route("/akun/<user_id>/status", methods=["POST"])
 @access("admin")
 def user_status(user_id: str):
     record = get_user_or_404(user_id)

@@ -1,4 +1,8 @@
-"""The LKS register's rules: fields, labels, validation and all-or-nothing CSV import."""
+"""The LKS register: fields, labels, validation, all-or-nothing CSV import, and every change an admin makes.
+
+Each write here validates first and returns (record, errors) the way ``accounts`` does; LKS reported
+from the field have their own module, ``provisional``.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +38,10 @@ CSV_COLUMNS = {
     "registered": "terdaftar", "registration_number": "nomor_registrasi", "accreditation": "akreditasi",
     "accreditation_expiry": "akreditasi_berlaku_sampai", "capacity": "kapasitas", "code": "kode",
 }
+FIELDS = tuple(CSV_COLUMNS)  # every field of a record an admin fills in
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
+CODE_TAKEN = "Kode sudah dipakai LKS lain."
 
 
 def new_code(taken: set[str]) -> str:
@@ -206,7 +212,7 @@ def parse_csv(data: bytes, taken_codes: set[str]) -> tuple[list[dict], list[tupl
             errors.append((index, CSV_COLUMNS[field], reason))
         if record["code"]:
             if record["code"] in seen_codes:
-                errors.append((index, "kode", "Kode sudah dipakai LKS lain."))
+                errors.append((index, "kode", CODE_TAKEN))
         elif not row_errors:
             record["code"] = new_code(seen_codes)
         seen_codes.add(record["code"])
@@ -215,3 +221,43 @@ def parse_csv(data: bytes, taken_codes: set[str]) -> tuple[list[dict], list[tupl
     if not records and not errors:
         errors.append((0, "-", "Berkas tidak berisi satu baris data pun."))
     return ([] if errors else records), errors
+
+
+
+def create(store, raw: dict) -> tuple[dict | None, dict[str, str]]:
+    """Add an active LKS from form strings, with a fresh code unless one is given: (record, {}) or (None, errors)."""
+    fields, errors = clean(raw)
+    if errors:
+        return None, errors
+    fields["code"] = fields["code"] or new_code(store.lks.codes())
+    try:
+        return store.lks.create(active=True, **fields), {}
+    except ValueError:
+        return None, {"code": CODE_TAKEN}
+
+
+def change(store, lks_id: str, raw: dict) -> tuple[dict | None, dict[str, str]]:
+    """Change an LKS's fields from form strings; its public code stays (it is printed on its poster)."""
+    current = store.lks.get(lks_id)
+    if current is None:
+        return None, {"name": "LKS tidak ditemukan."}
+    fields, errors = clean({**raw, "code": current["code"]})
+    if errors:
+        return None, errors
+    return store.lks.change(lks_id, fields), {}
+
+
+def set_active(store, lks_id: str, active: bool) -> dict | None:
+    """Show the LKS in the lists again, or take it off them; its records stay."""
+    return store.lks.change(lks_id, {"active": active})
+
+
+def import_csv(store, data: bytes) -> tuple[list[dict], list[tuple[int, str, str]]]:
+    """Add every LKS of an import file, or none: (records, []) or ([], [(row number, column, reason)])."""
+    records, problems = parse_csv(data, store.lks.codes())
+    if problems:
+        return [], problems
+    try:
+        return store.lks.create_many(records), []
+    except ValueError:
+        return [], [(0, "kode", "Kode bentrok dengan LKS yang baru ditambahkan; unggah ulang.")]

@@ -7,14 +7,16 @@ import io
 from flask import Response, current_app, request, send_file
 from werkzeug.exceptions import BadRequest, NotFound
 
-from .. import posters
-from ..auth import access
-from ..qr import lks_url, qr_png
-from .admin import bp
-from .helpers import get_lks_by_id_or_404, refuse, store
+from ... import posters
+from ...auth import access
+from ...qr import lks_url, qr_png
+from ..helpers import get_lks_by_id_or_404, refuse, store
+from ..routes import Routes
+
+routes = Routes()
 
 
-@bp.route("/lks/<lks_id>/qr.png")
+@routes.route("/lks/<lks_id>/qr.png")
 @access("admin")
 def lks_qr(lks_id: str):
     record = get_lks_by_id_or_404(lks_id)
@@ -23,7 +25,7 @@ def lks_qr(lks_id: str):
                     headers={"Content-Disposition": f'inline; filename="qr-{record["code"]}.png"'})
 
 
-@bp.route("/lks/<lks_id>/poster.png")
+@routes.route("/lks/<lks_id>/poster.png")
 @access("admin")
 def lks_poster_png(lks_id: str):
     record = get_lks_by_id_or_404(lks_id)
@@ -32,7 +34,7 @@ def lks_poster_png(lks_id: str):
                     headers={"Content-Disposition": f'attachment; filename="poster-{record["code"]}.png"'})
 
 
-@bp.route("/lks/<lks_id>/poster.pdf")
+@routes.route("/lks/<lks_id>/poster.pdf")
 @access("admin")
 def lks_poster_pdf(lks_id: str):
     record = get_lks_by_id_or_404(lks_id)
@@ -41,7 +43,7 @@ def lks_poster_pdf(lks_id: str):
                     headers={"Content-Disposition": f'attachment; filename="poster-{record["code"]}.pdf"'})
 
 
-@bp.route("/poster.pdf")
+@routes.route("/poster.pdf")
 @access("admin")
 def poster_batch():
     """One poster page per active, registered LKS, of one kecamatan (``?kecamatan=``) or all; at 150 dpi,

@@ -1,0 +1,55 @@
+"""Error pages in Indonesian: every HTTP error, an expired form, an unhandled exception; and JSON refusals."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+ERROR_TEXT = {
+    400: ("Permintaan tidak valid", "Data yang dikirim tidak dapat diproses. Periksa isian lalu coba lagi."),
+    403: ("Akses ditolak", "Akun Anda tidak memiliki izin untuk halaman ini."),
+    404: ("Halaman tidak ditemukan", "Alamat ini tidak ada atau sudah tidak aktif."),
+    405: ("Cara akses tidak diizinkan", "Halaman ini tidak menerima permintaan seperti itu."),
+    413: ("Berkas terlalu besar", "Ukuran kiriman melebihi batas. Perkecil berkas lalu coba lagi."),
+    429: ("Terlalu banyak percobaan", "Tunggu sebentar lalu coba lagi."),
+    500: ("Terjadi kesalahan", "Maaf, terjadi kesalahan di server. Data yang sudah tersimpan tetap aman."),
+}
+EXPIRED_FORM = "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi."
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(Exception, server_error)
+
+
+def error_page(code: int, message: str | None = None):
+    title, text = ERROR_TEXT.get(code, ERROR_TEXT[400 if code < 500 else 500])
+    return render_template("error.html", code=code, title=title, text=message or text), code
+
+
+def json_error(status: int, message: str, field: str | None = None):
+    """A refusal the page's script shows as is; ``title`` is the same heading an error page would carry."""
+    body = {"error": message, "title": ERROR_TEXT.get(status, ERROR_TEXT[400])[0]}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+def http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    response = error_page(error.code, getattr(error, "indonesian", None))
+    if error.code == 405 and error.valid_methods:
+        return response[0], 405, {"Allow": ", ".join(error.valid_methods)}
+    return response
+
+
+def csrf_error(error: CSRFError):
+    return error_page(400, EXPIRED_FORM)
+
+
+def server_error(error: Exception):
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_page(500)

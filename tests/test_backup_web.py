@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import PASSWORD, add_inspector, make_app, seed_app
 from inspector.local_server import LocalServer
 from inspector.store import Store
 from inspector.store.audit import AuditLog
+from tests.support.builders import PASSWORD, add_inspector, make_app, seed_app
 
 INSPECTORS = 3
 WAIT_SECONDS = 120  # a bound for a stuck run, never a measurement

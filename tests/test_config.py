@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS, AuthActions, make_app, seed_app
 from inspector import create_app, demo, register
 from inspector.auth import ROLES
 from inspector.config import REPO_ROOT
 from inspector.passwords import verify_password
 from inspector.places import KECAMATAN, kecamatan_of
 from inspector.timefmt import format_wib
+from tests.support.auth import AuthActions
+from tests.support.builders import PASSWORD, ROLE_USERS, make_app, seed_app
 
 CODE_RE = re.compile(rf"^[{register.CODE_ALPHABET}]{{{register.CODE_LENGTH}}}$")
 

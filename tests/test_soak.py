@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers import jpeg
 from inspector import review, inspections
 from inspector.checklists import build
 from inspector.photos import process
 from inspector.store import Store
 from inspector.store.review_index import ReviewIndex
+from tests.support.photos import jpeg
 
 SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "soak.py"
 

@@ -662,7 +662,7 @@ def test_for_inspector_returns_the_newest_inspections_up_to_the_limit_across_yea
 
 def test_flask_index_rebuild_restores_the_review_queue(tmp_path):
     """After the queue indexes are lost, `flask index rebuild` recreates them from the inspections."""
-    from conftest import make_app, seed_app
+    from tests.support.builders import make_app, seed_app
 
     app = make_app(tmp_path)
     seed_app(app)

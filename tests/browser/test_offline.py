@@ -13,9 +13,8 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from .conftest import SCREENSHOTS
-from .test_pages import assert_fits_phone, assert_only_local
-from .test_inspection import TEXT, checklist, go, live_store, lksa, start_inspection  # noqa: F401 (fixtures)
+from tests.support.phone import SCREENSHOTS, TEXT, assert_fits_phone, assert_only_local, go, start_inspection
+from tests.support.photos import jpeg_file
 
 pytestmark = pytest.mark.browser
 
@@ -90,8 +89,6 @@ def test_a_camera_photo_is_made_small_upright_and_keeps_its_time(page, live_serv
 # --- (b) The answer to an upload is lost once: retried, stored once ------------------------------------------
 
 def test_a_lost_upload_answer_is_retried_and_stored_once(page, live_server, live_store, lksa, tmp_path, requests_seen):
-    from .test_inspection import make_jpeg
-
     inspection_id = start_inspection(page, live_server, lksa)
     calls = []
 
@@ -104,7 +101,7 @@ def test_a_lost_upload_answer_is_retried_and_stored_once(page, live_server, live
             route.continue_()
 
     page.route(UPLOAD, lose_the_first_answer)
-    page.locator("#foto_depan__photos").set_input_files(make_jpeg(tmp_path / "depan.jpg"))
+    page.locator("#foto_depan__photos").set_input_files(jpeg_file(tmp_path / "depan.jpg"))
     row = page.locator("#item-foto_depan .upload")
     expect(row).to_contain_text("dicoba lagi")  # said, not hidden
     expect(page.locator("#item-foto_depan .thumbs img")).to_have_count(1, timeout=15000)
@@ -214,13 +211,11 @@ def test_the_form_waits_for_a_slow_photo(page, live_server, live_store, lksa, tm
 
 def test_a_photo_that_cannot_be_sent_is_named_and_tried_again_on_request(page, live_server, live_store, lksa,
                                                                          tmp_path, requests_seen):
-    from .test_inspection import make_jpeg
-
     page.clock.install()  # the waits between retries pass when the test says so
     inspection_id = start_inspection(page, live_server, lksa)
     tries = []
     page.route(UPLOAD, lambda route: (tries.append(1), route.abort("internetdisconnected")))
-    page.locator("#foto_depan__photos").set_input_files(make_jpeg(tmp_path / "depan.jpg"))
+    page.locator("#foto_depan__photos").set_input_files(jpeg_file(tmp_path / "depan.jpg"))
     row = page.locator("#item-foto_depan .upload")
     for _ in range(40):
         if "Gagal terkirim" in row.inner_text():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 from PIL import Image, ImageDraw
 
@@ -39,3 +40,15 @@ def jpeg_file(path, colour=(40, 110, 60), size=(640, 480)):
     image.save(path, "JPEG", quality=85)
     return path
 
+
+def random_jpeg(rng: random.Random) -> bytes:
+    """A small, real JPEG, different every time: a colour and a few rectangles drawn from ``rng``."""
+    image = Image.new("RGB", (160, 120), tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x, y = rng.randrange(150), rng.randrange(110)
+        draw.rectangle((x, y, x + rng.randrange(5, 60), y + rng.randrange(5, 40)),
+                       fill=tuple(rng.randrange(256) for _ in range(3)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()

@@ -23,7 +23,7 @@ from tests.support.auth import client_as
 from tests.support.builders import ROLE_USERS, add_account, make_app, seed_app
 from tests.support.local_servers import closed_port
 from tests.support.photos import jpeg, upload
-from tests.support.waiting import wait_until
+from tests.support.waiting import WAIT_SECONDS, wait_until
 
 SECRET = "rahasia-webhook-uji"
 ALERT_EMAILS = "dinsos.satu@contoh.test, dinsos.dua@contoh.test"
@@ -324,11 +324,11 @@ def test_a_full_queue_refuses_at_once_and_stop_joins_the_thread():
 
     def blocking(attempt):
         started.set()
-        release.wait(10)
+        release.wait(WAIT_SECONDS)  # until the test lets it go: the queue stays full meanwhile
         ran.append("first")
 
     assert worker.submit(blocking)
-    assert started.wait(10)
+    assert started.wait(WAIT_SECONDS)
     assert worker.submit(lambda attempt: ran.append("second"))  # waits in the queue
     assert worker.submit(lambda attempt: ran.append("third")) is False  # full: refused, not blocked
     release.set()

@@ -13,12 +13,13 @@ from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from inspector import notify
+from tests.support.waiting import WAIT_SECONDS
 
 
 class _SmtpHandler(socketserver.StreamRequestHandler):
     """Just enough SMTP for smtplib: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT."""
 
-    timeout = 10
+    timeout = WAIT_SECONDS  # per read: a bound for a stuck client
 
     def reply(self, text: str) -> None:
         self.wfile.write(text.encode() + b"\r\n")
@@ -69,7 +70,7 @@ class SmtpSink(socketserver.ThreadingTCPServer):
 class _HookHandler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.hold.wait(10)
+        self.server.hold.wait(WAIT_SECONDS)  # until the test releases it; the bound is for a stuck run
         hit = {"path": self.path, "headers": self.headers, "body": body}  # names compared case-blind
         with self.server.guard:
             earlier = [h for h in self.server.hits if h["headers"].get("X-Inspector-Delivery") ==

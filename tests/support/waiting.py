@@ -13,8 +13,12 @@ import pytest
 WAIT_SECONDS = 120  # a bound for a stuck run, never a measurement
 
 
-def wait_until(check, what: str, seconds: float = WAIT_SECONDS, every: float = 0.01):
-    """Call ``check`` until it returns something true, and return that; fail the test after ``seconds``."""
+def wait_until(check, what: str, seconds: float = WAIT_SECONDS, every: float = 0.01, pause=None):
+    """Call ``check`` until it returns something true, and return that; fail the test after ``seconds``.
+
+    ``pause()``, when given, is how to let time pass in between instead of sleeping (a Playwright page's
+    ``wait_for_timeout`` also delivers the page's events, so a route handler gets to run).
+    """
     deadline = time.monotonic() + seconds
     while True:
         result = check()
@@ -22,4 +26,7 @@ def wait_until(check, what: str, seconds: float = WAIT_SECONDS, every: float = 0
             return result
         if time.monotonic() > deadline:  # pragma: no cover - only when the test is failing anyway
             pytest.fail(f"gave up waiting for {what}")
-        time.sleep(every)
+        if pause is None:
+            time.sleep(every)
+        else:
+            pause()

@@ -13,12 +13,18 @@ What it does, in order:
    again and save the rest with more photos ("Lanjut ke ringkasan"), then
    send it ("Kirim") and read the summary. Every form is parsed from the
    page and posted as a browser posts it (every hidden input, every checked
-   option, every text field, file parts in multipart);
+   option, every text field, file parts in multipart). The simulated inspector
+   lives in ``tests/support/`` (field_inspector, field_client, html_forms),
+   which the tests use too;
 4. meanwhile kills the server with SIGKILL ``--kills`` times at random
-   moments while requests are in flight, and restarts it on the same folder.
-   A client that meets a refused or reset connection, or a 5xx, waits a
-   little and repeats the very same request (same body, same inspection key,
-   same photo bytes), as a person pressing reload would;
+   moments while posts are in flight, and restarts it on the same folder;
+   or, with ``--kill-at``, at chosen points (``after:N``: once the Nth POST
+   was answered, its client held until the kill; ``during:N``: while the Nth
+   POST body to reach the server is held half sent), so a run kills as often
+   as planned whatever the machine's speed. A client that meets a refused or
+   reset connection, or a 5xx, waits a little and repeats the very same
+   request (same body, same inspection key, same photo bytes), as a person
+   pressing reload would;
 5. stops the server and checks the folder: every inspection whose sending was
    acknowledged (the summary said "Terkirim") is stored, submitted, with the
    answers sent and every acknowledged photo (full size and thumbnail open in
@@ -32,6 +38,7 @@ or a client met an answer no browser should get. Run from the repository root:
 
     .venv/bin/python bench/soak.py                                # 20 inspectors x 3 inspections, 5 kills
     .venv/bin/python bench/soak.py --inspectors 4 --inspections 1 --kills 2 --json
+    .venv/bin/python bench/soak.py --inspectors 4 --inspections 2 --kill-at after:4,during:20 --json
 
 Only 127.0.0.1 is contacted; nothing outside the data folder is written
 (``--dir`` keeps it for a look afterwards; it must be empty or new).
@@ -40,13 +47,11 @@ Only 127.0.0.1 is contacted; nothing outside the data folder is written
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import io
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import socket
@@ -55,21 +60,17 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
-import urllib.error
-import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script from a checkout, installed or not
     sys.path.insert(0, str(REPO))
+
+from tests.support.field_client import RETRY_BUDGET_SECONDS, KillPoint, Stats  # noqa: E402
+from tests.support.field_inspector import FieldRun, Inspection, checklist_items, inspect  # noqa: E402
+
 PASSWORD = "soak-sandi-uji-2026"
-REQUEST_TIMEOUT_SECONDS = 60  # one attempt; a killed server answers at once (refused or reset)
-RETRY_BUDGET_SECONDS = 90  # how long a client keeps repeating one request before it gives up
 READY_TIMEOUT_SECONDS = 60
 
 
@@ -176,462 +177,53 @@ def lksa_codes(data_dir: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------
-# A browser, as far as forms go
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class Control:
-    tag: str
-    type: str
-    name: str | None
-    value: str = ""
-    checked: bool = False
-    disabled: bool = False
-    files: list[tuple[str, bytes]] = field(default_factory=list)
-
-
-@dataclass
-class Form:
-    action: str
-    method: str
-    enctype: str
-    controls: list[Control] = field(default_factory=list)
-
-    def named(self, name: str) -> list[Control]:
-        return [c for c in self.controls if c.name == name]
-
-    def set(self, name: str, value: str) -> None:
-        """Type into a text field, a date field or a text area."""
-        found = [c for c in self.named(name) if c.type not in ("radio", "checkbox", "file", "submit", "hidden")]
-        if len(found) != 1:
-            raise KeyError(f"no text field {name!r}")
-        found[0].value = value
-
-    def choose(self, name: str, value: str) -> None:
-        radios = [c for c in self.named(name) if c.type == "radio"]
-        if value not in {c.value for c in radios}:
-            raise KeyError(f"no option {value!r} of {name!r}")
-        for radio in radios:
-            radio.checked = radio.value == value
-
-    def tick(self, name: str, values: list[str]) -> None:
-        boxes = [c for c in self.named(name) if c.type == "checkbox"]
-        if not set(values) <= {c.value for c in boxes}:
-            raise KeyError(f"no options {values!r} of {name!r}")
-        for box in boxes:
-            box.checked = box.value in values
-
-    def attach(self, name: str, files: list[tuple[str, bytes]]) -> None:
-        found = [c for c in self.named(name) if c.type == "file"]
-        if len(found) != 1:
-            raise KeyError(f"no file field {name!r}")
-        found[0].files = list(files)
-
-    def entries(self, submitter: tuple[str, str] | None = None) -> list[tuple[str, str | tuple[str, bytes]]]:
-        """The form data set a browser builds, in document order (HTML's "constructing the entry list")."""
-        out: list[tuple[str, str | tuple[str, bytes]]] = []
-        for c in self.controls:
-            if not c.name or c.disabled:
-                continue
-            if c.type in ("submit", "button", "reset", "image"):
-                if c.type == "submit" and submitter == (c.name, c.value):
-                    out.append((c.name, c.value))
-            elif c.type in ("radio", "checkbox"):
-                if c.checked:
-                    out.append((c.name, c.value))
-            elif c.type == "file":
-                for item in c.files or [("", b"")]:  # a browser sends an empty part when no file is chosen
-                    out.append((c.name, item))
-            else:
-                out.append((c.name, c.value))
-        if submitter and not any(c.type == "submit" and (c.name, c.value) == submitter for c in self.controls):
-            raise KeyError(f"no button {submitter!r}")
-        return out
-
-    def encode(self, submitter: tuple[str, str] | None = None) -> tuple[bytes, str]:
-        entries = self.entries(submitter)
-        if self.enctype != "multipart/form-data":
-            if any(not isinstance(v, str) for _, v in entries):
-                raise ValueError("files in a form that is not multipart")
-            return urllib.parse.urlencode(entries).encode(), "application/x-www-form-urlencoded"
-        boundary = "----soak" + hashlib.sha256(repr(entries).encode()).hexdigest()[:24]
-        body = io.BytesIO()
-        for name, value in entries:
-            body.write(f"--{boundary}\r\n".encode())
-            if isinstance(value, str):
-                body.write(f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
-                body.write(value.encode("utf-8"))
-            else:
-                filename, data = value
-                kind = "image/jpeg" if data else "application/octet-stream"
-                body.write(f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                           f"Content-Type: {kind}\r\n\r\n".encode())
-                body.write(data)
-            body.write(b"\r\n")
-        body.write(f"--{boundary}--\r\n".encode())
-        return body.getvalue(), f"multipart/form-data; boundary={boundary}"
-
-
-class FormParser(HTMLParser):
-    """Every form of a page with its controls and their current values."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[Form] = []
-        self._form: Form | None = None
-        self._textarea: Control | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._form = Form(a.get("action") or "", (a.get("method") or "get").lower(),
-                              (a.get("enctype") or "application/x-www-form-urlencoded").lower())
-            self.forms.append(self._form)
-        elif self._form is None:
-            return
-        elif tag == "input":
-            kind = (a.get("type") or "text").lower()
-            default = "on" if kind in ("radio", "checkbox") else ""
-            self._form.controls.append(Control("input", kind, a.get("name"), a.get("value") or default,
-                                               "checked" in a, "disabled" in a))
-        elif tag == "button":
-            self._form.controls.append(Control("button", (a.get("type") or "submit").lower(), a.get("name"),
-                                               a.get("value") or "", disabled="disabled" in a))
-        elif tag == "textarea":
-            self._textarea = Control("textarea", "textarea", a.get("name"), "", disabled="disabled" in a)
-            self._form.controls.append(self._textarea)
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea.value += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea" and self._textarea is not None:
-            if self._textarea.value.startswith("\n"):
-                self._textarea.value = self._textarea.value[1:]  # HTML drops a newline right after <textarea>
-            self._textarea = None
-        elif tag == "form":
-            self._form = None
-
-
-def forms_of(page: "Answer") -> list[Form]:
-    """The page's forms, each action resolved against the page's address as a browser does."""
-    parser = FormParser()
-    parser.feed(page.body)
-    parser.close()
-    for form in parser.forms:
-        form.action = urllib.parse.urlsplit(urllib.parse.urljoin(page.url, form.action)).path
-    return parser.forms
-
-
-def form_posting_to(page: "Answer", pattern: str) -> Form:
-    found = [f for f in forms_of(page) if f.method == "post" and re.search(pattern, f.action)]
-    if len(found) != 1:
-        raise Unexpected(f"{len(found)} forms posting to {pattern!r} on the page")
-    return found[0]
-
-
-class Unexpected(Exception):
-    """An answer a browser should never get (a bug in the app or in this script)."""
-
-
-class GaveUp(Exception):
-    """One request kept failing for longer than the retry budget."""
-
-
-class Abandoned(Exception):
-    """The person put the phone away: no further request is made."""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # the caller follows redirects itself, to know which request an answer belongs to
-
-
-@dataclass
-class Answer:
-    url: str
-    status: int
-    location: str
-    body: str
-
-
-class Stats:
-    """Counters shared by the clients and the killer."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.in_flight = 0
-        self.posts_in_flight = 0
-        self.requests = 0
-        self.retries = 0
-        self.retried_posts = 0
-
-    def begin(self, method: str) -> None:
-        with self.lock:
-            self.in_flight += 1
-            self.posts_in_flight += method == "POST"
-            self.requests += 1
-
-    def end(self, method: str) -> None:
-        with self.lock:
-            self.in_flight -= 1
-            self.posts_in_flight -= method == "POST"
-
-    def retried(self, method: str) -> None:
-        with self.lock:
-            self.retries += 1
-            self.retried_posts += method == "POST"
-
-
-class Browser:
-    """One phone: its cookies, and requests repeated after a refused or reset connection or a 5xx."""
-
-    def __init__(self, base_url: str, stats: Stats, rng: random.Random, abandon: threading.Event | None = None):
-        self.base_url, self.stats, self.rng, self.abandon = base_url, stats, rng, abandon
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect())
-
-    def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None) -> Answer:
-        url = urllib.parse.urljoin(self.base_url, path)
-        headers = {"Content-Type": content_type} if content_type else {}
-        started = time.monotonic()
-        while True:
-            if self.abandon is not None and self.abandon.is_set():
-                raise Abandoned
-            request = urllib.request.Request(url, data=body, headers=headers, method=method)
-            self.stats.begin(method)
-            try:
-                try:
-                    with self.opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
-                        answer = Answer(url, response.status, "", response.read().decode("utf-8", "replace"))
-                except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
-                    with error:
-                        answer = Answer(url, error.code, error.headers.get("Location", ""),
-                                        error.read().decode("utf-8", "replace"))
-            except (OSError, http.client.HTTPException) as error:  # refused, reset, cut short, timed out
-                answer = None
-                why = type(error).__name__
-            finally:
-                self.stats.end(method)
-            if answer is not None and answer.status < 500:
-                return answer
-            if answer is not None:
-                why = f"HTTP {answer.status}"
-            if time.monotonic() - started > RETRY_BUDGET_SECONDS:
-                raise GaveUp(f"{method} {path}: still failing after {RETRY_BUDGET_SECONDS} s ({why})")
-            self.stats.retried(method)
-            time.sleep(self.rng.uniform(0.2, 0.6))
-
-    def get(self, path: str, expect: int = 200) -> Answer:
-        answer = self.request("GET", path)
-        if answer.status != expect:
-            raise Unexpected(f"GET {path}: {answer.status}, wanted {expect}")
-        return answer
-
-    def submit(self, form: Form, submitter: tuple[str, str] | None = None, expect: str = "") -> Answer:
-        """Post a form as a browser does; it must redirect (303/302) to a path matching ``expect``."""
-        body, kind = form.encode(submitter)
-        answer = self.request("POST", form.action, body, kind)
-        path = urllib.parse.urlsplit(answer.location).path
-        if answer.status not in (302, 303) or not re.search(expect, path):
-            snippet = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", answer.body))[:300]
-            raise Unexpected(f"POST {form.action}: {answer.status} -> {answer.location!r}, wanted a redirect "
-                             f"to {expect!r}; page says: {snippet}")
-        return answer
-
-
-# --------------------------------------------------------------------------
-# An inspector
-# --------------------------------------------------------------------------
-
-
-def checklist_items() -> list[dict]:
-    with open(REPO / "forms" / "lksa.toml", "rb") as handle:
-        definition = tomllib.load(handle)
-    return [{**item, "section": n} for n, section in enumerate(definition["sections"]) for item in section["items"]]
-
-
-def photo(rng: random.Random) -> bytes:
-    """A small, real JPEG, different every time."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (160, 120), tuple(rng.randrange(256) for _ in range(3)))
-    draw = ImageDraw.Draw(image)
-    for _ in range(6):
-        x, y = rng.randrange(150), rng.randrange(110)
-        draw.rectangle((x, y, x + rng.randrange(5, 60), y + rng.randrange(5, 40)),
-                       fill=tuple(rng.randrange(256) for _ in range(3)))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
-
-
-def upload_key(item_id: str, data: bytes) -> str:
-    """The key the server gives an upload (inspector.web.inspection._receive_photos): a repeat is stored once."""
-    return hashlib.sha256(item_id.encode() + b"\0" + data).hexdigest()
-
-
-def plan(items: list[dict], rng: random.Random, marker: str) -> tuple[dict, dict]:
-    """What one inspection answers ({item id: value as stored}) and photographs ({item id or '': count})."""
-    answers, photos = {}, {"": rng.randint(0, 2)}
-    for item in items:
-        kind, item_id = item["type"], item["id"]
-        if kind == "photo":
-            if item.get("required") or rng.random() < 0.2:
-                photos[item_id] = 1
-            continue
-        if not item.get("required") and rng.random() < 0.4:
-            continue
-        if kind == "yes_no":
-            fail = item.get("fail_answer", "tidak")
-            value = rng.choices([fail, "tb", "ya" if fail == "tidak" else "tidak"], [1, 1, 8])[0]
-            failed = value == fail
-        elif kind == "choice":
-            value = rng.choice([o["value"] for o in item["options"]])
-            failed = value in item.get("fail_values", [])
-        elif kind == "multi":
-            options = [o["value"] for o in item["options"]]
-            value = sorted(rng.sample(options, rng.randint(1, 3)), key=options.index)
-            failed = bool(set(value) & set(item.get("fail_values", [])))
-        elif kind in ("text", "longtext"):
-            value, failed = f"Isian uji {rng.randrange(10 ** 6)}", False
-        elif kind == "number":
-            value, failed = rng.randint(int(item.get("min", 0)), int(min(item.get("max", 100), 60))), False
-        elif kind == "date":
-            value, failed = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", False
-        else:
-            raise ValueError(f"unknown item type {kind}")
-        answers[item_id] = value
-        if failed and item.get("photo_on_fail"):
-            photos[item_id] = 1
-    answers["catatan_umum"] = marker  # finds this inspection among the stored ones
-    return answers, photos
-
-
-def fill(form: Form, items: list[dict], answers: dict) -> None:
-    for item in items:
-        if item["id"] not in answers:
-            continue
-        value = answers[item["id"]]
-        if item["type"] in ("yes_no", "choice"):
-            form.choose(item["id"], value)
-        elif item["type"] == "multi":
-            form.tick(item["id"], value)
-        else:
-            form.set(item["id"], str(value))
-
-
-@dataclass
-class Inspection:
-    inspector: str
-    marker: str
-    lks_code: str
-    inspection_id: str = ""
-    answers: dict = field(default_factory=dict)
-    photos_acknowledged: dict = field(default_factory=dict)  # upload key -> item id, once the save was answered
-    sent: bool = False  # Kirim was posted
-    acknowledged: bool = False  # the summary then said it was sent
-    error: str = ""
-
-
-def inspect(username: str, inspections: int, codes: list[str], items: list[dict], base_url: str, stats: Stats,
-            rng: random.Random, keep_going, ledger: list[Inspection], ledger_lock: threading.Lock,
-            run_id: str, abandon: threading.Event | None = None) -> None:
-    """One inspector's session: sign in, then ``inspections`` inspections, as long as ``keep_going()`` says so.
-
-    ``abandon``, once set, stops the session between two requests, leaving an inspection unfinished.
-    """
-    browser = Browser(base_url, stats, rng, abandon)
-    try:
-        login = form_posting_to(browser.get("/masuk"), r"/masuk")
-        login.set("username", username)
-        login.set("password", PASSWORD)
-        browser.submit(login, expect=r"^/")
-    except Abandoned:
-        return
-    except (Unexpected, GaveUp, KeyError) as error:
-        with ledger_lock:
-            ledger.append(Inspection(username, f"{username} masuk", "", error=f"{type(error).__name__}: {error}"))
-        return
-    first_section = {i["id"] for i in items if i["section"] == 0}
-    for number in range(1, inspections + 1):
-        if not keep_going():
-            return
-        inspection = Inspection(username, f"Uji ketahanan {run_id} {username} kunjungan {number}", rng.choice(codes))
-        with ledger_lock:
-            ledger.append(inspection)
-        try:
-            answers, photo_plan = plan(items, rng, inspection.marker)
-            inspection.answers = answers
-            # The poster's page, then "Mulai inspeksi"
-            start = form_posting_to(browser.get(f"/l/{inspection.lks_code}"), r"/mulai$")
-            answer = browser.submit(start, expect=r"^/kunjungan/[^/]+$")
-            inspection.inspection_id = urllib.parse.urlsplit(answer.location).path.rsplit("/", 1)[1]
-            form_path = f"/kunjungan/{inspection.inspection_id}"
-            # First part: the first section, the marker, the front photo; "Simpan draf"
-            form = form_posting_to(browser.get(form_path), re.escape(form_path) + "$")
-            fill(form, items, {k: v for k, v in answers.items() if k in first_section or k == "catatan_umum"})
-            uploads = _photos_for(form, {k: v for k, v in photo_plan.items() if k in first_section}, rng)
-            browser.submit(form, ("action", "simpan"), expect=re.escape(form_path) + "$")
-            inspection.photos_acknowledged.update(uploads)
-            # The rest, after opening the form again (it shows what was saved); "Lanjut ke ringkasan"
-            form = form_posting_to(browser.get(form_path), re.escape(form_path) + "$")
-            fill(form, items, answers)
-            uploads = _photos_for(form, {k: v for k, v in photo_plan.items() if k not in first_section}, rng)
-            browser.submit(form, ("action", "ringkasan"), expect=re.escape(form_path) + "/ringkasan$")
-            inspection.photos_acknowledged.update(uploads)
-            # The summary, then "Kirim"
-            page = browser.get(form_path + "/ringkasan")
-            if "Belum lengkap" in page.body:
-                raise Unexpected(f"{form_path}: the summary says the inspection is incomplete")
-            send = form_posting_to(page, re.escape(form_path) + "/kirim$")
-            inspection.sent = True
-            browser.submit(send, expect=re.escape(form_path) + "/ringkasan$")
-            if "Terkirim" not in browser.get(form_path + "/ringkasan").body:
-                raise Unexpected(f"{form_path}: after Kirim the summary does not say it was sent")
-            inspection.acknowledged = True
-        except Abandoned:
-            return
-        except (Unexpected, GaveUp, KeyError) as error:
-            inspection.error = f"{type(error).__name__}: {error}"
-
-
-def _photos_for(form: Form, photo_plan: dict, rng: random.Random) -> dict:
-    """Attach the planned photos to the form; {upload key: item id}."""
-    keys = {}
-    for item_id, count in photo_plan.items():
-        files = [(f"IMG_{rng.randrange(10 ** 6):06d}.jpg", photo(rng)) for _ in range(count)]
-        if files:
-            form.attach(f"{item_id}__photos" if item_id else "photos_general", files)
-            keys.update({upload_key(item_id, data): item_id for _, data in files})
-    return keys
-
-
-# --------------------------------------------------------------------------
 # The killer
 # --------------------------------------------------------------------------
 
 
-def killer(server: Server, kills: int, gap: tuple[float, float], stats: Stats, rng: random.Random,
-           done: threading.Event, record: list[dict], problems: list[str]) -> None:
+def random_killer(server: Server, kills: int, gap: tuple[float, float], stats: Stats, rng: random.Random,
+                  done: threading.Event, record: list[dict], problems: list[str]) -> None:
     """SIGKILL the server at random moments while posts are in flight; start it again on the same folder."""
     try:
         for _ in range(kills):
             if done.wait(rng.uniform(*gap)):
                 return
-            waited = time.monotonic()
-            while stats.posts_in_flight == 0 and time.monotonic() - waited < 3 and not done.is_set():
-                time.sleep(0.002)
+            stats.wait_for(lambda: stats.posts_in_flight > 0, timeout=3)
             if done.is_set():
                 return
-            in_flight, posts = stats.in_flight, stats.posts_in_flight
-            server.kill()
-            record.append({"at": time.monotonic(), "in_flight": in_flight, "posts_in_flight": posts})
-            time.sleep(rng.uniform(0.1, 1.0))  # down for a moment: clients meet refused connections
-            server.start()
+            kill_and_restart(server, stats, rng, record)
     except Exception as error:  # noqa: BLE001 - reported, and the run fails
         problems.append(f"killer: {type(error).__name__}: {error}")
+
+
+def point_killer(server: Server, points: list[KillPoint], stats: Stats, rng: random.Random, record: list[dict],
+                 problems: list[str]) -> None:
+    """SIGKILL the server at each kill point as a client reaches it (whichever comes first), then let that
+    client go on and start the server again on the same folder."""
+    remaining = list(points)
+    try:
+        while remaining:
+            if not stats.wait_for(lambda: any(stats.reached(p) for p in remaining)):
+                return  # the clients are done: a point not reached is reported by the run
+            point = next(p for p in remaining if stats.reached(p))
+            remaining.remove(point)
+            kill_and_restart(server, stats, rng, record, point)
+    except Exception as error:  # noqa: BLE001 - reported, and the run fails
+        problems.append(f"killer: {type(error).__name__}: {error}")
+
+
+def kill_and_restart(server: Server, stats: Stats, rng: random.Random, record: list[dict],
+                     point: KillPoint | None = None) -> None:
+    """One kill, noted with what was in flight; the client held at ``point`` goes on; the server starts again."""
+    with stats.changed:
+        in_flight, posts = stats.in_flight, stats.posts_in_flight
+    server.kill()
+    record.append({"at": time.monotonic(), "in_flight": in_flight, "posts_in_flight": posts,
+                   "point": str(point or "")})
+    if point is not None:
+        stats.release(point)
+    time.sleep(rng.uniform(0.1, 1.0))  # down for a moment: clients meet refused connections
+    server.start()
 
 
 # --------------------------------------------------------------------------
@@ -802,9 +394,9 @@ def run(args) -> dict:
     codes = lksa_codes(data_dir)
     items = checklist_items()
     server = Server(data_dir, workdir / "server.log", free_port())
-    stats = Stats()
-    ledger: list[Inspection] = []
-    ledger_lock = threading.Lock()
+    stats = Stats(args.kill_at)
+    field_run = FieldRun(server.url, PASSWORD, codes, items, run_id, stats)
+    ledger = field_run.ledger
     kills: list[dict] = []
     problems: list[str] = []
     done = threading.Event()
@@ -813,11 +405,15 @@ def run(args) -> dict:
         load_began = time.monotonic()
         deadline = load_began + args.seconds
         clients = [threading.Thread(target=inspect, name=name, daemon=True, args=(
-            name, args.inspections, codes, items, server.url, stats, random.Random(rng.random()),
-            lambda: time.monotonic() < deadline, ledger,
-            ledger_lock, run_id)) for name in usernames]
-        kill_thread = threading.Thread(target=killer, daemon=True, args=(
-            server, args.kills, args.kill_gap, stats, random.Random(rng.random()), done, kills, problems))
+            field_run, name, args.inspections, random.Random(rng.random()), lambda: time.monotonic() < deadline))
+            for name in usernames]
+        kill_rng = random.Random(rng.random())
+        if args.kill_at:
+            kill_thread = threading.Thread(target=point_killer, daemon=True, args=(
+                server, args.kill_at, stats, kill_rng, kills, problems))
+        else:
+            kill_thread = threading.Thread(target=random_killer, daemon=True, args=(
+                server, args.kills, args.kill_gap, stats, kill_rng, done, kills, problems))
         for thread in clients:
             thread.start()
         kill_thread.start()
@@ -827,11 +423,14 @@ def run(args) -> dict:
         if stuck:
             problems.append(f"clients still running at the time limit: {', '.join(stuck)}")
         done.set()
+        stats.close()
         kill_thread.join(READY_TIMEOUT_SECONDS + 10)
         load_seconds = time.monotonic() - load_began
     finally:
         done.set()
+        stats.close()
         server.stop()
+    missed = [str(p) for p in args.kill_at if str(p) not in {k["point"] for k in kills}]
     try:
         result = check(data_dir, ledger, usernames, run_id)
     except Exception as error:  # noqa: BLE001 - the store does not load: that is the finding
@@ -840,10 +439,13 @@ def run(args) -> dict:
                   "stored": 0, "duplicates": 0, "lost": sum(v.acknowledged for v in ledger), "client_errors": 0,
                   "photos_acknowledged": 0, "photos_checked": 0, "audit_ok": False, "audit_entries": 0}
     result["problems"] = problems + result["problems"]
+    if missed:
+        result["notes"].append(f"kill point(s) never reached (the run made fewer posts): {', '.join(missed)}")
     result.update({
         "inspectors": args.inspectors, "inspections_per_inspector": args.inspections, "kills": len(kills),
         "kills_with_posts_in_flight": sum(k["posts_in_flight"] > 0 for k in kills),
         "kills_with_requests_in_flight": sum(k["in_flight"] > 0 for k in kills),
+        "kill_points": [k["point"] for k in kills if k["point"]],
         "server_starts": server.starts, "requests": stats.requests, "retries": stats.retries,
         "retried_posts": stats.retried_posts, "load_seconds": round(load_seconds, 1),
         "elapsed_seconds": round(time.monotonic() - began, 1), "seed": args.seed, "data_dir": str(data_dir),
@@ -865,6 +467,13 @@ def _gap(text: str) -> tuple[float, float]:
     return gap
 
 
+def _points(text: str) -> list[KillPoint]:
+    try:
+        return [KillPoint.parse(part) for part in text.split(",") if part.strip()]
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inspectors", type=int, default=20, help="concurrent inspectors (threads); default 20")
@@ -874,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="no inspection starts after this many seconds of load; default 120")
     parser.add_argument("--kill-gap", type=_gap, default=(0.5, 3.0), metavar="MIN,MAX",
                         help="seconds from a restart to the next kill, drawn between MIN and MAX; default 0.5,3")
+    parser.add_argument("--kill-at", type=_points, default=[], metavar="POINT,...",
+                        help="kill at these points instead (--kills and --kill-gap then unused): after:N, once the "
+                             "Nth POST was answered; during:N, while the Nth POST body sent is held half sent")
     parser.add_argument("--dir", help="work in this new or empty folder and keep it (default: a temporary one)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a new one, printed)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")

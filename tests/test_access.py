@@ -7,7 +7,6 @@ a route whose behaviour differs from its entry fails ``test_every_route_for_ever
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,15 +14,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Blueprint
-from PIL import Image
 
-from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from inspector import concerns, inspections
 from inspector import lks as lks_rules
 from inspector.auth import PUBLIC, ROLES, SIGNED_IN, access
 from inspector.checklists import for_kind
 from inspector.photos import process
 from inspector.timefmt import utcnow
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS, add_inspector, make_app, seed_app
+from tests.support.inspection_builders import approved_with_followup
+from tests.support.photos import jpeg
 
 EVERYONE = "everyone"  # PUBLIC: signed in or not
 ANY_ROLE = frozenset(ROLES)  # SIGNED_IN: every role, never anonymous
@@ -127,19 +128,6 @@ def is_login_redirect(response, path: str) -> bool:
             and parse_qs(location.query).get("next") == [path])
 
 
-def sign_in(app, username: str):
-    client = app.test_client()
-    response = client.post("/masuk", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, (username, response.status_code)
-    return client
-
-
-def small_jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 120, 40)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 def populate(app) -> dict:
     """Real records behind every URL variable: the operator's own LKS (with a front photo), the
     operator's account, a draft inspection of that LKS by the inspector with one photo, and a concern from the public."""
@@ -147,7 +135,7 @@ def populate(app) -> dict:
     operator = store.users.by_username(ROLE_USERS["operator"])
     inspector = store.users.by_username(ROLE_USERS["inspector"])
     lks = store.lks.get(operator["lks_ids"][0])  # the operator's own LKS: refusals are about the role
-    photo = process(small_jpeg())
+    photo = process(jpeg((200, 120, 40)))
     front_id = store.photos.save(lks["id"], photo.jpeg, photo.thumb)
     store.lks.change(lks["id"], {"front_photo": {"id": front_id, "taken_at": None, "gps": None,
                                                  "sha256": photo.sha256}})
@@ -159,7 +147,6 @@ def populate(app) -> dict:
     store.inspections.modify(sent["id"], lambda r: {
         **r, "status": "submitted", "submitted_at": utcnow(), "critical": False, "versions": [],
         "score": {"percent": 100.0, "failed": [], "critical_failed": [], "per_section": []}})
-    from test_operator import approved_with_followup  # the operator's pages: an approved inspection, a follow-up
 
     concern, _ = concerns.create(store, lks, {"what": "Anak-anak sering terdengar menangis malam hari.",
                                               "when": "this_week", "contact": ""}, concerns.new_form_token())
@@ -184,8 +171,8 @@ def site(tmp_path_factory):
     store = app.extensions["store"]
     values = populate(app)
     add_inspector(store)
-    clients = {"anonymous": app.test_client(), "other inspector": sign_in(app, "petugas2")}
-    clients.update({role: sign_in(app, username) for role, username in ROLE_USERS.items()})
+    clients = {"anonymous": app.test_client(), "other inspector": client_as(app, "petugas2")}
+    clients.update({role: client_as(app, username) for role, username in ROLE_USERS.items()})
     return SimpleNamespace(app=app, store=store, clients=clients, values=values)
 
 
@@ -337,7 +324,7 @@ def test_allowed_post_only_routes_are_not_refused(app, store):
     values = populate(app)
     tried = 0
     for role in ("operator", "inspector", "reviewer", "admin"):  # admin last: it disables the operator
-        client = sign_in(app, ROLE_USERS[role])
+        client = client_as(app, ROLE_USERS[role])
         # Signing out goes last, or the later requests would be anonymous.
         for rule in sorted(post_only, key=lambda r: r.endpoint == "account.logout"):
             if not allowed(rule.endpoint, role):
@@ -373,7 +360,7 @@ def test_view_without_access_declaration_is_refused(tmp_path):
     assert undeclared(app) == ["probe.undeclared_view"]
 
     anonymous = app.test_client()
-    admin = sign_in(app, ROLE_USERS["admin"])
+    admin = client_as(app, ROLE_USERS["admin"])
     for client in (anonymous, admin):
         for method in ("GET", "POST"):
             response = client.open("/probe/undeclared", method=method)

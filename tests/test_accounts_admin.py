@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS, AuthActions
 from inspector import accounts
 from inspector.passwords import verify_password
+from tests.support.auth import AuthActions, client_as, login
+from tests.support.builders import PASSWORD, ROLE_USERS
 
 NEW_PASSWORD = "sandi-baru-uji-456"
 HOMES = {"admin": "/admin/", "reviewer": "/tinjau/", "inspector": "/inspeksi/", "operator": "/operator/"}
@@ -37,16 +38,8 @@ def user(store, role_or_name: str) -> dict:
     return store.users.by_username(ROLE_USERS.get(role_or_name, role_or_name))
 
 
-def client_of(app, username: str, password: str = PASSWORD):
-    """A separate browser signed in as ``username``."""
-    other = app.test_client()
-    response = AuthActions(other).login(username, password)
-    assert response.status_code == 302, response.status_code
-    return other
-
-
 def login_status(app, username: str, password: str) -> int:
-    return AuthActions(app.test_client()).login(username, password).status_code
+    return login(app.test_client(), username, password).status_code
 
 
 # --- Creating -----------------------------------------------------------------------
@@ -154,7 +147,7 @@ def test_edit_form_is_filled_in(admin, store):
 
 def test_edit_changes_the_account_but_not_its_username_or_password(app, admin, store):
     record = user(store, "inspector")
-    inspector = client_of(app, record["username"])
+    inspector = client_as(app, record["username"])
     response = admin.post(f"/admin/akun/{record['id']}/ubah", data={
         "username": "namabaru", "password": NEW_PASSWORD, "name": "Petugas Ganti Nama", "role": "inspector",
         "agency": "Kelurahan Pinang"})
@@ -209,7 +202,7 @@ def test_edit_unknown_account_is_404(admin):
 
 def test_disable_ends_the_session_and_blocks_sign_in(app, admin, store):
     record = user(store, "inspector")
-    inspector = client_of(app, record["username"])
+    inspector = client_as(app, record["username"])
     assert inspector.get("/inspeksi/").status_code == 200
 
     response = admin.post(f"/admin/akun/{record['id']}/status")
@@ -237,7 +230,7 @@ def test_disabled_user_of_any_role_is_signed_out(app, admin, store, role):
         assert accounts.create(store, {"username": "admin2", "password": PASSWORD, "role": "admin",
                                        "name": "Admin Dua"})[0]
     username = "admin2" if role == "admin" else ROLE_USERS[role]
-    other = client_of(app, username)
+    other = client_as(app, username)
     assert other.get(HOMES[role]).status_code == 200
     assert admin.post(f"/admin/akun/{store.users.by_username(username)['id']}/status").status_code == 302
     assert other.get(HOMES[role]).status_code == 302
@@ -268,7 +261,7 @@ def test_last_active_admin_cannot_be_disabled(app, store):
 def test_an_admin_can_disable_another_admin(app, store):
     first = user(store, "admin")
     accounts.create(store, {"username": "admin2", "password": PASSWORD, "role": "admin", "name": "Admin Dua"})
-    second = client_of(app, "admin2")
+    second = client_as(app, "admin2")
     assert second.post(f"/admin/akun/{first['id']}/status").status_code == 302
     assert store.users.get(first["id"])["active"] is False
     # admin2 is now the last active admin: the rule protects it even outside the web pages.
@@ -323,7 +316,7 @@ def test_an_admin_may_be_demoted_while_another_is_active(admin, store):
 ])
 def test_reset_password_refused_keeps_the_old_one(app, admin, store, password, reason):
     record = user(store, "inspector")
-    inspector = client_of(app, record["username"])
+    inspector = client_as(app, record["username"])
     before = store.users.get(record["id"])
     response = admin.post(f"/admin/akun/{record['id']}/sandi", data={"password": password})
     assert response.status_code == 400
@@ -337,7 +330,7 @@ def test_reset_password_refused_keeps_the_old_one(app, admin, store, password, r
 
 def test_reset_password_sets_the_new_one_and_ends_sessions(app, admin, store):
     record = user(store, "inspector")
-    inspector = client_of(app, record["username"])
+    inspector = client_as(app, record["username"])
     response = admin.post(f"/admin/akun/{record['id']}/sandi", data={"password": NEW_PASSWORD})
     assert response.status_code == 302
     after = store.users.get(record["id"])
@@ -362,7 +355,7 @@ def test_users_page_lists_accounts_without_secrets(admin, store):
 
 @pytest.mark.parametrize("role", ["reviewer", "inspector", "operator"])
 def test_account_pages_are_for_admins_only(app, store, role):
-    client = client_of(app, ROLE_USERS[role])
+    client = client_as(app, ROLE_USERS[role])
     target = user(store, "inspector")
     before = store.users.get(target["id"])
     assert client.get("/admin/akun").status_code == 403

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS
 from inspector import audit
 from inspector.auth import User
 from inspector.store import audit as audit_store
 from inspector.store.audit import ZERO_HASH, AuditError, AuditLog, entry_hash
+from tests.support.builders import PASSWORD, ROLE_USERS
 
 
 def add(log: AuditLog, count: int, action: str = "lks_changed", **details) -> list[dict]:

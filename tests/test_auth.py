@@ -11,10 +11,11 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 import inspector.auth
-from conftest import PASSWORD, ROLE_USERS, make_app
 from inspector import accounts
 from inspector.auth import SignInThrottle
 from inspector.passwords import verify_password
+from tests.support.auth import client_as, login
+from tests.support.builders import PASSWORD, ROLE_USERS, add_account, make_app
 
 # Written out by hand rather than taken from inspector.auth.role_home, so a wrong mapping is caught.
 HOME = {"admin": "/admin/", "reviewer": "/tinjau/", "inspector": "/inspeksi/", "operator": "/operator/"}
@@ -26,10 +27,6 @@ CSRF_TEXT = "Formulir kedaluwarsa atau tidak sah"
 ARGON2ID = re.compile(r"^\$argon2id\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$")
 
 
-def login(client, username, password=PASSWORD, **kwargs):
-    return client.post("/masuk", data={"username": username, "password": password}, **kwargs)
-
-
 def is_signed_in(client, role: str) -> bool:
     """Whether the client's session still opens the role's home page (else: sent to sign in)."""
     response = client.get(HOME[role])
@@ -37,13 +34,6 @@ def is_signed_in(client, role: str) -> bool:
     if response.status_code == 302:
         assert urlsplit(response.headers["Location"]).path == "/masuk"
     return response.status_code == 200
-
-
-def signed_in_client(app, role: str):
-    client = app.test_client()
-    response = login(client, ROLE_USERS[role])
-    assert response.status_code == 302, response.status_code
-    return client
 
 
 def user(store, role: str) -> dict:
@@ -80,11 +70,9 @@ def bare_app(tmp_path, monkeypatch):
     return make_app(tmp_path)
 
 
-def add_account(app, username="budi.admin", role="admin", password=PASSWORD) -> dict:
-    record, errors = accounts.create(app.extensions["store"], {
-        "username": username, "password": password, "role": role, "name": "Budi Uji", "agency": "", "lks_ids": []})
-    assert not errors, errors
-    return record
+def add_admin(app, username: str = "budi.admin") -> dict:
+    """An admin account whose password the account rules hash themselves (not the run's one hash)."""
+    return add_account(app.extensions["store"], username, "admin", name="Budi Uji", hash_now=True)
 
 
 # --- Signing in ----------------------------------------------------------------
@@ -125,7 +113,7 @@ def test_empty_form_is_refused(client):
 
 
 def test_disabled_account_cannot_sign_in_and_loses_its_sessions(app, store):
-    earlier = signed_in_client(app, "inspector")
+    earlier = client_as(app, "inspector")
     assert accounts.set_active(store, user(store, "inspector")["id"], False) is None
     assert not is_signed_in(earlier, "inspector")
     client = app.test_client()
@@ -140,7 +128,7 @@ def test_disabled_account_cannot_sign_in_and_loses_its_sessions(app, store):
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil", "\\\\evil.example",
                                     "javascript:alert(1)", "evil.example/masuk", "http:/evil.example"])
 def test_next_to_another_site_is_ignored_when_signed_in(app, target):
-    client = signed_in_client(app, "admin")
+    client = client_as(app, "admin")
     response = client.get("/masuk", query_string={"next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == HOME["admin"]
@@ -174,7 +162,7 @@ def test_protected_page_sends_to_sign_in_and_back(client):
 # --- Ending sessions -------------------------------------------------------------
 
 def test_logout_ends_the_sessions_on_other_clients_too(app):
-    phone, laptop = signed_in_client(app, "inspector"), signed_in_client(app, "inspector")
+    phone, laptop = client_as(app, "inspector"), client_as(app, "inspector")
     assert is_signed_in(phone, "inspector") and is_signed_in(laptop, "inspector")
     response = phone.post("/keluar")
     assert response.status_code == 302
@@ -187,14 +175,14 @@ def test_logout_ends_the_sessions_on_other_clients_too(app):
 
 
 def test_logout_of_one_account_leaves_other_accounts_signed_in(app):
-    inspector_client, admin_client = signed_in_client(app, "inspector"), signed_in_client(app, "admin")
+    inspector_client, admin_client = client_as(app, "inspector"), client_as(app, "admin")
     assert inspector_client.post("/keluar").status_code == 302
     assert not is_signed_in(inspector_client, "inspector")
     assert is_signed_in(admin_client, "admin")
 
 
 def test_password_change_keeps_this_client_and_ends_the_others(app, store):
-    here, elsewhere = signed_in_client(app, "operator"), signed_in_client(app, "operator")
+    here, elsewhere = client_as(app, "operator"), client_as(app, "operator")
     old_hash = user(store, "operator")["password_hash"]
 
     def change(current, new, repeat):
@@ -221,7 +209,7 @@ def test_password_change_keeps_this_client_and_ends_the_others(app, store):
 
 
 def test_admin_password_reset_ends_the_users_sessions(app, store):
-    inspector_client, admin_client = signed_in_client(app, "inspector"), signed_in_client(app, "admin")
+    inspector_client, admin_client = client_as(app, "inspector"), client_as(app, "admin")
     target = user(store, "inspector")["id"]
 
     response = admin_client.post(f"/admin/akun/{target}/sandi", data={"password": "pendek"})
@@ -256,7 +244,7 @@ def test_session_cookie_flags(tmp_path, monkeypatch, overrides, env_https, secur
     app = make_app(tmp_path, **overrides)
     assert app.config["SESSION_COOKIE_SECURE"] is secure
     assert app.config["REMEMBER_COOKIE_SECURE"] is secure
-    add_account(app)
+    add_admin(app)
     response = login(app.test_client(), "budi.admin")
     assert response.status_code == 302
     value, attributes = set_cookie(response)
@@ -270,7 +258,7 @@ def test_session_cookie_flags(tmp_path, monkeypatch, overrides, env_https, secur
 
 def test_password_hashes_are_argon2id_and_never_the_password(app, store):
     seeded = user(store, "admin")["password_hash"]
-    add_account(app, "budi.baru", password=PASSWORD)  # hashed by the account rules
+    add_admin(app, "budi.baru")  # hashed by the account rules
     records = store.users.all()
     assert len(records) == len(ROLE_USERS) + 1
     assert not verify_password(seeded, WRONG_PASSWORD)
@@ -285,7 +273,7 @@ def test_password_hashes_are_argon2id_and_never_the_password(app, store):
 
 
 def test_no_password_hash_in_pages(app, store):
-    admin = signed_in_client(app, "admin")
+    admin = client_as(app, "admin")
     for path in ("/admin/akun", f"/admin/akun/{user(store, 'operator')['id']}/ubah"):
         response = admin.get(path)
         assert response.status_code == 200, path
@@ -357,7 +345,7 @@ def test_unknown_usernames_are_not_counted(client, store):
 
 def test_retry_after_never_exceeds_configured_cap(tmp_path, monkeypatch):
     app = make_app(tmp_path, INSPECTOR_LOGIN_MAX_WAIT_SECONDS=40)
-    add_account(app)
+    add_admin(app)
     store = app.extensions["store"]
     now = 1_800_000_000.0
     throttle = SignInThrottle(store, free_failures=5, max_wait=40)
@@ -442,7 +430,7 @@ def csrf_token(client) -> str:
 @pytest.fixture
 def csrf_app(tmp_path):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    add_account(app)
+    add_admin(app)
     return app
 
 
@@ -568,7 +556,7 @@ def test_cli_create_refuses_a_taken_username(app, store):
 
 
 def test_cli_reset_password(app, store):
-    client = signed_in_client(app, "reviewer")
+    client = client_as(app, "reviewer")
     old_hash = user(store, "reviewer")["password_hash"]
 
     result = cli(app, "users", "reset-password", ROLE_USERS["reviewer"], "--password", "pendek")
@@ -590,7 +578,7 @@ def test_cli_reset_password(app, store):
 
 
 def test_cli_disable_and_enable(app, store):
-    client = signed_in_client(app, "inspector")
+    client = client_as(app, "inspector")
     result = cli(app, "users", "disable", ROLE_USERS["inspector"])
     assert result.exit_code == 0, result.output
     assert user(store, "inspector")["active"] is False

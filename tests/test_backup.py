@@ -16,17 +16,17 @@ import json
 import multiprocessing
 import os
 import tarfile
-import time
 from pathlib import Path
 
 import pytest
 from filelock import FileLock, Timeout
 
-from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
 from inspector.store import Store, backup, engine, upgrade
 from inspector.store.audit import AuditLog
 from inspector.store.backup import BackupError
 from inspector.store.restore import restore
+from tests.support.builders import PASSWORD, ROLE_USERS, make_app, seed_app
+from tests.support.waiting import wait_until
 
 SPAWN = multiprocessing.get_context("spawn")
 WORKERS = 4
@@ -324,14 +324,6 @@ def _check_point_in_time(root: Path, acked_before: set[str], begun_after: int) -
     assert len(ids - audited) <= WORKERS
 
 
-def _wait_for(paths: list[Path], count: int) -> None:
-    deadline = time.monotonic() + CHILD_TIMEOUT_SECONDS
-    while len(_lines(paths)) < count:
-        if time.monotonic() > deadline:  # pragma: no cover - only when the test is failing anyway
-            pytest.fail(f"the writers acknowledged fewer than {count} inserts")
-        time.sleep(0.01)
-
-
 def test_a_backup_taken_while_four_processes_insert_is_one_point_in_time(tmp_path):
     root = tmp_path / "data"
     Store(root)
@@ -349,7 +341,7 @@ def test_a_backup_taken_while_four_processes_insert_is_one_point_in_time(tmp_pat
         for ready in readies:
             assert ready.wait(CHILD_TIMEOUT_SECONDS)
         for round_ in range(3):
-            _wait_for(acks, 30 * (round_ + 1))
+            wait_until(lambda: len(_lines(acks)) >= 30 * (round_ + 1), "the writers' acknowledged inserts")
             acked_before = set(_lines(acks))
             archive = tmp_path / f"backup-{round_}.tar.gz"
             result = backup.create(root, archive)

@@ -1,8 +1,8 @@
 """``flask backup`` while inspectors send inspections with photos through the web pages.
 
 The app is served by waitress on 127.0.0.1 in this process; three inspectors (threads, each a phone's
-browser from ``bench/soak.py``) sign in, start inspections, save answers and photos, and send, over and over,
-while the backup is taken. The backup is then restored into an empty folder with ``flask restore`` and
+browser: ``tests/support/field_inspector.py``, the client ``bench/soak.py`` runs too) sign in, start
+inspections, save answers and photos, and send, over and over, while the backup is taken. The backup is then restored into an empty folder with ``flask restore`` and
 must be one point in time between what was acknowledged before the backup began and what existed after
 it ended: every sent inspection with all its photos and thumbnails, the queue and inspector indexes agreeing
 with the inspections, each inspector's inspections a prefix of the ones they made, the audit trail intact.
@@ -10,43 +10,20 @@ with the inspections, each inspector's inspections a prefix of the ones they mad
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
+import random
 import threading
-import time
-from pathlib import Path
 
-import pytest
 from PIL import Image
 
-from conftest import PASSWORD, add_inspector, make_app, seed_app
 from inspector.local_server import LocalServer
 from inspector.store import Store
 from inspector.store.audit import AuditLog
+from tests.support.builders import PASSWORD, add_inspector, make_app, seed_app
+from tests.support.field_inspector import FieldRun, checklist_items, inspect
+from tests.support.waiting import WAIT_SECONDS, wait_until
 
 INSPECTORS = 3
-WAIT_SECONDS = 120  # a bound for a stuck run, never a measurement
-
-
-def _load_soak():
-    path = Path(__file__).resolve().parents[1] / "bench" / "soak.py"
-    spec = importlib.util.spec_from_file_location("inspector_soak", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-soak = _load_soak()
-
-
-def _wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:  # pragma: no cover - only when the test is failing anyway
-            pytest.fail(f"waited too long for {what}")
-        time.sleep(0.02)
 
 
 def _readable(data: bytes | None) -> bool:
@@ -58,31 +35,25 @@ def _readable(data: bytes | None) -> bool:
         return False
 
 
-def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_path, monkeypatch):
+def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_path):
     # CSRF on, as in production; a plain-http address, so that the session cookie is not "Secure"
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True, INSPECTOR_BASE_URL="http://127.0.0.1")
     lks = seed_app(app)
     live = app.extensions["store"]
     names = [add_inspector(live, f"petugas-web-{n}", f"Uji petugas {n}")["username"] for n in range(INSPECTORS)]
-    monkeypatch.setattr(soak, "PASSWORD", PASSWORD)
     codes = [r["code"] for r in lks if r["kind"] == "lksa"]
-    items = soak.checklist_items()
 
     server = LocalServer(app)
-    stats, ledger, ledger_lock, stop = soak.Stats(), [], threading.Lock(), threading.Event()
-    threads = [threading.Thread(target=soak.inspect, daemon=True, args=(
-        name, 1000, codes, items, server.url, stats, soak.random.Random(n), lambda: not stop.is_set(), ledger,
-        ledger_lock, "web", stop)) for n, name in enumerate(names)]
-
-    def acknowledged() -> list:
-        with ledger_lock:
-            return [v for v in ledger if v.acknowledged]
+    run, stop = FieldRun(server.url, PASSWORD, codes, checklist_items(), "web"), threading.Event()
+    ledger, ledger_lock = run.ledger, run.ledger_lock
+    threads = [threading.Thread(target=inspect, daemon=True, args=(
+        run, name, 1000, random.Random(n), lambda: not stop.is_set(), stop)) for n, name in enumerate(names)]
 
     archive = tmp_path / "backup.tar.gz"
     try:
         for thread in threads:
             thread.start()
-        _wait_until(lambda: len(acknowledged()) >= 2, "inspections sent before the backup")
+        wait_until(lambda: len(run.acknowledged()) >= 2, "inspections sent before the backup")
         with ledger_lock:  # what the server had acknowledged when the backup began
             sent_before = {v.inspection_id for v in ledger if v.acknowledged}
             photos_before = {(v.inspection_id, key) for v in ledger for key in v.photos_acknowledged}
@@ -90,7 +61,7 @@ def test_a_backup_during_web_submits_restores_one_consistent_point_in_time(tmp_p
         # What existed once it ended (nothing is ever removed, and a state only moves on)
         existing_after = {r["id"]: r["status"] for r in live.inspections.every()}
         versions_after = {r["id"]: r["updated_at"] for r in live.inspections.every()}
-        _wait_until(lambda: {r["id"]: r["updated_at"] for r in live.inspections.every()} != versions_after,
+        wait_until(lambda: {r["id"]: r["updated_at"] for r in live.inspections.every()} != versions_after,
                     "a change after the backup")  # the server kept serving and writing
     finally:
         stop.set()

@@ -396,7 +396,7 @@ def _broken_forms(tmp_path):
 
 
 def test_server_refuses_to_start_on_an_invalid_checklist(tmp_path):
-    from conftest import make_app
+    from tests.support.builders import make_app
 
     with pytest.raises(ChecklistError) as raised:
         make_app(tmp_path, INSPECTOR_FORMS_DIR=str(_broken_forms(tmp_path)))
@@ -404,7 +404,7 @@ def test_server_refuses_to_start_on_an_invalid_checklist(tmp_path):
 
 
 def test_flask_forms_check_lists_problems_and_exits_non_zero(tmp_path):
-    from conftest import make_app
+    from tests.support.builders import make_app
     from inspector import create_app
 
     app = create_app({"TESTING": True, "INSPECTOR_DATA_DIR": str(tmp_path / "data"),

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
 from inspector import concerns, events, notify
-from test_notify import receiver, sink, wait_for  # noqa: F401 (fixtures: local webhook and SMTP servers)
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS, make_app, seed_app
+from tests.support.waiting import wait_until
 
 WHAT = "Malam tadi terdengar anak menangis lama dan pengasuh membentak-bentak."
 
@@ -29,12 +30,6 @@ def report(client, code: str, token: str | None = None, **fields):
     data = {"what": WHAT, "when": "today", "contact": "", **fields}
     data["form_token"] = token or form_token(client, code)
     return client.post(f"/l/{code}/lapor", data=data)
-
-
-def signed_in(app, role: str):
-    client = app.test_client()
-    assert client.post("/masuk", data={"username": ROLE_USERS[role], "password": PASSWORD}).status_code == 302
-    return client
 
 
 def stored_files(app) -> dict[str, bytes]:
@@ -80,7 +75,7 @@ def test_a_report_is_stored_and_reaches_reviewers_only(app, store, client, code)
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'href="tel:129"' in thanks and "08111-129-129" in thanks and 'href="tel:110"' in thanks
 
-    reviewer = signed_in(app, "reviewer")
+    reviewer = client_as(app, "reviewer")
     queue = reviewer.get("/tinjau/").get_data(as_text=True)
     assert queue.index("Laporan masyarakat") < queue.index("<h1>Antrean tinjauan</h1>")
     assert "1 laporan belum ditangani" in queue
@@ -96,7 +91,7 @@ def test_a_report_is_stored_and_reaches_reviewers_only(app, store, client, code)
     assert opened.headers["Location"] == f"/tinjau/laporan-masyarakat/{record['id']}"
 
     for role in ("operator", "inspector", "admin"):
-        other = signed_in(app, role)
+        other = client_as(app, role)
         user_id = store.users.by_username(ROLE_USERS[role])["id"]
         assert store.notifications.for_user(user_id) == [], role
         for path in ("/tinjau/laporan-masyarakat", f"/tinjau/laporan-masyarakat/{record['id']}"):
@@ -118,8 +113,8 @@ def test_webhook_and_email_carry_no_text_nor_contact(app, store, client, code, r
     try:
         assert report(client, code, contact="Pak Budi 0813-9999").status_code == 303
         record = store.concerns.all()[0]
-        (hit,) = wait_for(lambda: receiver.hits, "the webhook")
-        (mail,) = wait_for(lambda: sink.messages, "the e-mail")
+        (hit,) = wait_until(lambda: receiver.hits, "the webhook")
+        (mail,) = wait_until(lambda: sink.messages, "the e-mail")
     finally:
         assert notify.stop_all()
     payload = json.loads(hit["body"])
@@ -132,7 +127,7 @@ def test_webhook_and_email_carry_no_text_nor_contact(app, store, client, code, r
     assert f"/tinjau/laporan-masyarakat/{record['id']}" in body and "SAPA 129" in body
     for secret in (WHAT, "Pak Budi", "0813"):
         assert secret not in body and secret not in hit["body"].decode() and secret not in str(message["Subject"])
-    admin = signed_in(app, "admin")
+    admin = client_as(app, "admin")
     assert f"Laporan masyarakat {record['id']}" in admin.get("/admin/webhook").get_data(as_text=True)
 
 
@@ -177,7 +172,7 @@ def test_control_characters_are_stripped_and_html_is_shown_escaped(app, store, c
     record = store.concerns.all()[0]
     assert record["what"] == "Pengasuh memukul anak <script>alert(1)</script>\n\nBaris kedua di sini"
     assert record["contact"] == "<b>Sari</b>"
-    reviewer = signed_in(app, "reviewer")
+    reviewer = client_as(app, "reviewer")
     for path in ("/tinjau/laporan-masyarakat", f"/tinjau/laporan-masyarakat/{record['id']}"):
         page = reviewer.get(path).get_data(as_text=True)
         assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page, path
@@ -292,7 +287,7 @@ def test_forwarded_for_counts_only_behind_a_configured_proxy(tmp_path):
 def test_handled_flow_and_its_audit_entry(app, store, client, code):
     assert report(client, code, contact="Ibu Sari 0812").status_code == 303
     record = store.concerns.all()[0]
-    reviewer = signed_in(app, "reviewer")
+    reviewer = client_as(app, "reviewer")
     path = f"/tinjau/laporan-masyarakat/{record['id']}/tangani"
     for note, message in (("", "Tulis singkat apa yang sudah dilakukan."), ("x" * 501, "maksimal 500 karakter")):
         before = stored_files(app)
@@ -323,7 +318,7 @@ def test_handled_flow_and_its_audit_entry(app, store, client, code):
 
 
 def test_unknown_or_malformed_concern_ids_are_not_found(app, store):
-    reviewer = signed_in(app, "reviewer")
+    reviewer = client_as(app, "reviewer")
     before = stored_files(app)
     for concern_id in ("c000000000000", "../concerns", "x" * 40, "c%00"):
         assert reviewer.get(f"/tinjau/laporan-masyarakat/{concern_id}").status_code == 404, concern_id

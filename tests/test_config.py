@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS, AuthActions, make_app, seed_app
 from inspector import create_app, demo
 from inspector import lks as lks_rules
 from inspector.auth import ROLES
@@ -17,6 +16,8 @@ from inspector.config import REPO_ROOT
 from inspector.passwords import verify_password
 from inspector.places import KECAMATAN
 from inspector.timefmt import format_wib
+from tests.support.auth import AuthActions
+from tests.support.builders import PASSWORD, ROLE_USERS, make_app, seed_app
 
 CODE_RE = re.compile(rf"^[{lks_rules.CODE_ALPHABET}]{{{lks_rules.CODE_LENGTH}}}$")
 

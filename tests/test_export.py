@@ -11,86 +11,24 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PIL import Image, ImageDraw
 
-from conftest import PASSWORD, ROLE_USERS
 from inspector import accounts, export, review, inspections
 from inspector.checklists import build
-from inspector.photos import process
 from inspector.store import audit as audit_store
+from tests.support.auth import client_as
+from tests.support.builders import PASSWORD, ROLE_USERS, add_lks
+from tests.support.inspection_builders import SECRET_NOTE, sent_inspection
 
 FIXED = ["ID pengajuan", "Kode LKS", "Nama LKS", "Kecamatan", "Kelurahan", "Petugas (nama pengguna)", "Instansi",
          "Status", "Dikirim (WIB)", "Skor (%)", "Jumlah temuan", "Kritis", "Daftar periksa"]
-SECRET_NOTE = "Anak R. bercerita dipukul pengasuh berinisial T — rahasia"
 PUBLIC_NOTE = "Dapur kotor, kompor dekat kasur; sudah ditegur"
+BENDA = {"address": "Jl. Uji No. 7", "kecamatan": "Benda", "kelurahan": "Belendung"}  # where the added LKS are
 
 
 # --- helpers -------------------------------------------------------------------------------------
 
-def jpeg(seed: int) -> bytes:
-    """A real, distinct JPEG per seed."""
-    image = Image.new("RGB", (320, 240), (40 + seed * 37 % 200, 110, 60))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((20 + seed * 9 % 100, 30, 200, 200), fill=(200, 190, 160), outline=(20, 20, 20), width=4)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
-
-
-def passing(item):
-    if item.type == "yes_no":
-        return "tidak" if item.fail_answer == "ya" else "ya"
-    if item.type in ("choice", "multi"):
-        value = next(v for v, _ in item.options if v not in item.fail_values)
-        return [value] if item.type == "multi" else value
-    return {"number": int(item.min or 0), "date": "2025-01-15", "text": "Ada", "longtext": "Ada"}.get(item.type)
-
-
-def failing(item):
-    if item.type == "yes_no":
-        return item.fail_answer
-    value = sorted(item.fail_values)[0]
-    return [value] if item.type == "multi" else value
-
-
-def sent_inspection(app, lks: dict, checklist_id: str = "lksa", fail=(), notes=None, values=None,
-               username: str = "petugas1", extra_photos=()) -> dict:
-    """A complete inspection sent through the domain functions: every item answered (failing those in
-    ``fail``), the required photos and those a failing answer needs, plus ``extra_photos`` (item ids)."""
-    store = app.extensions["store"]
-    checklist = app.extensions["checklists"][checklist_id]
-    inspection = inspections.start(store, checklist, lks, store.users.by_username(username))
-    answers = {}
-    for item in checklist.items():
-        if item.type != "photo":
-            answers[item.id] = {"value": failing(item) if item.id in fail else passing(item),
-                                "note": (notes or {}).get(item.id, "")}
-    for item_id, value in (values or {}).items():
-        answers[item_id] = {**answers.get(item_id, {"note": ""}), "value": value}
-    inspections.save_answers(store, inspection["id"], answers)
-    needed = [i.id for i in checklist.items()
-              if (i.type == "photo" and i.required) or (i.photo_on_fail and i.id in fail)]
-    for n, item_id in enumerate([*needed, *extra_photos]):
-        assert inspections.add_photo(store, inspection["id"], item_id, process(jpeg(n)), f"unggah-{n}", 60) is None
-    record, problems = inspections.submit(store, checklist, inspection["id"])
-    assert problems == {}, problems
-    return record
-
-
 def lks_of(store, kind: str = "lksa", index: int = 0) -> dict:
     return [r for r in store.lks.all() if r["kind"] == kind][index]
-
-
-def add_lks(store, kind: str, code: str, name: str, kecamatan: str = "Benda", kelurahan: str = "Belendung") -> dict:
-    return store.lks.create(code=code, name=name, kind=kind, address="Jl. Uji No. 7", kecamatan=kecamatan,
-                            kelurahan=kelurahan, active=True, registered=True)
-
-
-def client_as(app, role: str):
-    client = app.test_client()
-    response = client.post("/masuk", data={"username": ROLE_USERS[role], "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def read_csv(response) -> list[list[str]]:
@@ -164,7 +102,7 @@ def test_csv_is_an_attachment_in_utf8_with_bom_fixed_columns_then_items(app, sto
 
 
 def test_csv_uses_the_queue_filters(app, store, reviewer):
-    other = add_lks(store, "lksa", "BND01", "Panti Asuhan Benda Sejahtera", kecamatan="Benda")
+    other = add_lks(store, "Panti Asuhan Benda Sejahtera", "lksa", "BND01", **BENDA)
     pinang = sent_inspection(app, lks_of(store))
     benda = sent_inspection(app, other)
     decided = sent_inspection(app, lks_of(store, index=1))
@@ -201,7 +139,7 @@ def test_queue_page_links_to_the_csv_with_its_filters(app, store, reviewer):
 
 
 def test_csv_joins_the_items_of_different_checklists_grouped_by_checklist(app, store, reviewer):
-    lansia = add_lks(store, "elderly", "LNS01", "Panti Werdha Uji")
+    lansia = add_lks(store, "Panti Werdha Uji", "elderly", "LNS01", **BENDA)
     children = sent_inspection(app, lks_of(store))
     elderly = sent_inspection(app, lansia, checklist_id="umum", fail=("penghuni_dikurung",))
     table = read_csv(reviewer.get("/tinjau/ekspor/csv"))
@@ -267,7 +205,7 @@ def test_safe_cell_defuses_formulas(value, expected):
 
 
 def test_csv_cells_that_would_run_as_formulas_start_with_a_quote(app, store, reviewer):
-    place = add_lks(store, "lksa", "FRM01", "=cmd|' /C calc'!A0")
+    place = add_lks(store, "=cmd|' /C calc'!A0", "lksa", "FRM01", **BENDA)
     sent_inspection(app, place, notes={"dapur_bersih": "@SUM(1+1)*cmd", "catatan_umum": "-2+3"},
                values={"pengurus_ditemui": "+62 812 0000", "catatan_umum": "=1+1"})
     table = read_csv(reviewer.get("/tinjau/ekspor/csv"))

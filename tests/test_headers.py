@@ -5,10 +5,9 @@ from __future__ import annotations
 import gzip
 import re
 
-from conftest import make_app
-from helpers import jpeg
-
 from inspector.config import REPO_ROOT
+from tests.support.builders import make_app
+from tests.support.photos import jpeg
 
 
 def test_every_kind_of_response_carries_the_security_headers(client, auth, store):

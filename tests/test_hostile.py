@@ -23,14 +23,15 @@ from unittest import mock
 import pytest
 from PIL import Image
 
-from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
-from helpers import jpeg
 from inspector import inspections
 from inspector import lks as lks_rules
 from inspector.checklists import for_kind
 from inspector.photos import CORRUPT, NOT_A_PHOTO, process
 from inspector.web.errors import ERROR_TEXT
-from test_access import EXPECTED, INSPECTION_KEY, populate, routes, sign_in, url_for_rule
+from test_access import EXPECTED, INSPECTION_KEY, populate, routes, url_for_rule
+from tests.support.auth import client_as
+from tests.support.builders import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
+from tests.support.photos import jpeg
 
 # --- Shared helpers ---------------------------------------------------------------------------------------
 
@@ -136,8 +137,8 @@ def site(tmp_path_factory):
     values = populate(app)
     values.update(second_inspection(app))
     add_inspector(store)
-    clients = {"anonymous": app.test_client(), "other inspector": sign_in(app, "petugas2")}
-    clients.update({role: sign_in(app, username) for role, username in ROLE_USERS.items()})
+    clients = {"anonymous": app.test_client(), "other inspector": client_as(app, "petugas2")}
+    clients.update({role: client_as(app, username) for role, username in ROLE_USERS.items()})
     return SimpleNamespace(app=app, store=store, clients=clients, values=values, root=root)
 
 
@@ -405,7 +406,7 @@ def fresh(tmp_path):
     app = make_app(tmp_path)
     seed_app(app)
     values = populate(app)
-    clients = {role: sign_in(app, username) for role, username in ROLE_USERS.items()}
+    clients = {role: client_as(app, username) for role, username in ROLE_USERS.items()}
     return SimpleNamespace(app=app, store=app.extensions["store"], clients=clients, values=values, root=tmp_path)
 
 

@@ -20,11 +20,13 @@ import itsdangerous.timed
 import pytest
 from argon2 import PasswordHasher
 
-from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
-from helpers import jpeg, upload
 from inspector import passwords, inspections
 from inspector import timefmt
 from inspector.store import engine
+from tests.support.answers import complete_form
+from tests.support.auth import client_as, sign_in
+from tests.support.builders import PASSWORD, ROLE_USERS, add_inspector, add_lks, make_app, seed_app
+from tests.support.photos import jpeg, upload
 
 REPO_FORMS = Path(__file__).resolve().parent.parent / "forms"
 NOT_A_PHOTO = "Berkas bukan foto JPEG, PNG atau WebP."
@@ -33,25 +35,6 @@ NEW_QUESTION = "Apakah setiap anak tidur di kasurnya sendiri (pertanyaan versi 2
 
 
 # --- helpers -------------------------------------------------------------------
-
-def sign_in(client, username: str, next_path: str | None = None):
-    url = "/masuk" + (f"?next={next_path}" if next_path else "")
-    response = client.post(url, data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
-    return response
-
-
-def client_as(app, role_or_username: str):
-    client = app.test_client()
-    sign_in(client, ROLE_USERS.get(role_or_username, role_or_username))
-    return client
-
-
-def add_lks(app, kind: str, code: str) -> dict:
-    return app.extensions["store"].lks.create(
-        code=code, name=f"LKS Uji {kind.title()}", kind=kind, address="Jl. Uji No. 2", kecamatan="Pinang",
-        kelurahan="Kunciran Indah", active=True, registered=True)
-
 
 def start_inspection(client, code: str, checklist: str = "lksa") -> str:
     response = client.post(f"/inspeksi/lks/{code}/mulai", data={"checklist": checklist})
@@ -68,21 +51,6 @@ def record_of(app, sid: str) -> dict:
 def post_inspection(client, sid: str, data: dict, key: str, action: str = "simpan", url_suffix: str = ""):
     return client.post(f"/kunjungan/{sid}{url_suffix}", data={"inspection_key": key, "action": action, **data},
                        content_type="multipart/form-data")
-
-
-def passing(item):
-    """An answer of this item that passes."""
-    if item.type == "yes_no":
-        return "tidak" if item.fail_answer == "ya" else "ya"
-    if item.type in ("choice", "multi"):
-        value = next(v for v, _ in item.options if v not in item.fail_values)
-        return [value] if item.type == "multi" else value
-    return {"number": str(int(item.min)), "date": "2025-01-15"}.get(item.type, "Ada")
-
-
-def complete_form(checklist) -> dict:
-    """Every required item answered with a passing answer; photo items need photos on top."""
-    return {item.id: passing(item) for item in checklist.items() if item.required and item.type != "photo"}
 
 
 def checklist(app, checklist_id: str = "lksa"):
@@ -180,7 +148,7 @@ def draft(app, inspector, lks):
 # --- starting --------------------------------------------------------------------
 
 def test_start_page_lists_the_applicable_checklist_and_own_open_drafts(app, inspector, lks):
-    lansia = add_lks(app, "elderly", "LNS01")
+    lansia = add_lks(app.extensions["store"], "LKS Uji Lansia", "elderly", "LNS01", address="Jl. Uji No. 2")
     lksa_page = page(inspector.get(f"/l/{lks[0]['code']}"))
     assert [a["value"] for _, a in lksa_page.inputs if a.get("name") == "checklist"] == ["lksa"]
     lansia_response = inspector.get(f"/inspeksi/lks/{lansia['code']}")
@@ -201,7 +169,8 @@ def test_start_page_lists_the_applicable_checklist_and_own_open_drafts(app, insp
 
 @pytest.mark.parametrize("code_index, checklist_id", [(0, "umum"), (None, "lksa"), (0, "tidak-ada"), (0, "")])
 def test_starting_with_a_checklist_that_does_not_apply_is_refused(app, inspector, lks, code_index, checklist_id):
-    code = lks[code_index]["code"] if code_index is not None else add_lks(app, "elderly", "LNS02")["code"]
+    code = lks[code_index]["code"] if code_index is not None else add_lks(
+        app.extensions["store"], "LKS Uji Lansia", "elderly", "LNS02", address="Jl. Uji No. 2")["code"]
     response = inspector.post(f"/inspeksi/lks/{code}/mulai", data={"checklist": checklist_id})
     assert response.status_code == 400
     assert app.extensions["store"].inspections.for_inspector(app.extensions["store"].users.by_username(
@@ -602,7 +571,7 @@ def test_a_inspection_photo_is_served_only_to_its_inspector_reviewers_and_admins
 # --- the summary ---------------------------------------------------------------------------------
 
 def test_the_summary_shows_score_findings_critical_flag_and_links_to_missing_items(app, inspector):
-    lansia = add_lks(app, "elderly", "LNS03")
+    lansia = add_lks(app.extensions["store"], "LKS Uji Lansia", "elderly", "LNS03", address="Jl. Uji No. 2")
     sid = start_inspection(inspector, lansia["code"], "umum")
     key = record_of(app, sid)["inspection_key"]
     response = post_inspection(inspector, sid, {

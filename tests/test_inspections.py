@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 import copy
-import io
 import itertools
 import threading
 
 import pytest
-from PIL import Image
 
 from inspector import inspections
 from inspector import timefmt
 from inspector.checklists import build
 from inspector.photos import process
 from inspector.store import Store
+from tests.support.photos import jpeg
 
 SOURCE = {
     "id": "uji", "title": "Daftar uji", "version": 1, "kinds": ["lksa"],
@@ -44,12 +43,6 @@ LKS = {"id": "l0123456789ab", "code": "UJI01", "kind": "lksa"}
 INSPECTOR = {"id": "u0123456789ab"}
 COMPLETE = {"izin": {"value": "ya", "note": ""}, "kekerasan": {"value": "tidak", "note": ""},
             "jumlah": {"value": 12, "note": ""}}
-
-
-def jpeg(colour=(90, 110, 130), size=(64, 48)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
 @pytest.fixture

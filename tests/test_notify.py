@@ -1,33 +1,29 @@
 """Alerts: in-app alerts and the header badge, e-mail to a local SMTP sink, signed webhooks with retries.
 
-Every server here listens on 127.0.0.1 only. Background deliveries are
-awaited by polling with a bounded wait, never by sleeping a fixed time, and
-every worker thread is stopped and joined after each test.
+Every server here listens on 127.0.0.1 only (tests/support/local_servers.py; the ``sink`` and ``receiver``
+fixtures). Background deliveries are awaited by polling with a bounded wait, never by sleeping a fixed time,
+and every worker thread is stopped and joined after each test.
 """
 
 from __future__ import annotations
 
-import base64
-import email
 import hashlib
 import hmac
-import io
 import json
 import logging
-import socket
-import socketserver
 import threading
-import time
 from datetime import datetime
-from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from PIL import Image
 
-from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
-from inspector import accounts, events, notify
+from inspector import events, notify
 from inspector.store.notifications import NotificationStore
+from tests.support.answers import complete_form
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS, add_account, make_app, seed_app
+from tests.support.local_servers import closed_port
+from tests.support.photos import jpeg, upload
+from tests.support.waiting import WAIT_SECONDS, wait_until
 
 SECRET = "rahasia-webhook-uji"
 ALERT_EMAILS = "dinsos.satu@contoh.test, dinsos.dua@contoh.test"
@@ -40,171 +36,13 @@ def stop_workers():
     assert notify.stop_all(), "a background worker did not stop"
 
 
-def wait_for(check, what: str, seconds: float = 15.0):
-    """Poll ``check`` until it returns something true; fail after ``seconds`` (a bound, not a measurement)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.01)
-
-
-# --- local servers ------------------------------------------------------------------
-
-class _SmtpHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP for smtplib: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT."""
-
-    timeout = 10
-
-    def reply(self, text: str) -> None:
-        self.wfile.write(text.encode() + b"\r\n")
-
-    def handle(self):
-        self.reply("220 sink.test ESMTP")
-        envelope = {"from": None, "to": [], "auth": None}
-        while line := self.rfile.readline():
-            command = line.decode().strip()
-            verb = command.split(" ")[0].upper()
-            if verb == "EHLO":
-                self.reply("250-sink.test\r\n250-AUTH PLAIN\r\n250 8BITMIME")
-            elif verb == "AUTH":
-                envelope["auth"] = base64.b64decode(command.split()[2]).split(b"\0")[1:]
-                self.reply("235 ok")
-            elif verb == "MAIL":
-                envelope["from"] = command[10:]
-                self.reply("250 ok")
-            elif verb == "RCPT":
-                envelope["to"].append(command[8:].strip("<>"))
-                self.reply("250 ok")
-            elif verb == "DATA":
-                self.reply("354 go on")
-                data = b""
-                while (part := self.rfile.readline()) not in (b".\r\n", b""):
-                    data += part[1:] if part.startswith(b"..") else part
-                message = email.message_from_bytes(data, policy=policy.default)
-                self.server.messages.append({**envelope, "message": message})
-                self.reply("250 queued")
-            elif verb == "QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 ok" if verb in ("RSET", "NOOP") else "502 not here")
-
-
-class SmtpSink(socketserver.ThreadingTCPServer):
-    daemon_threads = False
-    block_on_close = True  # server_close joins the handler threads
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _SmtpHandler)
-        self.messages: list[dict] = []
-
-
-class _HookHandler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.hold.wait(10)
-        hit = {"path": self.path, "headers": self.headers, "body": body}  # names compared case-blind
-        with self.server.guard:
-            earlier = [h for h in self.server.hits if h["headers"].get("X-Inspector-Delivery") ==
-                       hit["headers"].get("X-Inspector-Delivery")]
-            self.server.hits.append(hit)
-        failing = self.path == "/gagal" or (self.path == "/sekali-gagal" and not earlier)
-        self.send_response(500 if failing else 200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):  # quiet
-        pass
-
-
-class Receiver(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _HookHandler)
-        self.hits: list[dict] = []
-        self.guard = threading.Lock()
-        self.hold = threading.Event()
-        self.hold.set()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-
-def _serve(server):
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        if isinstance(server, Receiver):
-            server.hold.set()
-        assert notify.stop_all()  # no delivery left talking to the server
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
-
-
-@pytest.fixture
-def sink():
-    yield from _serve(SmtpSink())
-
-
-@pytest.fixture
-def receiver():
-    yield from _serve(Receiver())
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens (connections are refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def app_with(tmp_path, **settings):
     app = make_app(tmp_path, INSPECTOR_SEND_BACKOFF_SECONDS="0.01", **settings)
     seed_app(app)
     return app
 
 
-def client_as(app, username: str):
-    client = app.test_client()
-    assert client.post("/masuk", data={"username": username, "password": PASSWORD}).status_code == 302
-    return client
-
-
-def add_account(app, username: str, role: str, active: bool = True) -> dict:
-    store = app.extensions["store"]
-    record, errors = accounts.create(store, {"username": username, "password": PASSWORD, "role": role,
-                                             "name": f"Nama {username}", "agency": "", "lks_ids": []})
-    assert not errors, errors
-    if not active:
-        store.users.update(record["id"], {"active": False})
-    return record
-
-
 # --- an inspection sent through the pages ----------------------------------------------------
-
-def _jpeg() -> tuple:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (90, 110, 130)).save(buffer, "JPEG")
-    return (io.BytesIO(buffer.getvalue()), "foto.jpg", "image/jpeg")
-
-
-def _passing(item):
-    if item.type == "yes_no":
-        return "tidak" if item.fail_answer == "ya" else "ya"
-    if item.type in ("choice", "multi"):
-        value = next(v for v, _ in item.options if v not in item.fail_values)
-        return [value] if item.type == "multi" else value
-    return {"number": str(int(item.min)), "date": "2025-01-15"}.get(item.type, "Ada")
-
 
 def send_inspection(app, inspector, critical: bool) -> str:
     """Start, fill and send an LKSA inspection of the first LKS as the inspector; its inspection id."""
@@ -215,11 +53,11 @@ def send_inspection(app, inspector, critical: bool) -> str:
     sid = response.location.rsplit("/", 1)[1]
     key = store.inspections.get(sid)["inspection_key"]
     checklist = app.extensions["checklists"]["lksa"]
-    answers = {i.id: _passing(i) for i in checklist.items() if i.required and i.type != "photo"}
+    answers = complete_form(checklist)
     if critical:
         answers.update(tanda_kekerasan="ya", tanda_kekerasan__note=NOTE)
     response = inspector.post(f"/kunjungan/{sid}", content_type="multipart/form-data", data={
-        "inspection_key": key, "action": "simpan", **answers, "foto_depan__photos": _jpeg()})
+        "inspection_key": key, "action": "simpan", **answers, "foto_depan__photos": upload(jpeg())})
     assert response.status_code == 303
     assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
     record = store.inspections.get(sid)
@@ -237,8 +75,8 @@ def badge(html: str) -> str | None:
 def test_a_critical_inspection_alerts_every_active_reviewer_with_a_badge(tmp_path):
     app = app_with(tmp_path)
     store = app.extensions["store"]
-    second = add_account(app, "peninjau2", "reviewer")
-    retired = add_account(app, "peninjau3", "reviewer", active=False)
+    second = add_account(store, "peninjau2", "reviewer")
+    retired = add_account(store, "peninjau3", "reviewer", active=False)
     reviewer = client_as(app, ROLE_USERS["reviewer"])
     assert badge(reviewer.get("/tinjau/").get_data(as_text=True)) is None
 
@@ -325,7 +163,7 @@ def test_emit_never_raises_and_one_broken_reaction_spares_the_others(app, store,
     with caplog.at_level(logging.ERROR, logger="inspector.events"):
         sid = send_inspection(app, inspector, critical=True)  # the page answers as always
     assert any("alert_reviewers failed" in r.getMessage() for r in caplog.records)
-    wait_for(lambda: {json.loads(h["body"])["event"] for h in receiver.hits} >= {"inspection.created",
+    wait_until(lambda: {json.loads(h["body"])["event"] for h in receiver.hits} >= {"inspection.created",
                                                                                 "inspection.critical"}, "webhooks")
     assert store.notifications.open_critical() == [sid]  # the reaction before the broken one ran
     with pytest.raises(ValueError):
@@ -350,7 +188,7 @@ def test_a_critical_inspection_is_mailed_to_the_alert_addresses(tmp_path, sink):
     inspector = client_as(app, ROLE_USERS["inspector"])
     send_inspection(app, inspector, critical=False)
     sid = send_inspection(app, inspector, critical=True)
-    sent = wait_for(lambda: sink.messages, "the e-mail")
+    sent = wait_until(lambda: sink.messages, "the e-mail")
     assert notify.stop_all()  # everything queued has run: the non-critical inspection sent nothing
     assert len(sink.messages) == 1
     lks = store.lks.all()[0]
@@ -371,7 +209,7 @@ def test_a_failing_mail_server_neither_breaks_the_submit_nor_logs_addresses(tmp_
     inspector = client_as(app, ROLE_USERS["inspector"])
     with caplog.at_level(logging.WARNING, logger="inspector.notify"):
         sid = send_inspection(app, inspector, critical=True)
-        wait_for(lambda: [r for r in caplog.records if "try 2 of 2" in r.getMessage()], "the last failed try")
+        wait_until(lambda: [r for r in caplog.records if "try 2 of 2" in r.getMessage()], "the last failed try")
     messages = [r.getMessage() for r in caplog.records if r.name == "inspector.notify"]
     assert len(messages) == 2 and all(sid in m and "koneksi ditolak" in m for m in messages)
     assert not any("contoh.test" in m or "@" in m for m in messages)
@@ -391,7 +229,7 @@ def test_webhooks_are_signed_retried_after_a_failure_and_logged_for_the_admin(tm
         done = [d for d in store.notifications.delivery_list() if d["state"] == "sent"]
         return done if len(done) == 3 else None
 
-    deliveries = wait_for(delivered, "three deliveries")
+    deliveries = wait_until(delivered, "three deliveries")
     assert all(d["tries"] == 2 and d["last_error"] == "HTTP 500" and d["last_status"] == 200 for d in deliveries)
     assert len(receiver.hits) == 6
 
@@ -434,7 +272,7 @@ def test_a_permanently_failing_webhook_ends_as_gagal_on_the_admin_page(tmp_path,
         found = store.notifications.delivery_list()
         return found if len(found) == 2 and all(d["state"] == "failed" for d in found) else None
 
-    deliveries = {d["url"]: d for d in wait_for(finished, "both deliveries to give up")}
+    deliveries = {d["url"]: d for d in wait_until(finished, "both deliveries to give up")}
     assert set(deliveries) == {receiver.url("/gagal"), refused}  # the ftp:// entry is ignored
     assert deliveries[receiver.url("/gagal")]["last_error"] == "HTTP 500"
     assert deliveries[refused]["last_error"] == "koneksi ditolak"
@@ -454,7 +292,7 @@ def test_a_slow_receiver_does_not_hold_up_the_request(tmp_path, receiver):
     send_inspection(app, inspector, critical=False)  # returned while the delivery is still open
     assert [d["state"] for d in store.notifications.delivery_list()] == ["pending"]
     receiver.hold.set()
-    wait_for(lambda: store.notifications.delivery_list()[0]["state"] == "sent", "the delivery")
+    wait_until(lambda: store.notifications.delivery_list()[0]["state"] == "sent", "the delivery")
 
 
 def test_webhook_urls_are_shown_without_credentials_or_query():
@@ -486,11 +324,11 @@ def test_a_full_queue_refuses_at_once_and_stop_joins_the_thread():
 
     def blocking(attempt):
         started.set()
-        release.wait(10)
+        release.wait(WAIT_SECONDS)  # until the test lets it go: the queue stays full meanwhile
         ran.append("first")
 
     assert worker.submit(blocking)
-    assert started.wait(10)
+    assert started.wait(WAIT_SECONDS)
     assert worker.submit(lambda attempt: ran.append("second"))  # waits in the queue
     assert worker.submit(lambda attempt: ran.append("third")) is False  # full: refused, not blocked
     release.set()

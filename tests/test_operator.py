@@ -7,101 +7,29 @@ suara anak, ...) are answered with the marker ``RAHASIA-UJI-123`` and given a ph
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 from collections import deque
-from datetime import datetime, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
-from unittest import mock
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS
-from helpers import jpeg
-from inspector import accounts, review, inspections
-from inspector import timefmt
-from inspector.auth import User
+from inspector import accounts
 from inspector.chart import score_chart
-from inspector.photos import process
 from inspector.timefmt import today_wib
+from tests.support.auth import client_as
+from tests.support.builders import PASSWORD, ROLE_USERS
+from tests.support.inspection_builders import VISIBLE_NOTE, inspection_in, photos_of
+from tests.support.photos import jpeg
 
 SECRET = "RAHASIA-UJI-123"
-VISIBLE_NOTE = "Dua pengasuh belum punya SKCK, sedang diurus."
 
 
-# --- making inspections through the real flow ------------------------------------------------
-
-def passing(item):
-    if item.type == "yes_no":
-        return "tidak" if item.fail_answer == "ya" else "ya"
-    if item.type in ("choice", "multi"):
-        value = next(v for v, _ in item.options if v not in item.fail_values)
-        return [value] if item.type == "multi" else value
-    return {"number": 3, "date": "2025-01-15"}.get(item.type, "Ada")
-
-
-def failing(item):
-    return item.fail_answer if item.type == "yes_no" else sorted(item.fail_values)[0]
-
-
-def inspect(app, lks: dict, answers: dict | None = None, photos: tuple = (), status: str = "approved",
-            when: str | None = None, checklist_id: str = "lksa") -> dict:
-    """An inspection of ``lks`` by petugas1 taken to ``status`` (draft, submitted, rejected, approved).
-
-    ``answers``: {item id: value or (value, note)} on top of passing answers to every required item;
-    ``photos``: item ids ('' for a general photo) that get one photo each, besides those the checklist needs.
-    """
-    store = app.extensions["store"]
-    checklist = app.extensions["checklists"][checklist_id]
-    inspector = store.users.by_username(ROLE_USERS["inspector"])
-    reviewer = User(store.users.by_username(ROLE_USERS["reviewer"]))
-    clock = mock.patch.object(timefmt, "now", lambda: datetime.fromisoformat(when)) if when else contextlib.nullcontext()
-    with clock:
-        inspection = inspections.start(store, checklist, lks, inspector)
-        given = {i.id: {"value": passing(i), "note": ""} for i in checklist.items() if i.required and i.type != "photo"}
-        for item_id, answer in (answers or {}).items():
-            value, note = answer if isinstance(answer, tuple) else (answer, "")
-            given[item_id] = {"value": value, "note": note}
-        inspections.save_answers(store, inspection["id"], given)
-        needed = [i.id for i in checklist.items() if (i.type == "photo" and i.required) or
-                  (i.photo_on_fail and i.fails((given.get(i.id) or {}).get("value")))]
-        for n, item_id in enumerate([*needed, *photos]):
-            processed = process(jpeg((n * 40 % 255, 90, len(item_id) * 7 % 255)))
-            assert inspections.add_photo(store, inspection["id"], item_id, processed, f"{inspection['id']}-{n}", 60) is None
-        if status != "draft":
-            record, problems = inspections.submit(store, checklist, inspection["id"])
-            assert not problems and record["status"] == "submitted", problems
-    if status in ("approved", "rejected"):
-        action = {"approved": "approve", "rejected": "reject"}[status]
-        record, reason = review.decide(store, inspection["id"], reviewer, action, "" if action == "approve" else "Tidak jelas.")
-        assert reason is None, reason
-    return store.inspections.get(inspection["id"])
-
-
-def photos_of(record: dict, item_id: str) -> list[str]:
-    return [p["id"] for p in record["photos"] if p["item"] == item_id]
-
-
-def approved_with_followup(app, lks: dict) -> dict:
-    """An approved inspection of ``lks`` with a failed item that has a photo and a follow-up with a photo
-    (the values tests/test_access.py needs for the operator's URLs)."""
-    from inspector import followups
-
-    store = app.extensions["store"]
-    record = inspect(app, lks, {"skck_pengasuh": ("tidak", VISIBLE_NOTE)}, photos=("skck_pengasuh",))
-    view = followups.operator_view(app.extensions["checklists"]["lksa"], record)
-    operator = User(store.users.by_username(ROLE_USERS["operator"]))
-    values, errors = followups.clean(view, "skck_pengasuh", "SKCK diurus ke Polres.", view.day.isoformat(), today_wib())
-    assert not errors, errors
-    followup, reason = followups.add(store, view, operator, values, process(jpeg((10, 200, 10))))
-    assert reason is None, reason
-    return {"approved_id": record["id"], "inspection_photo_id": photos_of(record, "skck_pengasuh")[0],
-            "followup_id": followup["id"]}
-
+# --- making inspections through the real flow (tests/support/inspection_builders.py) ---------------
 
 CONFIDENTIAL_ANSWERS = {
     "tanda_kekerasan": ("ya", f"{SECRET} memar di lengan"),
@@ -121,21 +49,21 @@ def world(app):
     lks = store.lks.all()
     own, other = lks[0], lks[2]
     assert own["kind"] == other["kind"] == "lksa"
-    first = inspect(app, own, {"skck_pengasuh": ("tidak", VISIBLE_NOTE), "catatan_umum": "Dapur perlu dicat ulang.",
+    first = inspection_in(app, own, {"skck_pengasuh": ("tidak", VISIBLE_NOTE), "catatan_umum": "Dapur perlu dicat ulang.",
                                **CONFIDENTIAL_ANSWERS},
                     photos=("skck_pengasuh", "tanda_kekerasan", "catatan_wawancara_anak", ""),
                     when="2025-03-10T03:00:00+00:00")
     base = {k: v for k, v in own.items() if k not in ("id", "code", "created_at", "updated_at")}
     provisional = store.lks.create(**{**base, "code": "PRV01", "name": "Laporan lapangan", "provisional": False,
                                       "active": False, "merged_into": own["id"]})
-    merged = inspect(app, provisional, {"kebijakan_perlindungan": "tidak"}, when="2025-06-01T03:00:00+00:00")
-    latest = inspect(app, own, {"apar": "tidak"}, when="2025-09-02T03:00:00+00:00")
-    draft = inspect(app, own, {"kebijakan_perlindungan": "tidak"}, photos=("kebijakan_perlindungan",), status="draft")
-    sent = inspect(app, own, {"kebijakan_perlindungan": "tidak"}, photos=("kebijakan_perlindungan",),
+    merged = inspection_in(app, provisional, {"kebijakan_perlindungan": "tidak"}, when="2025-06-01T03:00:00+00:00")
+    latest = inspection_in(app, own, {"apar": "tidak"}, when="2025-09-02T03:00:00+00:00")
+    draft = inspection_in(app, own, {"kebijakan_perlindungan": "tidak"}, photos=("kebijakan_perlindungan",), status="draft")
+    sent = inspection_in(app, own, {"kebijakan_perlindungan": "tidak"}, photos=("kebijakan_perlindungan",),
                    status="submitted")
-    rejected = inspect(app, own, {"kebijakan_perlindungan": "tidak"}, photos=("kebijakan_perlindungan",),
+    rejected = inspection_in(app, own, {"kebijakan_perlindungan": "tidak"}, photos=("kebijakan_perlindungan",),
                        status="rejected")
-    foreign = inspect(app, other, {"kebijakan_perlindungan": ("tidak", "Catatan LKS lain."), **CONFIDENTIAL_ANSWERS},
+    foreign = inspection_in(app, other, {"kebijakan_perlindungan": ("tidak", "Catatan LKS lain."), **CONFIDENTIAL_ANSWERS},
                       photos=("kebijakan_perlindungan", "tanda_kekerasan", ""))
     checklist = app.extensions["checklists"]["lksa"]
     confidential = [i for i in checklist.items() if i.confidential]
@@ -147,12 +75,6 @@ def world(app):
                            confidential=confidential, client=client,
                            secret_photos={p["id"] for r in (first, foreign) for p in r["photos"]
                                           if checklist.item(p["item"]) and checklist.item(p["item"]).confidential})
-
-
-def sign_in(app, username: str):
-    client = app.test_client()
-    assert client.post("/masuk", data={"username": username, "password": PASSWORD}).status_code == 302
-    return client
 
 
 class Links(HTMLParser):
@@ -226,7 +148,7 @@ def test_an_lks_without_approved_inspections_shows_no_chart(app, world):
     _, errors = accounts.create(world.store, {"username": "operator3", "password": PASSWORD, "role": "operator",
                                               "name": "Operator baru", "agency": "", "lks_ids": [quiet["id"]]})
     assert not errors, errors
-    html = sign_in(app, "operator3").get("/operator/").get_data(as_text=True)
+    html = client_as(app, "operator3").get("/operator/").get_data(as_text=True)
     assert quiet["name"] in html and "Belum ada inspeksi yang disetujui" in html
     assert "<svg" not in html and "/operator/inspeksi/" not in html
 
@@ -291,7 +213,7 @@ def test_no_operator_route_opens_a_record_that_is_not_an_approved_inspection_of_
     _, errors = accounts.create(world.store, {"username": "operator2", "password": PASSWORD, "role": "operator",
                                                      "name": "Operator lain", "agency": "", "lks_ids": [world.other["id"]]})
     assert not errors, errors
-    other_client = sign_in(app, "operator2")
+    other_client = client_as(app, "operator2")
     assert other_client.get(f"/operator/inspeksi/{world.foreign['id']}").status_code == 200  # it is viewable: to them
     assert other_client.post(f"/operator/inspeksi/{world.foreign['id']}/tindak-lanjut", data={
         "butir": "kebijakan_perlindungan", "isi": "Sudah dibuat.", "tanggal": today_wib().isoformat(),
@@ -411,7 +333,7 @@ def test_the_reviewer_sees_and_accepts_a_follow_up_and_the_operator_cannot(app, 
     assert world.client.post(accept_url).status_code == 403  # an operator cannot accept their own follow-up
     assert world.store.followups.get(world.own["id"], followup["id"])["accepted"] is None
 
-    reviewer = sign_in(app, ROLE_USERS["reviewer"])
+    reviewer = client_as(app, ROLE_USERS["reviewer"])
     page = reviewer.get(f"/tinjau/{sid}").get_data(as_text=True)
     section = page[page.index('id="tindak-lanjut"'):]
     assert "Dua pengasuh sudah mengurus SKCK ke Polres." in section and accept_url in section and "Terima" in section
@@ -438,12 +360,12 @@ def test_the_reviewer_sees_and_accepts_a_follow_up_and_the_operator_cannot(app, 
 
 
 def test_follow_up_forms_carry_a_csrf_token_and_are_refused_without_one(tmp_path):
-    from conftest import make_app, seed_app
+    from tests.support.builders import make_app, seed_app
 
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     seed_app(app)
     store = app.extensions["store"]
-    record = inspect(app, store.lks.all()[0], {"skck_pengasuh": "tidak"})
+    record = inspection_in(app, store.lks.all()[0], {"skck_pengasuh": "tidak"})
     client = app.test_client()
     login = client.get("/masuk").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)

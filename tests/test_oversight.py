@@ -6,9 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS, make_app, seed_app
 from inspector import events, notify, oversight, oversight_state, review
 from inspector.auth import User
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS, make_app, seed_app
 
 
 @pytest.fixture(autouse=True)
@@ -101,8 +102,7 @@ def test_an_approval_through_the_review_page_feeds_the_oversight_state(app, stor
     oversight_state.fill(store)  # state built while nothing was approved yet
     waiting = sent(store, lks[2], inspector_id, "submitted", first=ago(200), last=ago(150))
     assert lks[2]["id"] in {l["id"] for l in oversight.build(store).never}
-    reviewer = app.test_client()
-    reviewer.post("/masuk", data={"username": ROLE_USERS["reviewer"], "password": PASSWORD})
+    reviewer = client_as(app, "reviewer")
     response = reviewer.post(f"/tinjau/{waiting['id']}/keputusan", data={"keputusan": "approve"})
     assert response.status_code == 303
 
@@ -191,8 +191,7 @@ def test_the_overdue_days_come_from_the_settings(tmp_path):
     store = app.extensions["store"]
     inspector = store.users.by_username(ROLE_USERS["inspector"])["id"]
     sent(store, store.lks.all()[0], inspector, "approved", first=ago(200))
-    client = app.test_client()
-    client.post("/masuk", data={"username": ROLE_USERS["reviewer"], "password": PASSWORD})
+    client = client_as(app, "reviewer")
     html = client.get("/tinjau/pantauan").get_data(as_text=True)
     assert "Terlambat, lebih dari 400 hari (0)" in html and "lebih dari 30 hari (0)" in html
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import ROLE_USERS, PASSWORD, add_inspector
-from helpers import jpeg, upload
 from inspector import inspections
 from inspector.checklists import for_kind
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS, add_inspector
+from tests.support.photos import jpeg, upload
 
 
 @pytest.fixture
@@ -146,8 +147,7 @@ def test_wrong_inspection_key_other_account_unknown_inspection(app, client, auth
     assert response.status_code == 404 and response.get_json()["error"] == "Kunjungan tidak ditemukan."
     add_inspector(store)
     for username in ("petugas2", ROLE_USERS["reviewer"], ROLE_USERS["admin"]):
-        other = app.test_client()
-        assert other.post("/masuk", data={"username": username, "password": PASSWORD}).status_code == 302
+        other = client_as(app, username)
         response = send(other, inspection, jpeg())
         assert response.status_code == 403 and response.get_json()["error"], username
     assert photos_of(store, inspection) == []

@@ -17,10 +17,11 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from conftest import AuthActions, ROLE_USERS
 from inspector import posters
 from inspector.demo import demo_lks
 from inspector.places import KECAMATAN
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS
 
 BASE = "https://lks.tangerangkota.go.id"
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "poster.png"
@@ -65,17 +66,11 @@ def rasterise(pdf: bytes, tmp_path) -> list[Image.Image]:
     return images
 
 
-def admin_client(app):
-    client = app.test_client()
-    AuthActions(client).login_as("admin")
-    return client
-
-
 # --- One poster -----------------------------------------------------------------------------------
 
 def test_poster_png_holds_the_url_in_a_qr_at_least_8_cm_wide(app, store):
     record = store.lks.all()[0]
-    response = admin_client(app).get(f"/admin/lks/{record['id']}/poster.png")
+    response = client_as(app, "admin").get(f"/admin/lks/{record['id']}/poster.png")
     assert response.status_code == 200
     assert response.mimetype == "image/png"
     assert response.headers["Content-Disposition"] == f'attachment; filename="poster-{record["code"]}.png"'
@@ -104,7 +99,7 @@ def test_poster_png_holds_the_url_in_a_qr_at_least_8_cm_wide(app, store):
 
 def test_poster_pdf_reads_back_after_poppler_rasterises_it(app, store, tmp_path):
     record = store.lks.all()[1]
-    response = admin_client(app).get(f"/admin/lks/{record['id']}/poster.pdf")
+    response = client_as(app, "admin").get(f"/admin/lks/{record['id']}/poster.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == f'attachment; filename="poster-{record["code"]}.pdf"'
@@ -122,7 +117,7 @@ def test_the_route_lays_out_the_poster_of_that_lks(app, store, monkeypatch):
     original = posters.draw
     monkeypatch.setattr(posters, "draw", lambda page: drawn.append(page) or original(page))
     record = store.lks.all()[2]
-    assert admin_client(app).get(f"/admin/lks/{record['id']}/poster.png").status_code == 200
+    assert client_as(app, "admin").get(f"/admin/lks/{record['id']}/poster.png").status_code == 200
     [page] = drawn
     text = " ".join(page.strings())
     assert page.url == f"{BASE}/l/{record['code']}"
@@ -266,7 +261,7 @@ def pinang(app, store):
 
 
 def test_batch_of_one_kecamatan_has_a_page_per_active_lks_there(app, store, pinang, tmp_path):
-    response = admin_client(app).get("/admin/poster.pdf?kecamatan=Pinang")
+    response = client_as(app, "admin").get("/admin/poster.pdf?kecamatan=Pinang")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == "attachment; filename=poster-lks-pinang.pdf"
@@ -280,12 +275,12 @@ def test_batch_of_one_kecamatan_has_a_page_per_active_lks_there(app, store, pina
 
 
 def test_batch_of_every_kecamatan(app, store, pinang, tmp_path):
-    response = admin_client(app).get("/admin/poster.pdf")
+    response = client_as(app, "admin").get("/admin/poster.pdf")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == "attachment; filename=poster-lks-semua.pdf"
     active = [r for r in store.lks.all() if r.get("active") and not r.get("provisional")]
     assert pdf_pages(response.data, tmp_path) == len(active) == 6
-    assert admin_client(app).get("/admin/poster.pdf?kecamatan=").data[:8] == b"%PDF-1.4"
+    assert client_as(app, "admin").get("/admin/poster.pdf?kecamatan=").data[:8] == b"%PDF-1.4"
 
 
 def test_batch_selection_and_its_order():
@@ -301,21 +296,21 @@ def test_batch_selection_and_its_order():
 
 
 def test_unknown_kecamatan_is_refused_in_indonesian(app):
-    response = admin_client(app).get("/admin/poster.pdf?kecamatan=Serpong")
+    response = client_as(app, "admin").get("/admin/poster.pdf?kecamatan=Serpong")
     assert response.status_code == 400
     assert "Kecamatan tidak dikenal" in response.get_data(as_text=True)
 
 
 def test_kecamatan_without_active_lks_has_no_batch(app, store):
     empty = next(k for k in KECAMATAN if not any(r["kecamatan"] == k for r in store.lks.all()))
-    response = admin_client(app).get(f"/admin/poster.pdf?kecamatan={empty}")
+    response = client_as(app, "admin").get(f"/admin/poster.pdf?kecamatan={empty}")
     assert response.status_code == 404
     assert f"Belum ada LKS aktif di Kecamatan {empty}" in response.get_data(as_text=True)
 
 
 def test_batch_is_bounded(app, monkeypatch):
     monkeypatch.setattr(posters, "MAX_BATCH", 2)
-    response = admin_client(app).get("/admin/poster.pdf")
+    response = client_as(app, "admin").get("/admin/poster.pdf")
     assert response.status_code == 400
     assert "terlalu banyak" in response.get_data(as_text=True)
 
@@ -328,8 +323,7 @@ def test_only_the_admin_gets_posters(app, store):
     for role in ROLE_USERS:
         if role == "admin":
             continue
-        client = app.test_client()
-        AuthActions(client).login_as(role)
+        client = client_as(app, role)
         for path in paths:
             response = client.get(path)
             assert response.status_code == 403, (role, path)
@@ -342,11 +336,11 @@ def test_only_the_admin_gets_posters(app, store):
 
 @pytest.mark.parametrize("path", ["/admin/lks/tidak-ada/poster.png", "/admin/lks/tidak-ada/poster.pdf"])
 def test_unknown_lks_is_not_found(app, path):
-    assert admin_client(app).get(path).status_code == 404
+    assert client_as(app, "admin").get(path).status_code == 404
 
 
 def test_admin_pages_link_to_the_posters(app, store):
-    client = admin_client(app)
+    client = client_as(app, "admin")
     record = store.lks.all()[0]
     assert f'href="/admin/lks/{record["id"]}/poster.pdf"' in client.get("/admin/lks").get_data(as_text=True)
     index = client.get("/admin/").get_data(as_text=True)

@@ -17,12 +17,13 @@ from types import SimpleNamespace
 import pytest
 from PIL import ExifTags, Image
 
-from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
-from helpers import jpeg, upload
 from inspector import presence, review, inspections
 from inspector.auth import User
 from inspector.presence import LocationRejected
 from inspector.timefmt import WIB
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS, add_inspector, make_app, seed_app
+from tests.support.photos import jpeg, upload
 
 # Two points in Kota Tangerang (Kunciran Indah, Pinang) 0.0027 degrees of latitude apart: on the
 # haversine sphere (R = 6371008.8 m) that is 0.0027 * pi / 180 * R = 300.23 m.
@@ -160,21 +161,14 @@ def test_photos_without_a_capture_time_are_mentioned_but_not_flagged():
 
 # --- the pages: one app for the module, one signed-in client per role --------------------------------------
 
-def signed_in(app, username: str):
-    client = app.test_client()
-    response = client.post("/masuk", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, (username, response.status_code)
-    return client
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("presence"))
     lks = seed_app(app)
     store = app.extensions["store"]
     add_inspector(store)
-    clients = {role: signed_in(app, ROLE_USERS[role]) for role in ("inspector", "reviewer", "operator")}
-    clients["other"] = signed_in(app, "petugas2")
+    clients = {role: client_as(app, ROLE_USERS[role]) for role in ("inspector", "reviewer", "operator")}
+    clients["other"] = client_as(app, "petugas2")
     assert lks[0]["kind"] == "lksa" and isinstance(lks[0]["lat"], float) and isinstance(lks[0]["lon"], float)
     return SimpleNamespace(app=app, store=store, lks=lks, clients=clients,
                            checklist=app.extensions["checklists"]["lksa"], data=Path(app.config["INSPECTOR_DATA_DIR"]),

@@ -13,8 +13,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from conftest import PASSWORD, ROLE_USERS, AuthActions, make_app, seed_app
 from inspector import lks as lks_rules
+from tests.support.auth import AuthActions, client_as
+from tests.support.builders import PASSWORD, ROLE_USERS, make_app, seed_app
 
 CODE_RE = re.compile(rf"^[{lks_rules.CODE_ALPHABET}]{{{lks_rules.CODE_LENGTH}}}$")
 
@@ -369,12 +370,6 @@ def admin(auth):
     return auth.client
 
 
-def signed_in_client(app, role):
-    other = app.test_client()
-    AuthActions(other).login_as(role)
-    return other
-
-
 def test_admin_creates_an_lks_with_a_generated_code(admin, store):
     before = {r["code"] for r in store.lks.all()}
     response = admin.post("/admin/lks/baru", data=FORM)
@@ -460,7 +455,7 @@ def test_admin_edit_unknown_lks_is_404(admin):
 def test_deactivate_hides_the_lks_and_reactivate_restores_it(app, admin, store):
     record = next(r for r in store.lks.all() if r["name"] == "Panti Asuhan Contoh Kasih")
     anonymous = app.test_client()
-    inspector = signed_in_client(app, "inspector")
+    inspector = client_as(app, "inspector")
     search = "/inspeksi/?q=Kasih"
     assert anonymous.get(f"/l/{record['code']}").status_code == 200
     assert f"/inspeksi/lks/{record['code']}" in inspector.get(search).get_data(as_text=True)
@@ -492,7 +487,7 @@ def test_deactivate_hides_the_lks_and_reactivate_restores_it(app, admin, store):
 
 def test_status_change_is_for_admins_only(app, store):
     record = store.lks.all()[0]
-    reviewer = signed_in_client(app, "reviewer")
+    reviewer = client_as(app, "reviewer")
     assert reviewer.post(f"/admin/lks/{record['id']}/status").status_code == 403
     assert store.lks.get(record["id"])["active"] is True
 
@@ -593,7 +588,7 @@ def test_import_over_2_mb_through_the_page(app, admin):
 
 
 def test_import_is_for_admins_only(app, store):
-    reviewer = signed_in_client(app, "reviewer")
+    reviewer = client_as(app, "reviewer")
     assert upload(reviewer, make_csv([ROW_MELATI])).status_code == 403
     assert len(store.lks.all()) == 3
 
@@ -638,7 +633,7 @@ def test_qr_url_opens_the_public_page(app, admin, store):
 
 def test_qr_is_for_admins_only(app, store):
     record = store.lks.all()[0]
-    assert signed_in_client(app, "inspector").get(f"/admin/lks/{record['id']}/qr.png").status_code == 403
+    assert client_as(app, "inspector").get(f"/admin/lks/{record['id']}/qr.png").status_code == 403
     anonymous = app.test_client().get(f"/admin/lks/{record['id']}/qr.png")
     assert anonymous.status_code == 302 and "/masuk" in anonymous.headers["Location"]
 

@@ -8,17 +8,18 @@ Inspections are made the real way (inspections.start, save_answers, add_photo, s
 from __future__ import annotations
 
 from datetime import datetime
-import io
 from types import SimpleNamespace
 
 import pytest
-from PIL import Image
 
-from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
 from inspector import review, inspections
 from inspector import timefmt
 from inspector.auth import User
 from inspector.photos import process
+from tests.support.answers import required_answers
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS, add_inspector, add_lks, make_app, seed_app
+from tests.support.photos import jpeg
 
 STATES = ("draft", "submitted", "returned", "approved", "rejected")
 WHO = ("admin", "reviewer", "owner", "other", "operator", "nobody")
@@ -33,26 +34,8 @@ ALLOWED = {
 }
 
 
-def jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (40, 90, 140)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 def set_clock(monkeypatch, when: str) -> None:
     monkeypatch.setattr(timefmt, "now", lambda: datetime.fromisoformat(when))
-
-
-def stored(item):
-    """A passing answer of ``item`` as the store keeps it."""
-    if item.type == "yes_no":
-        value = "tidak" if item.fail_answer == "ya" else "ya"
-    elif item.type in ("choice", "multi"):
-        value = next(v for v, _ in item.options if v not in item.fail_values)
-        value = [value] if item.type == "multi" else value
-    else:
-        value = {"number": int(item.min), "date": "2025-01-15"}.get(item.type, "Ada")
-    return {"value": value, "note": ""}
 
 
 @pytest.fixture(scope="module")
@@ -65,21 +48,19 @@ def env(tmp_path_factory):
     users["owner"] = User(store.users.by_username(ROLE_USERS["inspector"]))
     users["other"] = User(other)
     users["nobody"] = None
-    return SimpleNamespace(app=app, store=store, lks=lks, users=users, photo=process(jpeg()),
+    return SimpleNamespace(app=app, store=store, lks=lks, users=users, photo=process(jpeg((40, 90, 140))),
                            checklist=app.extensions["checklists"]["lksa"])
 
 
 def new_lksa(env, name: str, kecamatan: str = "Karawaci") -> dict:
-    return env.store.lks.create(code=f"RU{len(env.store.lks.all()):04d}", name=name, kind="lksa",
-                                address="Jl. Uji No. 3", kecamatan=kecamatan, kelurahan="Bugel", active=True,
-                                registered=True)
+    return add_lks(env.store, name, prefix="RU", address="Jl. Uji No. 3", kecamatan=kecamatan, kelurahan="Bugel")
 
 
 def inspection(env, lks: dict | None = None, by: str = "owner", **answers) -> dict:
     """A complete draft: every required item passing (then ``answers``: item -> value), and the front photo."""
     store, checklist = env.store, env.checklist
     record = inspections.start(store, checklist, lks or env.lks[0], env.users[by].record)
-    full = {i.id: stored(i) for i in checklist.items() if i.required and i.type != "photo"}
+    full = required_answers(checklist)
     full.update({k: {"value": v, "note": ""} for k, v in answers.items()})
     assert inspections.save_answers(store, record["id"], full) is not None
     assert inspections.add_photo(store, record["id"], "foto_depan", env.photo, f"up-{record['id']}", 60) is None
@@ -350,8 +331,7 @@ def ids(rows) -> list[str]:
 
 
 def reviewer_page(env, query: str) -> str:
-    client = env.app.test_client()
-    assert client.post("/masuk", data={"username": ROLE_USERS["reviewer"], "password": PASSWORD}).status_code == 302
+    client = client_as(env.app, "reviewer")
     response = client.get(f"/tinjau/?{query}")
     assert response.status_code == 200
     return response.get_data(as_text=True)

@@ -21,12 +21,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import PASSWORD, ROLE_USERS, add_inspector, make_app, seed_app
-from helpers import jpeg, upload
-from inspector import review
-from inspector import timefmt
+from inspector import review, timefmt
 from inspector.auth import User
 from inspector.timefmt import format_wib
+from tests.support.answers import complete_form
+from tests.support.auth import client_as
+from tests.support.builders import ROLE_USERS, add_inspector, add_lks, make_app, seed_app
+from tests.support.photos import jpeg, upload
 
 STATES = ("draft", "submitted", "returned", "approved", "rejected")
 ROLES = ("admin", "reviewer", "owner", "other", "operator", "anonymous")
@@ -43,32 +44,9 @@ NEEDS_REASON = "Tulis alasan untuk inspektur saat mengembalikan atau menolak."
 
 # --- helpers ---------------------------------------------------------------------------
 
-def passing(item):
-    """An answer of this item that passes (as the form posts it)."""
-    if item.type == "yes_no":
-        return "tidak" if item.fail_answer == "ya" else "ya"
-    if item.type in ("choice", "multi"):
-        value = next(v for v, _ in item.options if v not in item.fail_values)
-        return [value] if item.type == "multi" else value
-    return {"number": str(int(item.min)), "date": "2025-01-15"}.get(item.type, "Ada")
-
-
-def complete_form(checklist, **changes) -> dict:
-    """Every required item answered with a passing answer (photo items need photos on top), then ``changes``."""
-    answers = {item.id: passing(item) for item in checklist.items() if item.required and item.type != "photo"}
-    return {**answers, **changes}
-
-
 def set_clock(monkeypatch, when: str) -> None:
     """Every module that stamps inspections reads ``when`` as now (UTC ISO)."""
     monkeypatch.setattr(timefmt, "now", lambda: datetime.fromisoformat(when))
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    response = client.post("/masuk", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, (username, response.status_code)
-    return client
 
 
 def post_inspection(client, sid: str, data: dict, key: str, action: str = "simpan", suffix: str = ""):
@@ -123,9 +101,9 @@ def site(tmp_path_factory):
     lks = seed_app(app)
     store = app.extensions["store"]
     other = add_inspector(store)
-    clients = {role: signed_in(app, ROLE_USERS[role]) for role in ("admin", "reviewer", "operator")}
-    clients["owner"] = signed_in(app, ROLE_USERS["inspector"])
-    clients["other"] = signed_in(app, "petugas2")
+    clients = {role: client_as(app, ROLE_USERS[role]) for role in ("admin", "reviewer", "operator")}
+    clients["owner"] = client_as(app, ROLE_USERS["inspector"])
+    clients["other"] = client_as(app, "petugas2")
     users = {role: store.users.by_username(ROLE_USERS[role]) for role in ("admin", "reviewer", "operator")}
     users["owner"] = store.users.by_username(ROLE_USERS["inspector"])
     users["other"] = other
@@ -139,10 +117,7 @@ def record_of(site, sid: str) -> dict:
 
 
 def new_lksa(site, name: str, kecamatan: str = "Karawaci", kelurahan: str = "Bugel") -> dict:
-    count = len(site.store.lks.all())
-    return site.store.lks.create(
-        code=f"RV{count:04d}", name=name, kind="lksa", address="Jl. Uji No. 9", kecamatan=kecamatan,
-        kelurahan=kelurahan, active=True, registered=True)
+    return add_lks(site.store, name, prefix="RV", address="Jl. Uji No. 9", kecamatan=kecamatan, kelurahan=kelurahan)
 
 
 def make(site, state: str, lks: dict | None = None, client=None, **changes) -> str:
@@ -723,8 +698,8 @@ def queue_site(tmp_path_factory):
     other = add_inspector(store)
     users = {"owner": store.users.by_username(ROLE_USERS["inspector"]), "other": other,
              "reviewer": store.users.by_username(ROLE_USERS["reviewer"])}
-    clients = {"owner": signed_in(app, ROLE_USERS["inspector"]), "other": signed_in(app, "petugas2"),
-               "reviewer": signed_in(app, ROLE_USERS["reviewer"])}
+    clients = {"owner": client_as(app, ROLE_USERS["inspector"]), "other": client_as(app, "petugas2"),
+               "reviewer": client_as(app, ROLE_USERS["reviewer"])}
     site = SimpleNamespace(app=app, store=store, lks=lks, clients=clients, users=users,
                            reviewer=User(users["reviewer"]), checklist=app.extensions["checklists"]["lksa"],
                            data=Path(app.config["INSPECTOR_DATA_DIR"]))

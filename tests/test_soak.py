@@ -1,8 +1,10 @@
 """Crash safety under load.
 
 * System test: ``bench/soak.py`` in short, as a child process: inspectors sign in, fill and send LKSA inspections
-  with photos over HTTP to the real server (waitress, fsync on), which is killed with SIGKILL while posts are
-  in flight and started again; afterwards nothing acknowledged is lost and nothing is stored twice.
+  with photos over HTTP to the real server (waitress, fsync on), which is killed with SIGKILL at chosen points
+  (right after the 6th answered post, and while the 20th post is held half sent) and started again; afterwards
+  nothing acknowledged is lost and nothing is stored twice. The points are counted in posts, not seconds, so
+  the run kills twice however fast the machine is.
 * The crash window it found: a kill after an inspection's state became "submitted" but before its monthly summary
   row was written; the repeated "Kirim" now adds the row.
 """
@@ -17,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers import jpeg
 from inspector import review, inspections
 from inspector.checklists import build
 from inspector.photos import process
 from inspector.store import Store
 from inspector.store.review_index import ReviewIndex
+from tests.support.photos import jpeg
 
 SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "soak.py"
 
@@ -31,9 +33,9 @@ SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "soak.py"
 def test_acknowledged_inspections_survive_sigkills_of_the_server_and_none_stored_twice(tmp_path):
     work = tmp_path / "soak"
     completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--inspectors", "4", "--inspections", "2", "--kills", "2", "--kill-gap", "0.2,1",
-         "--seconds", "60", "--seed", "2026", "--dir", str(work), "--json"],
-        capture_output=True, text=True, timeout=300)
+        [sys.executable, str(SCRIPT), "--inspectors", "4", "--inspections", "2", "--kill-at", "after:6,during:20",
+         "--seconds", "200", "--seed", "2026", "--dir", str(work), "--json"],
+        capture_output=True, text=True, timeout=420)  # bounds for a stuck run, not measurements
     lines = completed.stdout.strip().splitlines()
     assert lines, completed.stderr[-3000:]
     result = json.loads(lines[-1])
@@ -48,6 +50,9 @@ def test_acknowledged_inspections_survive_sigkills_of_the_server_and_none_stored
     assert result["kills"] == 2 and result["server_starts"] == 3
     assert result["kills_with_posts_in_flight"] >= 1
     assert result["retries"] >= 1
+    # Each kill came at its point; the post held half sent failed with the server and was repeated.
+    assert sorted(result["kill_points"]) == ["after:6", "during:20"]
+    assert result["retried_posts"] >= 1
 
 
 # --------------------------------------------------------------------------

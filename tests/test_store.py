@@ -571,7 +571,7 @@ def test_each_inspector_has_one_index_file_per_year(store):
 
 def test_flask_index_rebuild_restores_the_review_queue(tmp_path):
     """After the queue indexes are lost, `flask index rebuild` recreates them from the inspections."""
-    from conftest import make_app, seed_app
+    from tests.support.builders import make_app, seed_app
 
     app = make_app(tmp_path)
     seed_app(app)

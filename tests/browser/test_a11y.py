@@ -17,14 +17,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from conftest import make_app, seed_app
 from inspector import inspections
 from inspector.local_server import LocalServer
-from test_export import sent_inspection
-from test_operator import approved_with_followup
-
-from .conftest import PHONE, Requests, guarded, screenshot, sign_in
-from .test_pages import assert_fits_phone, assert_only_local, small_targets
+from tests.support.builders import make_app, seed_app
+from tests.support.inspection_builders import approved_with_followup, sent_inspection
+from tests.support.phone import (Requests, assert_fits_phone, assert_only_local, phone_context, screenshot, sign_in,
+                                 small_targets)
 
 pytestmark = pytest.mark.browser
 
@@ -126,7 +124,7 @@ def test_main_pages_have_no_serious_accessibility_violation(browser, site, role)
     requests = Requests()
     # The CSP forbids every script the server did not send, axe included: this context alone bypasses it
     # so that axe can be injected. The policy itself is checked in tests/test_headers.py.
-    context = guarded(browser.new_context(**PHONE, bypass_csp=True), requests)
+    context = phone_context(browser, requests, bypass_csp=True)
     try:
         page = context.new_page()
         if role:
@@ -150,7 +148,7 @@ def test_the_poster_on_the_admin_phone_shows_a_qr_that_reads(browser, site):
     """The poster PNG (a download) fetched with the admin's session and shown at 360 px: the picture in
     docs/screenshots/poster-phone.png, and its QR still reads at that size and leads to the LKS's page."""
     requests = Requests()
-    context = guarded(browser.new_context(**PHONE), requests)
+    context = phone_context(browser, requests)
     try:
         page = context.new_page()
         sign_in(page, site.url, "admin")

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import screenshot, sign_in
-from .test_pages import assert_fits_phone, assert_only_local, small_targets
+from tests.support.phone import assert_fits_phone, assert_only_local, screenshot, sign_in, small_targets
 
 pytestmark = pytest.mark.browser
 

@@ -10,100 +10,22 @@ import io
 import re
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 from playwright.sync_api import expect
 
 from inspector.checklists import score
-
-from .conftest import SCREENSHOTS, screenshot, sign_in
-from .test_pages import MIN_TARGET, PHONE_WIDTH, assert_fits_phone, assert_only_local, small_targets
+from tests.support.phone import (DATE, MIN_TARGET, PHONE_WIDTH, SCREENSHOTS, TEXT, answer, assert_fits_phone,
+                                 assert_only_local, go, passing_number, screenshot, small_targets, start_inspection)
+from tests.support.photos import jpeg_file
 
 pytestmark = pytest.mark.browser
-
-# The answer typed into each kind of free field; numbers are chosen inside each item's bounds.
-TEXT = "Ibu Sari, ketua yayasan"
-LONGTEXT = "Kunjungan berjalan lancar. Pengurus kooperatif."
-DATE = "2025-06-30"
 
 
 # --- Fixtures and helpers ------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def live_store(live_server):
-    """The store behind the live server: what the browser's posts actually wrote."""
-    return live_server.app.extensions["store"]
-
-
-@pytest.fixture(scope="session")
-def lksa(live_server):
-    """A seeded LKS of kind 'lksa' (the demo data makes the first one an LKSA)."""
-    return next(lks for lks in live_server.lks if lks["kind"] == "lksa")
-
-
-@pytest.fixture(scope="session")
-def checklist(live_server):
-    return live_server.app.extensions["checklists"]["lksa"]
-
-
-def make_jpeg(path, colour=(40, 110, 60), size=(640, 480)):
-    """A real JPEG (a few shapes, not one flat colour) written with Pillow."""
-    image = Image.new("RGB", size, colour)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((60, 80, 380, 400), fill=(200, 190, 160), outline=(20, 20, 20), width=6)
-    draw.ellipse((420, 60, 600, 240), fill=(230, 200, 40))
-    draw.line((0, size[1] - 40, size[0], size[1] - 60), fill=(90, 60, 30), width=12)
-    image.save(path, "JPEG", quality=85)
-    return path
-
-
 @pytest.fixture
 def photos(tmp_path):
-    return [make_jpeg(tmp_path / "depan.jpg"), make_jpeg(tmp_path / "toilet.jpg", colour=(30, 60, 140))]
-
-
-def passing_number(item) -> str:
-    return f"{min(item.max, item.min + 4):g}"
-
-
-def answer(page, item, photo) -> None:
-    """Answer one item with a passing answer, the way a thumb would (radio, checkbox, typing, camera)."""
-    question = page.locator(f"#item-{item.id}")
-    if item.type == "yes_no":
-        passing = "Tidak" if item.fail_answer == "ya" else "Ya"
-        question.get_by_role("radio", name=passing, exact=True).check()
-    elif item.type in ("choice", "multi"):
-        value = next(value for value, _ in item.options if value not in item.fail_values)
-        question.locator(f"input[value='{value}']").check()
-    elif item.type == "number":
-        question.locator(f"#{item.id}").fill(passing_number(item))
-    elif item.type == "date":
-        question.locator(f"#{item.id}").fill(DATE)
-    elif item.type == "text":
-        question.locator(f"#{item.id}").fill(TEXT)
-    elif item.type == "longtext":
-        question.locator(f"#{item.id}").fill(LONGTEXT)
-    elif item.type == "photo":
-        question.locator(f"#{item.id}__photos").set_input_files(photo)
-    else:  # pragma: no cover - a new item type needs a way to answer it here
-        raise AssertionError(f"no way to answer {item.type}")
-
-
-def start_inspection(page, server, lks) -> str:
-    """Signed in as the inspector: open the LKS's page, tap 'Mulai inspeksi'; returns the inspection id."""
-    sign_in(page, server.url, "inspector", next_path=f"/l/{lks['code']}")
-    assert page.locator("main h1").inner_text() == lks["name"]
-    with page.expect_navigation():
-        page.get_by_role("button", name="Mulai inspeksi").click()
-    found = re.fullmatch(re.escape(server.url) + r"/kunjungan/([\w-]+)", page.url)
-    assert found, page.url
-    assert page.get_by_text("Pertanyaan wajib belum terjawab").is_visible()
-    return found.group(1)
-
-
-def go(page, button: str, status: int = 200):
-    with page.expect_navigation() as navigation:
-        page.get_by_role("button", name=button, exact=True).click()
-    assert navigation.value.status == status, (button, navigation.value.status, page.url)
+    return [jpeg_file(tmp_path / "depan.jpg"), jpeg_file(tmp_path / "toilet.jpg", colour=(30, 60, 140))]
 
 
 def submitted_of(store, lks) -> list[dict]:

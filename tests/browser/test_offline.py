@@ -13,9 +13,9 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from .conftest import SCREENSHOTS
-from .test_pages import assert_fits_phone, assert_only_local
-from .test_inspection import TEXT, checklist, go, live_store, lksa, start_inspection  # noqa: F401 (fixtures)
+from tests.support.phone import SCREENSHOTS, TEXT, assert_fits_phone, assert_only_local, go, start_inspection
+from tests.support.photos import jpeg_file
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -90,8 +90,6 @@ def test_a_camera_photo_is_made_small_upright_and_keeps_its_time(page, live_serv
 # --- (b) The answer to an upload is lost once: retried, stored once ------------------------------------------
 
 def test_a_lost_upload_answer_is_retried_and_stored_once(page, live_server, live_store, lksa, tmp_path, requests_seen):
-    from .test_inspection import make_jpeg
-
     inspection_id = start_inspection(page, live_server, lksa)
     calls = []
 
@@ -104,7 +102,7 @@ def test_a_lost_upload_answer_is_retried_and_stored_once(page, live_server, live
             route.continue_()
 
     page.route(UPLOAD, lose_the_first_answer)
-    page.locator("#foto_depan__photos").set_input_files(make_jpeg(tmp_path / "depan.jpg"))
+    page.locator("#foto_depan__photos").set_input_files(jpeg_file(tmp_path / "depan.jpg"))
     row = page.locator("#item-foto_depan .upload")
     expect(row).to_contain_text("dicoba lagi")  # said, not hidden
     expect(page.locator("#item-foto_depan .thumbs img")).to_have_count(1, timeout=15000)
@@ -186,8 +184,7 @@ def test_the_form_waits_for_a_slow_photo(page, live_server, live_store, lksa, tm
     held = []
     page.route(UPLOAD, lambda route: held.append(route))  # the network holds the photo until the test lets it go
     page.locator("#foto_depan__photos").set_input_files(camera_photo(tmp_path / "depan.jpg", size=(2000, 1500)))
-    while not held:
-        page.wait_for_timeout(50)
+    wait_until(lambda: held, "the photo held on its way", pause=lambda: page.wait_for_timeout(50))
     row = page.locator("#item-foto_depan .upload")
     expect(row.locator("progress")).to_be_visible()
     expect(row.locator(".upload-text")).to_contain_text("Mengirim")
@@ -214,19 +211,16 @@ def test_the_form_waits_for_a_slow_photo(page, live_server, live_store, lksa, tm
 
 def test_a_photo_that_cannot_be_sent_is_named_and_tried_again_on_request(page, live_server, live_store, lksa,
                                                                          tmp_path, requests_seen):
-    from .test_inspection import make_jpeg
-
-    page.clock.install()  # the waits between retries pass when the test says so
+    page.clock.install()
     inspection_id = start_inspection(page, live_server, lksa)
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)  # from here the waits pass when the test says so
     tries = []
     page.route(UPLOAD, lambda route: (tries.append(1), route.abort("internetdisconnected")))
-    page.locator("#foto_depan__photos").set_input_files(make_jpeg(tmp_path / "depan.jpg"))
+    page.locator("#foto_depan__photos").set_input_files(jpeg_file(tmp_path / "depan.jpg"))
     row = page.locator("#item-foto_depan .upload")
-    for _ in range(40):
-        if "Gagal terkirim" in row.inner_text():
-            break
-        page.clock.run_for(3000)
-        page.wait_for_timeout(100)
+    for delay in (2, 5, 12):  # each failed try says how long the phone waits; then that time passes, no more
+        expect(row.locator(".upload-text")).to_have_text(f"Sinyal lemah, dicoba lagi dalam {delay} detik…")
+        page.clock.run_for(delay * 1000)
     expect(row.locator(".upload-text")).to_have_text("Gagal terkirim. Periksa sinyal lalu coba lagi.")
     assert len(tries) == 4  # the first try and three more, waiting longer each time
     expect(row.get_by_role("button", name="Coba lagi")).to_be_visible()

@@ -5,46 +5,12 @@ Each run rewrites the screenshots in docs/screenshots/.
 
 from __future__ import annotations
 
-
 import pytest
 
-from .conftest import PASSWORD, ROLE_USERS, screenshot, sign_in
+from tests.support.builders import PASSWORD, ROLE_USERS
+from tests.support.phone import assert_fits_phone, assert_only_local, screenshot, sign_in, small_targets
 
 pytestmark = pytest.mark.browser
-
-PHONE_WIDTH = 360
-MIN_TARGET = 44
-
-# Every visible link and button in header, main and footer, measured by its tallest line box:
-# a link that wraps has one box per line, and each line is what a thumb actually hits.
-TARGETS_JS = """() => {
-  const found = [];
-  for (const el of document.querySelectorAll(
-      'header a, header button, main a, main button, main input[type=submit], footer a')) {
-    const style = getComputedStyle(el);
-    const boxes = Array.from(el.getClientRects()).filter(r => r.width > 0 && r.height > 0);
-    if (!boxes.length || style.visibility === 'hidden' || style.display === 'none') continue;
-    found.push({text: (el.textContent || el.value || '').trim().replace(/\\s+/g, ' '), tag: el.tagName,
-                height: Math.max(...boxes.map(r => r.height)), width: Math.max(...boxes.map(r => r.width))});
-  }
-  return found;
-}"""
-
-
-def small_targets(page) -> list[str]:
-    return [f"{t['tag']} {t['text']!r} {t['width']:.0f}x{t['height']:.0f}"
-            for t in page.evaluate(TARGETS_JS) if t["height"] < MIN_TARGET]
-
-
-def assert_fits_phone(page):
-    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.body.scrollWidth]")
-    assert max(widths) <= PHONE_WIDTH, f"horizontal scrolling on {page.url}: scrollWidth {widths}"
-
-
-def assert_only_local(requests_seen):
-    assert requests_seen, "no request recorded"
-    assert requests_seen.foreign() == [], requests_seen.foreign()
-    assert requests_seen.blocked == [], requests_seen.blocked
 
 
 # --- Flows ---------------------------------------------------------------------------------------

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import jpeg
 from inspector import inspections
 from inspector.photos import process
-
-from .conftest import PHONE, SCREENSHOTS, Requests, guarded, sign_in
-from .test_pages import assert_fits_phone, assert_only_local, small_targets
-from .test_inspection import DATE, LONGTEXT, TEXT, go, start_inspection
+from tests.support.answers import required_answers
+from tests.support.phone import (SCREENSHOTS, Requests, assert_fits_phone, assert_only_local, go, phone_context,
+                                 sign_in, small_targets, start_inspection)
+from tests.support.photos import jpeg
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +41,8 @@ def phone_at(browser, requests_seen):
     contexts = []
 
     def make(lks, metres: float, accuracy: float = 20):
-        context = guarded(browser.new_context(**PHONE, permissions=["geolocation"], geolocation={
-            "latitude": lks["lat"] + metres / METRES_PER_DEGREE, "longitude": lks["lon"], "accuracy": accuracy}),
-            requests_seen)
+        context = phone_context(browser, requests_seen, permissions=["geolocation"], geolocation={
+            "latitude": lks["lat"] + metres / METRES_PER_DEGREE, "longitude": lks["lon"], "accuracy": accuracy})
         contexts.append(context)
         return context.new_page()
     yield make
@@ -56,7 +54,7 @@ def phone_at(browser, requests_seen):
 def reviewer(browser, live_server):
     """One reviewer's phone for the module, signed in once."""
     seen = Requests()
-    context = guarded(browser.new_context(**PHONE), seen)
+    context = phone_context(browser, seen)
     try:
         page = context.new_page()
         sign_in(page, live_server.url, "reviewer")
@@ -66,19 +64,9 @@ def reviewer(browser, live_server):
         context.close()
 
 
-def value(item):
-    """A passing answer as the store keeps it."""
-    if item.type == "yes_no":
-        return "tidak" if item.fail_answer == "ya" else "ya"
-    if item.type in ("choice", "multi"):
-        chosen = next(v for v, _ in item.options if v not in item.fail_values)
-        return [chosen] if item.type == "multi" else chosen
-    return {"number": int(item.min), "date": DATE, "text": TEXT, "longtext": LONGTEXT}[item.type]
-
-
 def fill_in_store(store, checklist, inspection_id: str) -> None:
     """The answers and photos, straight into the draft: the form itself is tested in test_inspection.py."""
-    answers = {i.id: {"value": value(i), "note": ""} for i in checklist.items() if i.required and i.type != "photo"}
+    answers = required_answers(checklist)
     assert inspections.save_answers(store, inspection_id, answers) is not None
     for item in checklist.items():
         if item.type == "photo" and item.required:

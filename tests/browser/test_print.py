@@ -13,10 +13,9 @@ import pytest
 
 from inspector import accounts, review
 from inspector.auth import User
-from test_export import SECRET_NOTE, sent_inspection
-
-from .conftest import PASSWORD, SCREENSHOTS, sign_in
-from .test_pages import assert_only_local
+from tests.support.builders import PASSWORD
+from tests.support.inspection_builders import SECRET_NOTE, sent_inspection
+from tests.support.phone import SCREENSHOTS, assert_only_local, sign_in
 
 pytestmark = pytest.mark.browser
 POPPLER = ("pdftotext", "pdfinfo", "pdfimages", "pdftoppm")

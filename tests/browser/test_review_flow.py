@@ -18,16 +18,14 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from conftest import _HASH, PASSWORD
-from inspector import accounts, followups, review
-from inspector import timefmt
+from inspector import followups, review, timefmt
 from inspector.auth import User
 from inspector.timefmt import today_wib
-from test_export import sent_inspection
-
-from .conftest import PHONE, Requests, guarded, screenshot, sign_in
-from .test_pages import assert_fits_phone, assert_only_local
-from .test_inspection import answer, go, make_jpeg, start_inspection
+from tests.support.builders import add_account
+from tests.support.inspection_builders import sent_inspection
+from tests.support.phone import (Requests, answer, assert_fits_phone, assert_only_local, go, guarded, phone_context,
+                                 screenshot, sign_in, start_inspection)
+from tests.support.photos import jpeg_file
 
 pytestmark = pytest.mark.browser
 
@@ -43,13 +41,9 @@ FOLLOWUP = "Berkas perpanjangan izin sudah lengkap dan diserahkan ke DPMPTSP; me
 
 # --- Contexts and helpers ------------------------------------------------------------------------
 
-def _phone(browser, requests, **options):
-    return guarded(browser.new_context(**PHONE, **options), requests)
-
-
-def _desktop_of(browser, requests, phone_context):
-    """A desktop browser signed in as the same account as ``phone_context`` (its cookies copied)."""
-    return guarded(browser.new_context(**DESKTOP, storage_state=phone_context.storage_state()), requests)
+def _desktop_of(browser, requests, phone):
+    """A desktop browser signed in as the same account as the ``phone`` context (its cookies copied)."""
+    return guarded(browser.new_context(**DESKTOP, storage_state=phone.storage_state()), requests)
 
 
 def _row(page, href: str):
@@ -78,10 +72,7 @@ def _history_and_queue(live_server, monkeypatch):
     store = app.extensions["store"]
     lks = live_server.lks
     if store.users.by_username("petugas-kelurahan") is None:
-        _, errors = accounts.create(store, {"username": "petugas-kelurahan", "password": PASSWORD,
-                                            "role": "inspector", "name": "Dedi Kurniawan", "agency": "Kelurahan",
-                                            "lks_ids": []}, password_hash=_HASH[0])
-        assert not errors, errors
+        add_account(store, "petugas-kelurahan", "inspector", name="Dedi Kurniawan", agency="Kelurahan")
     reviewer = store.users.by_username("peninjau1")
     history = [("2025-03-10T02:30:00+00:00", ("izin_operasional", "apar", "dapur_bersih", "kotak_p3k",
                                               "visi_misi", "jalur_evakuasi")),
@@ -113,11 +104,11 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
     assert item.type == "yes_no" and not (item.critical or item.confidential or item.photo_on_fail)
     requests = Requests()
     waiting = _history_and_queue(live_server, monkeypatch)
-    photo = make_jpeg(tmp_path / "depan.jpg")
+    photo = jpeg_file(tmp_path / "depan.jpg")
     contexts = []
     try:
         # --- 1. The inspector sends the inspection with one finding and a note -------------------------
-        inspector_ctx = _phone(browser, requests)
+        inspector_ctx = phone_context(browser, requests)
         contexts.append(inspector_ctx)
         inspector = inspector_ctx.new_page()
         inspection_id = start_inspection(inspector, live_server, lks)
@@ -141,7 +132,7 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         score_text = f"{record['score']['percent']:.0f}%"
 
         # --- 2. The reviewer finds it in the queue and returns it with a comment ------------------
-        reviewer_ctx = _phone(browser, requests)
+        reviewer_ctx = phone_context(browser, requests)
         contexts.append(reviewer_ctx)
         reviewer = reviewer_ctx.new_page()
         sign_in(reviewer, live_server.url, "reviewer")
@@ -235,7 +226,7 @@ def test_finding_returned_resent_approved_and_followed_up(browser, live_server, 
         # --- 5. The operator sees the approved inspection and records a follow-up -----------------
         view = followups.operator_view(checklist, record)
         operator_score = f"{view.percent:.0f}%"
-        operator_ctx = _phone(browser, requests)
+        operator_ctx = phone_context(browser, requests)
         contexts.append(operator_ctx)
         operator = operator_ctx.new_page()
         sign_in(operator, live_server.url, "operator")

@@ -28,9 +28,9 @@ ERROR_TEXT = {
 
 
 def register(app: Flask) -> None:
-    from . import account, admin, audit, export, inspect, operator, oversight, public, review, inspection
+    from . import account, admin, app_shell, audit, export, inspect, operator, oversight, public, review, inspection
 
-    for module in (public, account, inspect, inspection, review, oversight, export, operator, admin, audit):
+    for module in (public, account, inspect, inspection, review, oversight, export, operator, admin, audit, app_shell):
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CSRFError, csrf_error)

@@ -454,3 +454,12 @@
   var signOut = document.querySelector("form[action$='/keluar']");
   if (signOut) { signOut.addEventListener("submit", function () { clean(true); }); }
 })();
+
+/* The service worker (static/sw.js, served at the site's root): registered from every page, so that without
+   signal the phone shows its own "Tidak ada sinyal" page, never the browser's error. */
+(function () {
+  "use strict";
+  var script = document.body && document.body.getAttribute("data-service-worker");
+  if (!script || !("serviceWorker" in navigator) || !window.isSecureContext) { return; }
+  navigator.serviceWorker.register(script, {scope: "/"}).catch(function () { /* the pages work without it */ });
+})();

@@ -34,6 +34,10 @@ INSPECTION_KEY = "inspection key"
 
 EXPECTED: dict[str, str | frozenset[str]] = {
     "public.index": EVERYONE,
+    "app_shell.manifest": EVERYONE,
+    "app_shell.icon": EVERYONE,
+    "app_shell.service_worker": EVERYONE,
+    "app_shell.offline": EVERYONE,
     "public.lks": EVERYONE,
     "public.concern": EVERYONE,
     "public.concern_sent": EVERYONE,
@@ -151,7 +155,7 @@ def populate(app) -> dict:
     concern, _ = concerns.create(store, lks, {"what": "Anak-anak sering terdengar menangis malam hari.",
                                               "when": "this_week", "contact": ""}, concerns.new_form_token())
     return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "inspection_id": inspection["id"],
-            "photo_id": photo_id, "size": "kecil", "sent_id": sent["id"], "concern_id": concern["id"],
+            "photo_id": photo_id, "size": "kecil", "name": "192", "sent_id": sent["id"], "concern_id": concern["id"],
             **approved_with_followup(app, lks)}
 
 

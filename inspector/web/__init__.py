@@ -1,4 +1,4 @@
-"""The pages: one blueprint per audience (a blueprint of several modules is a package with its ``bp`` in
+"""The pages: a blueprint per audience or concern (a blueprint of several modules is a package with its ``bp`` in
 ``__init__.py``), with the error pages, what every response carries and what every template may use.
 
 Views are thin: read the request, call the domain, render. They read from the store, but every write goes
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import (account, admin, audit, context, errors, export, inspect, inspection, operator, oversight, public,
-               responses, review)
+from . import (account, admin, app_shell, audit, context, errors, export, inspect, inspection, operator, oversight,
+               public, responses, review)
 
-BLUEPRINTS = (public, account, inspect, inspection, review, oversight, export, operator, admin, audit)
+BLUEPRINTS = (public, account, inspect, inspection, review, oversight, export, operator, admin, audit, app_shell)
 
 
 def init_app(app: Flask) -> None:

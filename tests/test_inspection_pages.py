@@ -680,16 +680,21 @@ def test_the_admin_confirms_merges_or_rejects_a_reported_lks(app, inspector, lks
     assert not any(name in listing for name in reported)
 
 
-def test_an_invalid_re_entry_keeps_the_answer_saved_before(app, store):
-    """Saving 5, then posting 999 (out of bounds), leaves 5 in the draft and shows the error."""
-    from inspector import inspections as inspection_rules
-
+def started_lksa_inspection(app, store):
+    """The inspector signed in and an LKSA inspection started through the page: (client, its URL, id, key)."""
     client = app.test_client()
     client.post("/masuk", data={"username": ROLE_USERS["inspector"], "password": PASSWORD})
     lks = next(r for r in store.lks.all() if r["kind"] == "lksa")
     location = client.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"}).headers["Location"]
     inspection_id = location.rsplit("/", 1)[1]
-    key = store.inspections.get(inspection_id)["inspection_key"]
+    return client, location, inspection_id, store.inspections.get(inspection_id)["inspection_key"]
+
+
+def test_an_invalid_re_entry_keeps_the_answer_saved_before(app, store):
+    """Saving 5, then posting 999 (out of bounds), leaves 5 in the draft and shows the error."""
+    from inspector import inspections as inspection_rules
+
+    client, location, inspection_id, key = started_lksa_inspection(app, store)
     number_item = next(i for i in inspection_rules.checklist_of(store, store.inspections.get(inspection_id)).items()
                        if i.type == "number")
     first = client.post(location, data={"inspection_key": key, "action": "simpan", number_item.id: "5"})
@@ -701,12 +706,7 @@ def test_an_invalid_re_entry_keeps_the_answer_saved_before(app, store):
 
 def test_a_post_without_some_questions_keeps_their_saved_answers(app, store):
     """Only questions that were on the posted page change: a cut-short post erases nothing."""
-    client = app.test_client()
-    client.post("/masuk", data={"username": ROLE_USERS["inspector"], "password": PASSWORD})
-    lks = next(r for r in store.lks.all() if r["kind"] == "lksa")
-    location = client.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"}).headers["Location"]
-    inspection_id = location.rsplit("/", 1)[1]
-    key = store.inspections.get(inspection_id)["inspection_key"]
+    client, location, inspection_id, key = started_lksa_inspection(app, store)
     saved = client.post(location, data={"inspection_key": key, "action": "simpan", "izin_operasional": "ya",
                                          "izin_operasional__note": "", "kasur_sendiri": "ya",
                                          "kasur_sendiri__note": "kasur baru"})

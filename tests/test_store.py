@@ -249,6 +249,36 @@ def test_reads_see_a_write_made_by_another_process(tmp_path):
     assert engine._cache[key] is not cached_before
 
 
+def synced_paths(monkeypatch) -> list[str]:
+    """Every path this process fsyncs from now on, in order (read from the descriptor as it is synced)."""
+    synced, real_fsync = [], os.fsync
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return synced
+
+
+def test_new_folders_survive_a_power_cut_each_is_synced_in_its_parent(tmp_path, monkeypatch):
+    synced = synced_paths(monkeypatch)
+    with Partition(tmp_path / "a" / "b" / "c.json").transaction() as db:
+        db.table("t").insert({"x": 1})
+    made = [str(tmp_path), str(tmp_path / "a"), str(tmp_path / "a" / "b")]
+    # a's entry in tmp_path, b's entry in a, then c.json's entry in b (after its contents, synced before the rename)
+    assert [p for p in synced if p in made] == made
+    assert any(p.startswith(str(tmp_path / "a" / "b" / ".c.json.")) for p in synced[:synced.index(made[-1])])
+
+
+def test_a_photo_in_a_new_folder_is_synced_in_its_parent(tmp_path, monkeypatch):
+    store = Store(tmp_path / "data")
+    synced = synced_paths(monkeypatch)
+    store.photos.save("l" + "c" * 12, b"jpeg", b"thumb")
+    assert str(tmp_path / "data" / "photos") in synced  # the new owner folder's entry in photos/
+    assert str(tmp_path / "data") in synced  # photos/ itself was new
+
+
 def test_sweep_stale_temporaries_removes_only_old_temporaries(tmp_path):
     old = time.time() - STALE_TMP_SECONDS - 3600
     nested = tmp_path / "inspections" / LKS_ID

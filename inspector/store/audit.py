@@ -116,13 +116,6 @@ def _last_line(path: Path) -> bytes | None:
         return handle.read(end - start)
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
 
 class AuditLog:
     """Append to, read and verify the chained log under ``<root>/audit``."""
@@ -144,7 +137,7 @@ class AuditLog:
                target_id: str | None, details: dict | None = None) -> dict:
         """Chain one entry to the log and return it once it is on disk."""
         details = clean_details(details)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        engine.make_folders(self.folder)
         with self._lock:
             months = self.months()
             seq, prev = self._tip(months)
@@ -213,7 +206,7 @@ class AuditLog:
         finally:
             os.close(fd)
         if created and engine.FSYNC:
-            _fsync_folder(path.parent)
+            engine.fsync_folder(path.parent)
         return identity
 
     def entries(self, month_from: str | None = None, month_to: str | None = None, action: str | None = None,
@@ -264,7 +257,7 @@ class AuditLog:
 
     def verify(self) -> tuple[bool, str | None, int]:
         """Check every hash, link and seq in order: (ok, the first problem, entries intact before it)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        engine.make_folders(self.folder)
         with self._lock:  # the end of each file now; later appends only add beyond it
             ends = {month: self.path(month).stat().st_size for month in self.months()}
         seq, prev, count = 0, ZERO_HASH, 0

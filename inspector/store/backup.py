@@ -159,14 +159,6 @@ def _check_owner(folder: Path) -> None:
                           "so that every file it makes stays usable by the server")
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _serialised(root: Path) -> FileLock:
     """The lock that keeps backups and restores of one folder from running at once."""
     return FileLock(str(root / BACKUP_LOCK), timeout=0)
@@ -539,5 +531,5 @@ def _pack(staging: Path, out: Path, result: BackupResult) -> tuple[int, int, int
     finally:
         os.unlink(tmp)
     if engine.FSYNC:
-        _fsync_folder(out.parent)
+        engine.fsync_folder(out.parent)
     return len(entries), sum(e["size"] for e in entries), out.stat().st_size

@@ -93,12 +93,33 @@ def atomic_write(path: Path, data: bytes, after_mtime_ns: int = 0) -> None:
         except FileNotFoundError:
             pass
         raise
+    fsync_folder(folder)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the folder's entries (a new or replaced file, a new sub-folder) survive a power cut."""
     if FSYNC:
         dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def make_folders(folder: Path) -> None:
+    """``mkdir -p`` whose folders survive a power cut: the parent of each missing folder is fsynced after it is
+    made (also when another writer made it a moment before: that writer may not have synced it yet)."""
+    missing, here = [], Path(folder)
+    while not here.is_dir() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir()
+        except FileExistsError:
+            if not new.is_dir():
+                raise
+        fsync_folder(new.parent)
 
 
 def sweep_stale_temporaries(root: Path) -> int:
@@ -177,7 +198,7 @@ class Partition:
     @contextmanager
     def transaction(self) -> Iterator[TinyDB]:
         """Lock the partition, yield a TinyDB on a private copy, write it atomically on success."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(self.path.parent)
         with FileLock(str(self._lock_path), timeout=LOCK_TIMEOUT_SECONDS):
             try:
                 with open(self.path, "rb") as handle:

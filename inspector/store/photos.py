@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .engine import atomic_write
+from .engine import atomic_write, make_folders
 from .records import new_id
 
 _PHOTO_ID = re.compile(r"^p[0-9a-f]{12}$")
@@ -27,7 +27,7 @@ class PhotoStore:
         """Write a photo and its thumbnail durably; returns the new photo id."""
         photo_id = new_id("p")
         path = self._path(owner, photo_id, False)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(path.parent)
         atomic_write(self._path(owner, photo_id, True), thumb)
         atomic_write(path, jpeg)
         return photo_id

@@ -17,7 +17,7 @@ from filelock import Timeout
 from . import engine, upgrade
 from .audit import AuditLog
 from .backup import (_CHUNK, DATA, FORMAT, MANIFEST, MAX_MANIFEST_BYTES, RESTORE_PREFIX, SECRET_KEY, VERSION,
-                     BackupError, RestoreResult, _check_owner, _fsync_folder, _hidden_or_lock, _remove_stale,
+                     BackupError, RestoreResult, _check_owner, _hidden_or_lock, _remove_stale,
                      _serialised)
 
 
@@ -218,7 +218,7 @@ def _place(staging: Path, root: Path, paths: list[str]) -> None:
     try:
         for path in paths:
             target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            engine.make_folders(target.parent)
             folders.add(target.parent)
             try:
                 os.rename(staging / path, target)
@@ -228,4 +228,4 @@ def _place(staging: Path, root: Path, paths: list[str]) -> None:
         raise BackupError(f"restore stopped part way ({error}): empty {root} and restore again") from None
     if engine.FSYNC:
         for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
-            _fsync_folder(folder)
+            engine.fsync_folder(folder)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import timefmt
-from .engine import Partition, atomic_write
+from .engine import Partition, atomic_write, make_folders
 
 CURRENT = 2
 SCHEMA_FILE = "schema.json"
@@ -124,7 +124,7 @@ def _to_2(root: Path, say: Callable[[str], None]) -> None:
     for old in sorted(old_root.glob("*/*.json")) if old_root.is_dir() else []:
         data = _inspection_partition(json.loads(old.read_bytes() or b"{}"))
         target = new_root / old.parent.name / old.name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(target.parent)
         atomic_write(target, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
         old.unlink()
         moved += 1

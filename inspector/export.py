@@ -23,15 +23,16 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable, Iterator
 
-from . import timefmt
-from . import review, inspections
+from . import inspections, review, timefmt
 from .checklists import Checklist, Item
 from .timefmt import format_wib, to_wib
 
 BOM = "\ufeff"
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP: CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST = frozenset(FORMULA_START)
 SHORT_QUESTION = 48
 FIXED_COLUMNS = ("ID pengajuan", "Kode LKS", "Nama LKS", "Kecamatan", "Kelurahan", "Petugas (nama pengguna)",
                  "Instansi", "Status", "Dikirim (WIB)", "Skor (%)", "Jumlah temuan", "Kritis", "Daftar periksa")
@@ -98,16 +99,26 @@ def _number(value) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def csv_table(store, records: list[dict], include_confidential: bool) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of the inspections, one row each, in the order given."""
-    checklists: dict[str, Checklist | None] = {}
-    for record in records:
-        digest = record["checklist"]["digest"]
-        if digest not in checklists:
+def _checklists(store, digests) -> dict[str, Checklist | None]:
+    """The archived checklist of each digest; None where the archive lacks it (its rows keep their fixed columns)."""
+    found: dict[str, Checklist | None] = {}
+    for digest in digests:
+        if digest not in found:
             try:
-                checklists[digest] = inspections.checklist_of(store, record)
-            except LookupError:  # an archive without it: the row keeps its fixed columns
-                checklists[digest] = None
+                found[digest] = inspections.checklist_of(store, {"checklist": {"digest": digest}})
+            except LookupError:
+                found[digest] = None
+    return found
+
+
+def csv_lines(store, records: Iterable[dict], digests: Iterable[str], include_confidential: bool) -> Iterator[bytes]:
+    """The inspections as CSV, one encoded line at a time: the byte-order mark and header first (their columns
+    are the items of every checklist version in ``digests``: the digests of the records to come), then one
+    line per record as ``records`` yields it, so a caller streaming from the store holds one record at a time.
+
+    UTF-8 with a byte-order mark (so Excel reads Indonesian text right), CRLF lines, safe cells.
+    """
+    checklists = _checklists(store, digests)
     columns = item_columns([c for c in checklists.values() if c is not None], include_confidential)
     items = {digest: {item.id: item for item in c.items()} for digest, c in checklists.items() if c is not None}
     header = list(FIXED_COLUMNS)
@@ -115,47 +126,54 @@ def csv_table(store, records: list[dict], include_confidential: bool) -> tuple[l
         header += [f"{column.key} {short_question(column.item.question)}", f"{column.key} catatan"]
     lks = {r["id"]: r for r in store.lks.all()}
     users = {u["id"]: u for u in store.users.all()}
-    rows = []
-    for record in records:
-        place = lks.get(record["lks_id"], {})
-        inspector = users.get(record["inspector_id"], {})
-        score = record.get("score") or {}
-        checklist = checklists.get(record["checklist"]["digest"])
-        own = items.get(record["checklist"]["digest"], {})
-        row = [record["id"], place.get("code", ""), place.get("name", ""), place.get("kecamatan", ""),
-               place.get("kelurahan", ""), inspector.get("username", ""), inspector.get("agency", ""),
-               review.LABELS.get(record["status"], record["status"]), _local_time(record.get("submitted_at")),
-               _number(score.get("percent")), str(len(score.get("failed", []))),
-               "Ya" if record.get("critical") else "Tidak",
-               f"{record['checklist']['id']} v{record['checklist'].get('version', '')}"]
-        photos = inspections.photos_by_item(record)
-        for column in columns:
-            item = own.get(column.item.id) if checklist is not None and checklist.id == column.checklist_id else None
-            if item is None:
-                row += ["", ""]
-                continue
-            answer = record.get("answers", {}).get(item.id) or {}
-            value = item.label_of(answer.get("value"))
-            if item.type == "photo":
-                count = len(photos.get(item.id, []))
-                value = f"{count} foto" if count else ""
-            row += [value, answer.get("note", "")]
-        rows.append(row)
-    return header, rows
-
-
-def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """UTF-8 with a byte-order mark (so Excel reads Indonesian text right), CRLF lines, safe cells."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return (BOM + buffer.getvalue()).encode("utf-8")
+
+    def line(cells: list[str]) -> bytes:
+        buffer.seek(0)
+        buffer.truncate()
+        # Most cells are plain text that cannot start a formula: only the others go through safe_cell.
+        writer.writerow([cell if type(cell) is str and cell[:1] not in FORMULA_FIRST else safe_cell(cell)
+                         for cell in cells])
+        return buffer.getvalue().encode("utf-8")
+
+    yield BOM.encode("utf-8") + line(header)
+    for record in records:
+        digest = record["checklist"]["digest"]
+        if digest not in checklists:
+            raise ValueError(f"inspection {record['id']} has checklist {digest}, not among the header's digests")
+        yield line(_row(record, lks, users, columns, checklists[digest], items.get(digest, {})))
+
+
+def _row(record: dict, lks: dict, users: dict, columns, checklist: Checklist | None, own: dict) -> list[str]:
+    place = lks.get(record["lks_id"], {})
+    inspector = users.get(record["inspector_id"], {})
+    score = record.get("score") or {}
+    row = [record["id"], place.get("code", ""), place.get("name", ""), place.get("kecamatan", ""),
+           place.get("kelurahan", ""), inspector.get("username", ""), inspector.get("agency", ""),
+           review.LABELS.get(record["status"], record["status"]), _local_time(record.get("submitted_at")),
+           _number(score.get("percent")), str(len(score.get("failed", []))),
+           "Ya" if record.get("critical") else "Tidak",
+           f"{record['checklist']['id']} v{record['checklist'].get('version', '')}"]
+    photos = inspections.photos_by_item(record)
+    for column in columns:
+        item = own.get(column.item.id) if checklist is not None and checklist.id == column.checklist_id else None
+        if item is None:
+            row += ["", ""]
+            continue
+        answer = record.get("answers", {}).get(item.id) or {}
+        value = item.label_of(answer.get("value"))
+        if item.type == "photo":
+            count = len(photos.get(item.id, []))
+            value = f"{count} foto" if count else ""
+        row += [value, answer.get("note", "")]
+    return row
 
 
 def inspections_csv(store, records: list[dict], include_confidential: bool) -> bytes:
-    return to_csv(*csv_table(store, records, include_confidential))
+    """The whole CSV of ``records`` at once (a few records; exports stream ``csv_lines`` instead)."""
+    return b"".join(csv_lines(store, records, [r["checklist"]["digest"] for r in records], include_confidential))
+
 
 
 # --- Evidence bundle ---------------------------------------------------------------------------

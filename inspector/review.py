@@ -130,7 +130,17 @@ def index_row(store, record: dict, lks_by_id: dict[str, dict] | None = None) -> 
             "submitted_at": record.get("submitted_at"), "first_submitted_at": first,
             "score": score.get("percent"), "failed": len(score.get("failed", [])),
             "critical": bool(record.get("critical")), "photos": len(record.get("photos", [])),
-            "decided_at": record.get("decided_at"), "checklist_id": record["checklist"]["id"]}
+            "decided_at": record.get("decided_at"), "checklist_id": record["checklist"]["id"],
+            "checklist_digest": record["checklist"].get("digest")}
+
+
+def checklist_digests(store, rows: list[dict]) -> set[str]:
+    """The checklist versions of the inspections behind queue ``rows``: from the rows, and for rows written
+    before they named it (until ``flask index rebuild``), from the inspections, read once without keeping them."""
+    found = {row["checklist_digest"] for row in rows if row.get("checklist_digest")}
+    older = [row["id"] for row in rows if not row.get("checklist_digest")]
+    found.update(record["checklist"]["digest"] for record in store.inspections.stream(older))
+    return found
 
 
 def rebuild_indexes(store) -> int:

@@ -285,7 +285,7 @@ def test_queue_rows_carry_what_the_page_shows(env, spread):
         "inspector_id": env.users["other"].record["id"], "status": "submitted",
         "submitted_at": "2026-06-09T03:00:00+00:00", "first_submitted_at": "2026-06-09T03:00:00+00:00",
         "score": record["score"]["percent"], "failed": 1, "critical": True, "photos": 1, "decided_at": None,
-        "checklist_id": "lksa"}
+        "checklist_id": "lksa", "checklist_digest": record["checklist"]["digest"]}
 
 
 def test_the_date_filter_uses_the_day_shown_in_wib(env, monkeypatch):

@@ -191,6 +191,15 @@ class Partition:
         _remember(key, _identity(stat), data)
         return data
 
+    def read_once(self) -> dict:
+        """The parsed file for one pass over many partitions (an export): parsed afresh, never kept in the
+        shared cache, so the pass holds one partition at a time; ``{}`` when there is no file."""
+        try:
+            with open(self.path, "rb") as handle:
+                return _parse(handle.read())
+        except FileNotFoundError:
+            return {}
+
     def reader(self) -> TinyDB:
         """A TinyDB over the cached data; do not mutate what it returns."""
         return TinyDB(self, storage=_CachedReadStorage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, stream_with_context
 from flask_login import current_user
 
 from .. import export, inspections, review, timefmt
@@ -33,9 +33,9 @@ def inspections_csv():
     """The queue's inspections, with the queue's filters, as a spreadsheet (confidential answers included)."""
     filters = queue_filters()
     rows = review.queue(store(), **filters)
-    records = store().inspections.peek_many([row["id"] for row in rows])
-    data = export.inspections_csv(store(), records, include_confidential=True)
-    ids = [r["id"] for r in records]
+    ids = [row["id"] for row in rows]
+    lines = export.csv_lines(store(), store().inspections.stream(ids), review.checklist_digests(store(), rows),
+                             include_confidential=True)
     log("export_csv", None, None, rows=len(ids), status=filters["status"] or "semua",
         kecamatan=filters["kecamatan"] or None, lks_id=filters["lks_id"] or None,
         inspector_id=filters["inspector_id"] or None, date_from=filters["date_from"] or None,
@@ -44,7 +44,8 @@ def inspections_csv():
     span = "".join(f"-{d.replace('-', '')}" for d in (filters["date_from"], filters["date_to"]) if d)
     stamp = timefmt.now().astimezone(WIB).strftime("%Y%m%d-%H%M")
     name = f"inspeksi-lks-{STATUS_SLUGS.get(filters['status'], 'semua')}{span}-{stamp}.csv"
-    return _no_store(Response(data, mimetype="text/csv", headers={
+    # Written to the response line by line: memory follows one chunk of inspections, not the export.
+    return _no_store(Response(stream_with_context(lines), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"'}))
 
 

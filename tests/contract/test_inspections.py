@@ -134,6 +134,19 @@ def test_peek_many_returns_the_asked_inspections_in_order_and_skips_unknown_ids(
     assert subs.peek_many([]) == []
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 500])
+def test_stream_gives_what_peek_many_gives_in_the_same_order_lazily_whatever_the_chunk(store, chunk):
+    subs = store.inspections
+    made = [_add(subs, lks_id, f"2024-0{month}-0{day}T10:00:00+00:00", n) for n, (lks_id, month, day) in
+            enumerate([(LKS_ID, 3, 1), (OTHER_LKS_ID, 3, 2), (LKS_ID, 4, 1), (LKS_ID, 3, 5), (OTHER_LKS_ID, 5, 1)])]
+    asked = [made[4]["id"], "../users", made[0]["id"], made[3]["id"], made[1]["id"], made[2]["id"], "x" * 40]
+    streamed = subs.stream(asked, chunk=chunk)
+    assert not isinstance(streamed, list)  # lazy
+    assert list(streamed) == subs.peek_many(asked)
+    assert [r["n"] for r in subs.stream(asked, chunk=chunk)] == [4, 0, 3, 1, 2]
+    assert list(subs.stream([], chunk=chunk)) == []
+
+
 def test_newest_first_is_lazy_and_puts_the_later_stored_first_on_equal_times(store):
     subs = store.inspections
     for n, at in enumerate(["2024-03-01T10:00:00+00:00", "2024-11-05T07:30:00+00:00", "2024-03-01T10:00:00+00:00",

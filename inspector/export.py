@@ -145,6 +145,10 @@ def csv_lines(store, records: Iterable[dict], digests: Iterable[str], include_co
         yield line(_row(record, lks, users, columns, checklists[digest], items.get(digest, {})))
 
 
+# The last line of an export that damaged data cut short (see docs/design.md): never taken for a whole file.
+INCOMPLETE_LINE = "EKSPOR TIDAK LENGKAP: sebagian data rusak dan tidak terbaca. Beri tahu admin Inspector.\r\n".encode()
+
+
 def _row(record: dict, lks: dict, users: dict, columns, checklist: Checklist | None, own: dict) -> list[str]:
     place = lks.get(record["lks_id"], {})
     inspector = users.get(record["inspector_id"], {})

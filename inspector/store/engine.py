@@ -35,6 +35,8 @@ from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from .contract.kinds import DataDamaged
+
 # Lock waits longer than this mean something is badly wrong; fail loudly.
 LOCK_TIMEOUT_SECONDS = 30
 # Temporary files older than this belong to a writer that died.
@@ -65,8 +67,18 @@ def _identity(stat: os.stat_result) -> tuple[int, int, int]:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def _parse(raw: bytes) -> dict:
-    return json.loads(raw) if raw.strip() else {}
+def _parse(raw: bytes, path: Path) -> dict:
+    """A partition's tables. The store writes every partition whole, as JSON tables of documents, and never an
+    empty file: anything else is damage, and is refused loudly rather than read as an empty partition."""
+    if not raw.strip():
+        raise DataDamaged(str(path), "empty file")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise DataDamaged(str(path), f"not readable as JSON ({error})") from None
+    if not isinstance(data, dict) or not all(isinstance(table, dict) for table in data.values()):
+        raise DataDamaged(str(path), "not a table of records")
+    return data
 
 
 def atomic_write(path: Path, data: bytes, after_mtime_ns: int = 0) -> None:
@@ -187,7 +199,7 @@ class Partition:
             return cached[1]
         with open(self.path, "rb") as handle:
             stat = os.fstat(handle.fileno())
-            data = _parse(handle.read())
+            data = _parse(handle.read(), self.path)
         _remember(key, _identity(stat), data)
         return data
 
@@ -196,7 +208,7 @@ class Partition:
         shared cache, so the pass holds one partition at a time; ``{}`` when there is no file."""
         try:
             with open(self.path, "rb") as handle:
-                return _parse(handle.read())
+                return _parse(handle.read(), self.path)
         except FileNotFoundError:
             return {}
 
@@ -212,7 +224,7 @@ class Partition:
             try:
                 with open(self.path, "rb") as handle:
                     previous_mtime_ns = os.fstat(handle.fileno()).st_mtime_ns
-                    data = _parse(handle.read())
+                    data = _parse(handle.read(), self.path)
             except FileNotFoundError:
                 data, previous_mtime_ns = {}, 0
             storage = _TransactionStorage(data)

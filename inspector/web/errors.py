@@ -6,6 +6,8 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..store.contract import DataDamaged
+
 ERROR_TEXT = {
     400: ("Permintaan tidak valid", "Data yang dikirim tidak dapat diproses. Periksa isian lalu coba lagi."),
     403: ("Akses ditolak", "Akun Anda tidak memiliki izin untuk halaman ini."),
@@ -14,6 +16,8 @@ ERROR_TEXT = {
     413: ("Berkas terlalu besar", "Ukuran kiriman melebihi batas. Perkecil berkas lalu coba lagi."),
     429: ("Terlalu banyak percobaan", "Tunggu sebentar lalu coba lagi."),
     500: ("Terjadi kesalahan", "Maaf, terjadi kesalahan di server. Data yang sudah tersimpan tetap aman."),
+    503: ("Data tidak dapat dibaca", "Sebagian data yang dibutuhkan halaman ini rusak, jadi halaman ini belum bisa "
+                                     "ditampilkan. Halaman lain tetap bisa dipakai. Beri tahu admin Inspector."),
 }
 EXPIRED_FORM = "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi."
 
@@ -21,6 +25,7 @@ EXPIRED_FORM = "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kir
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(DataDamaged, data_damaged)
     app.register_error_handler(Exception, server_error)
 
 
@@ -48,6 +53,12 @@ def http_error(error: HTTPException):
 
 def csrf_error(error: CSRFError):
     return error_page(400, EXPIRED_FORM)
+
+
+def data_damaged(error: DataDamaged):
+    """A damaged data file: this page is unavailable (never shown as empty), the log names the file."""
+    current_app.logger.error("damaged data on %s %s: %s", request.method, request.path, error)
+    return error_page(503)
 
 
 def server_error(error: Exception):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 
-from flask import Blueprint, Response, render_template, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, stream_with_context
 from flask_login import current_user
 
 from .. import export, inspections, review, timefmt
 from ..auth import access
+from ..store.contract import DataDamaged
 from ..timefmt import WIB
 from .helpers import get_lks_by_id_or_404, get_sent_inspection_or_404, log, store
 from .queries import queue_filters
@@ -44,9 +45,22 @@ def inspections_csv():
     span = "".join(f"-{d.replace('-', '')}" for d in (filters["date_from"], filters["date_to"]) if d)
     stamp = timefmt.now().astimezone(WIB).strftime("%Y%m%d-%H%M")
     name = f"inspeksi-lks-{STATUS_SLUGS.get(filters['status'], 'semua')}{span}-{stamp}.csv"
-    # Written to the response line by line: memory follows one chunk of inspections, not the export.
-    return _no_store(Response(stream_with_context(lines), mimetype="text/csv", headers={
+    # Written to the response line by line: memory follows one chunk of inspections, not the export. The header
+    # is made first, so that damaged data it needs (the register, the accounts) still gets the error page.
+    first = next(lines)
+    return _no_store(Response(stream_with_context(_until_damage(first, lines)), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"'}))
+
+
+def _until_damage(first: bytes, lines):
+    """The export's lines; if damaged data stops it part way (the status is sent by then), a last line says the
+    file is incomplete, so it is never taken for the whole export, and the log names the damaged file."""
+    yield first
+    try:
+        yield from lines
+    except DataDamaged as error:
+        current_app.logger.error("damaged data cut the CSV export short: %s", error)
+        yield export.INCOMPLETE_LINE
 
 
 @bp.route("/tinjau/<inspection_id>/cetak")

@@ -43,12 +43,12 @@ from __future__ import annotations
 from typing import Callable, Protocol, runtime_checkable
 
 from .inspections import ChecklistArchive, Inspections, Photos, ReviewIndex
-from .kinds import Change, Record
+from .kinds import Change, DataDamaged, Record
 from .lks import Concerns, Followups, Lks
 from .trail import AuditTrail, Notifications
 from .users import Secrets, Throttle, Users
 
-__all__ = ["AuditTrail", "Change", "ChecklistArchive", "Concerns", "Followups", "Inspections", "KINDS", "Lks",
+__all__ = ["AuditTrail", "Change", "ChecklistArchive", "Concerns", "DataDamaged", "Followups", "Inspections", "KINDS", "Lks",
            "Notifications", "Photos", "Record", "ReviewIndex", "Secrets", "Store", "Throttle", "Users"]
 
 

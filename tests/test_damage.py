@@ -1,0 +1,129 @@
+"""Damaged data files are loud and contained: never read as empty, the page that needs one says in Indonesian that
+its data cannot be read (503, not a 500 and not an empty list), the log names the file, the file is left as it was,
+and pages that do not need it keep working."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from inspector import export
+from inspector.store import engine
+from inspector.store.contract import DataDamaged
+from tests.support.auth import client_as
+from tests.support.inspection_builders import sent_inspection
+
+UNREADABLE = "Data tidak dapat dibaca"
+
+
+def cut_in_half(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def emptied(path):
+    path.write_bytes(b"")
+
+
+def garbled(path):
+    path.write_bytes(b"\x00\xff" + path.read_bytes()[2:])
+
+
+def not_tables(path):
+    path.write_bytes(b"[1, 2, 3]")
+
+
+DAMAGE = {"cut in half": cut_in_half, "emptied": emptied, "garbled": garbled, "not tables": not_tables}
+
+
+@pytest.fixture
+def site(app):
+    store = app.extensions["store"]
+    lks = next(r for r in store.lks.all() if r["kind"] == "lksa")
+    record = sent_inspection(app, lks)
+    return app, store, lks, record
+
+
+def partition_of(store, record):
+    return store.root / "inspections" / record["lks_id"] / f"{record['created_at'][:4]}{record['created_at'][5:7]}.json"
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_inspections_partition_makes_its_pages_say_so_and_leaves_the_rest_working(site, damage, caplog):
+    app, store, lks, record = site
+    path = partition_of(store, record)
+    DAMAGE[damage](path)
+    engine._cache.clear()
+    damaged = path.read_bytes()
+    reviewer = client_as(app, "reviewer")
+    with caplog.at_level(logging.ERROR):
+        for url in (f"/tinjau/{record['id']}", "/tinjau/", "/tinjau/ekspor/csv"):
+            response = reviewer.get(url)
+            assert response.status_code == 503, url
+            assert UNREADABLE in response.get_data(as_text=True), url
+    assert str(path) in caplog.text  # the log names the file
+    assert "Traceback" not in caplog.text
+    assert path.read_bytes() == damaged  # nothing rewritten over the evidence
+    assert reviewer.get("/akun/sandi").status_code == 200
+    assert client_as(app, "admin").get("/admin/lks").status_code == 200
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_register_is_never_read_as_an_empty_one(site, damage):
+    app, store, lks, _record = site
+    DAMAGE[damage](store.root / "lks.json")
+    engine._cache.clear()
+    response = app.test_client().get(f"/l/{lks['code']}")
+    assert response.status_code == 503 and UNREADABLE in response.get_data(as_text=True)  # not "LKS tidak ditemukan"
+    with pytest.raises(DataDamaged, match="lks.json"):
+        store.lks.all()
+    with pytest.raises(DataDamaged):  # a write is refused too: it would replace the damaged file with an empty one
+        store.lks.create_many([{k: v for k, v in lks.items() if k not in ("id", "code")} | {"code": "ZZ999"}])
+    assert app.test_client().get("/masuk").status_code == 200
+
+
+def test_an_export_that_meets_damage_part_way_says_so_in_its_last_line(app, caplog):
+    store = app.extensions["store"]
+    lks = [r for r in store.lks.all() if r["kind"] == "lksa"]
+    records = [sent_inspection(app, lks[0])]
+    other = store.lks.create_many([{k: v for k, v in lks[0].items() if k not in ("id", "code")} | {"code": "ZZ998"}])[0]
+    records.append(sent_inspection(app, other))
+    reviewer = client_as(app, "reviewer")
+    with reviewer.get("/tinjau/ekspor/csv") as whole:
+        assert whole.status_code == 200 and whole.get_data().count(b"\r\n") == 3
+    later = max(records, key=lambda r: r["submitted_at"])  # the queue lists it after the other one
+    emptied(partition_of(store, later))
+    engine._cache.clear()
+    # The waiting queue reads its inspections before answering: the damage gets the error page.
+    assert reviewer.get("/tinjau/ekspor/csv").status_code == 503
+    # Every state reads the queue from the index: the damage is met while the file is already on its way.
+    with caplog.at_level(logging.ERROR):
+        with reviewer.get("/tinjau/ekspor/csv?status=") as response:
+            body = response.get_data()
+    # Both inspections are in one chunk, read before either is written: the header, then the incomplete line
+    assert response.status_code == 200 and body.count(b"\r\n") == 2
+    assert body.endswith(export.INCOMPLETE_LINE) and later["id"].encode() not in body
+    assert str(partition_of(store, later)) in caplog.text
+
+
+def test_a_stream_cut_by_damage_ends_with_the_incomplete_line(app, caplog):
+    from inspector.web.export import _until_damage
+
+    def lines():
+        yield b"row\r\n"
+        raise DataDamaged("/data/inspections/x/202612.json", "empty file")
+
+    with app.app_context(), caplog.at_level(logging.ERROR):
+        assert b"".join(_until_damage(b"header\r\n", lines())) == b"header\r\nrow\r\n" + export.INCOMPLETE_LINE
+    assert "/data/inspections/x/202612.json" in caplog.text
+
+
+def test_the_store_never_writes_an_empty_file(tmp_path):
+    partition = engine.Partition(tmp_path / "p.json")
+    with partition.transaction() as db:
+        db.table("t").insert({"x": 1})
+    with partition.transaction() as db:
+        db.drop_tables()
+    assert partition.path.read_bytes().strip() not in (b"",)
+    assert partition.snapshot() == {}

@@ -89,13 +89,20 @@ class InspectionStore:
             found.update((r["id"], r) for r in self._table(*located).all() if r.get("id") in ids)
         return [found[i] for i in inspection_ids if i in found]
 
-    def stream(self, inspection_ids: list[str], chunk: int = STREAM_CHUNK) -> Iterator[Record]:
-        """The inspections asked for, in the order asked, for reading once; unknown and malformed ids are skipped.
+    def stream(self, inspection_ids: list[str], chunk: int = STREAM_CHUNK,
+               keep_order: bool = True) -> Iterator[Record]:
+        """The inspections asked for, for reading once; unknown and malformed ids are skipped.
 
         For exports of any size: ``chunk`` records at a time, each chunk reading every partition it needs
-        once and none into the shared cache, so memory follows ``chunk``, not the export. Asked in time
-        order (as the queue sorts), consecutive inspections share partitions and each is read about once.
+        once and none into the shared cache, so memory follows ``chunk``, not the export. In the order asked;
+        or, with ``keep_order=False``, grouped by partition (month started, then LKS; the order asked within
+        one), so that each partition is read about once however the ids were sorted.
         """
+        if not keep_order:
+            located = {i: self._locate(i) for i in inspection_ids}
+            position = {i: n for n, i in enumerate(inspection_ids)}
+            inspection_ids = sorted((i for i in inspection_ids if located[i]),
+                                    key=lambda i: (located[i][1], located[i][0], position[i]))
         for start in range(0, len(inspection_ids), chunk):
             ids = inspection_ids[start:start + chunk]
             wanted: dict[tuple[str, str], set[str]] = {}

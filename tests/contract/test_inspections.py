@@ -145,6 +145,9 @@ def test_stream_gives_what_peek_many_gives_in_the_same_order_lazily_whatever_the
     assert list(streamed) == subs.peek_many(asked)
     assert [r["n"] for r in subs.stream(asked, chunk=chunk)] == [4, 0, 3, 1, 2]
     assert list(subs.stream([], chunk=chunk)) == []
+    fastest = list(subs.stream(asked, chunk=chunk, keep_order=False))
+    assert sorted(r["id"] for r in fastest) == sorted(r["id"] for r in subs.peek_many(asked))  # each once
+    assert len(fastest) == 5
 
 
 def test_newest_first_is_lazy_and_puts_the_later_stored_first_on_equal_times(store):

@@ -89,16 +89,14 @@ def export_once(folder: Path, way: str, out: Path) -> dict:
     before = memory_kib()
     reset_peak()
     started = time.perf_counter()
-    rows = review.queue(store, status="")
-    ids = [row["id"] for row in rows]
     with open(out, "wb") as sink:
         if way == "stream":  # as inspector/web/export.py
-            digests = review.checklist_digests(store, rows)
-            del rows
+            ids, digests = review.export_selection(store, status="")
             for line in export.csv_lines(store, store.inspections.stream(ids, keep_order=False), digests,
                                          include_confidential=True):
                 sink.write(line)
         else:
+            ids = [row["id"] for row in review.queue(store, status="")]
             data = export.inspections_csv(store, store.inspections.peek_many(ids), include_confidential=True)
             sink.write(data)
             del data

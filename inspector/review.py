@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
+from typing import Iterator
 
 from . import oversight_state
 from .timefmt import utcnow
@@ -134,15 +135,6 @@ def index_row(store, record: dict, lks_by_id: dict[str, dict] | None = None) -> 
             "checklist_digest": record["checklist"].get("digest")}
 
 
-def checklist_digests(store, rows: list[dict]) -> set[str]:
-    """The checklist versions of the inspections behind queue ``rows``: from the rows, and for rows written
-    before they named it (until ``flask index rebuild``), from the inspections, read once without keeping them."""
-    found = {row["checklist_digest"] for row in rows if row.get("checklist_digest")}
-    older = [row["id"] for row in rows if not row.get("checklist_digest")]
-    found.update(record["checklist"]["digest"] for record in store.inspections.stream(older))
-    return found
-
-
 def rebuild_indexes(store) -> int:
     """Recreate the review indexes from every inspection; returns how many rows."""
     rows = [index_row(store, r) for r in store.inspections.every() if r["status"] != "draft"]
@@ -176,28 +168,50 @@ def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "
     its inspection; other states come from the monthly summaries of the
     date range only.
     """
+    rows = list(_selected(store, store.review_index.rows, status, kecamatan, lks_id, inspector_id, date_from, date_to))
+    rows.sort(key=lambda r: (not r["critical"], r["submitted_at"] or ""))
+    return rows
+
+
+def export_selection(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "", inspector_id: str = "",
+                     date_from: str = "", date_to: str = "") -> tuple[list[str], set[str]]:
+    """The queue's inspections for an export, without holding its rows: (their ids, their checklist versions).
+
+    The same selection as ``queue``; the monthly summaries are read one month at a time and only the ids are
+    kept, so 100,000 inspections cost a list of ids, not 100,000 rows.
+    """
+    ids, digests, older = [], set(), []
+    for row in _selected(store, store.review_index.stream_rows, status, kecamatan, lks_id, inspector_id,
+                         date_from, date_to):
+        ids.append(row["id"])
+        if row.get("checklist_digest"):
+            digests.add(row["checklist_digest"])
+        else:  # a row written before rows named their checklist version (until `flask index rebuild`)
+            older.append(row["id"])
+    digests.update(record["checklist"]["digest"] for record in store.inspections.stream(older, keep_order=False))
+    return ids, digests
+
+
+def _selected(store, month_rows, status: str, kecamatan: str, lks_id: str, inspector_id: str, date_from: str,
+              date_to: str) -> Iterator[dict]:
+    """The index rows the queue's filters select, in no promised order; ``month_rows(from, to)`` reads the
+    monthly summaries (all at once for a page, lazily for an export)."""
     if status == "submitted":
         lks_by_id = {lks["id"]: lks for lks in store.lks.all()}
         pending = store.inspections.peek_many([row["id"] for row in store.review_index.pending_rows()])
-        rows = [index_row(store, record, lks_by_id) for record in pending if record["status"] == "submitted"]
+        rows = (index_row(store, record, lks_by_id) for record in pending if record["status"] == "submitted")
     else:
         # The summaries are by the UTC month of first sending; a WIB day begins at 17.00 UTC the day before.
         month_from = _month_before(date_from) if date_from else "000000"
         month_to = date_to[:7].replace("-", "") if date_to else "999912"
-        rows = [r for r in store.review_index.rows(month_from, month_to) if not status or r["status"] == status]
-    # Dates are the WIB day of the first sending: the day the page shows, and the one the summaries are kept by.
-    if date_from:
-        rows = [r for r in rows if _wib_day(r["first_submitted_at"]) >= date_from]
-    if date_to:
-        rows = [r for r in rows if _wib_day(r["first_submitted_at"]) <= date_to]
-    if kecamatan:
-        rows = [r for r in rows if r["kecamatan"] == kecamatan]
-    if lks_id:
-        rows = [r for r in rows if r["lks_id"] == lks_id]
-    if inspector_id:
-        rows = [r for r in rows if r["inspector_id"] == inspector_id]
-    rows.sort(key=lambda r: (not r["critical"], r["submitted_at"] or ""))
-    return rows
+        rows = (r for r in month_rows(month_from, month_to) if not status or r["status"] == status)
+    for row in rows:
+        # Dates are the WIB day of the first sending: the day the page shows, and the one the summaries are kept by.
+        day = _wib_day(row["first_submitted_at"]) if date_from or date_to else ""
+        if not ((date_from and day < date_from) or (date_to and day > date_to)
+                or (kecamatan and row["kecamatan"] != kecamatan) or (lks_id and row["lks_id"] != lks_id)
+                or (inspector_id and row["inspector_id"] != inspector_id)):
+            yield row
 
 
 def last_approved(store, lks_id: str, before: str = "9999", exclude: str | None = None) -> dict | None:

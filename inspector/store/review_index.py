@@ -12,6 +12,7 @@ missing one. ``rebuild`` recreates both from the inspections themselves.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 from tinydb import Query
 
@@ -76,6 +77,12 @@ class ReviewIndex:
             if month_from <= month <= month_to:
                 found.extend(dict(r) for r in self._month(month).reader().table("rows").all())
         return found
+
+    def stream_rows(self, month_from: str, month_to: str) -> Iterator[dict]:
+        """The rows of ``rows``, lazily, one month at a time and none into the shared cache (an export)."""
+        for month in self.months():
+            if month_from <= month <= month_to:
+                yield from (self._month(month).read_once().get("rows") or {}).values()
 
     def rebuild(self, rows: list[dict]) -> None:
         """Replace every index with these rows (from a scan of all inspections)."""

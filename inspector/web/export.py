@@ -33,12 +33,10 @@ def _no_store(response: Response) -> Response:
 def inspections_csv():
     """The queue's inspections, with the queue's filters, as a spreadsheet (confidential answers included)."""
     filters = queue_filters()
-    rows = review.queue(store(), **filters)
-    ids = [row["id"] for row in rows]
+    ids, digests = review.export_selection(store(), **filters)
     # Rows in the order the store reads fastest (grouped by month and LKS): the reviewer sorts the sheet.
-    lines = export.csv_lines(store(), store().inspections.stream(ids, keep_order=False),
-                             review.checklist_digests(store(), rows), include_confidential=True)
-    del rows
+    lines = export.csv_lines(store(), store().inspections.stream(ids, keep_order=False), digests,
+                             include_confidential=True)
     log("export_csv", None, None, rows=len(ids), status=filters["status"] or "semua",
         kecamatan=filters["kecamatan"] or None, lks_id=filters["lks_id"] or None,
         inspector_id=filters["inspector_id"] or None, date_from=filters["date_from"] or None,

@@ -44,6 +44,10 @@ def test_rows_are_kept_by_the_month_first_sent_and_read_by_a_range_of_months(sto
     assert index.rows("202602", "202602") == []
     assert index.months() == ["202512", "202601", "202603"]
     assert index.pending_rows() == []  # the month rows and the pending set are apart
+    for month_from, month_to in (("202601", "202601"), ("202512", "202602"), ("000000", "999912"), ("202602", "202602")):
+        streamed = index.stream_rows(month_from, month_to)
+        assert not isinstance(streamed, list)  # lazy
+        assert sorted(streamed, key=lambda r: r["id"]) == sorted(index.rows(month_from, month_to), key=lambda r: r["id"])
 
 
 def test_put_refuses_a_row_without_a_month(store):

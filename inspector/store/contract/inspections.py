@@ -105,6 +105,9 @@ class ReviewIndex(Protocol):
     def rows(self, month_from: str, month_to: str) -> list[Record]:
         """Every row of the months from ``month_from`` to ``month_to`` (yyyymm, inclusive), no promised order."""
 
+    def stream_rows(self, month_from: str, month_to: str) -> Iterator[Record]:
+        """The rows of ``rows``, lazily: memory follows one month, and nothing is kept for later reads."""
+
     def rebuild(self, rows: list[Record]) -> None:
         """Replace every row with these (from a scan of every inspection); pending: those with status submitted.
 

@@ -22,6 +22,14 @@
     return false;
   }
 
+  function filled(question) {  // any question, required or not, as the server counts it
+    if (question.getAttribute("data-kind") === "photo") {
+      var file = question.querySelector("input[type=file]");
+      return question.querySelector(".thumbs img") !== null || (file && file.files.length > 0);
+    }
+    return answered(question);
+  }
+
   function count() {
     var missing = 0;
     var required = form.querySelectorAll("fieldset.question[data-required='1'], fieldset.question[data-required='photo']");
@@ -29,7 +37,48 @@
       if (!answered(required[i])) { missing++; }
     }
     if (counter) { counter.textContent = String(missing); }
+    progress();
+    var criticals = form.querySelectorAll("fieldset.question[data-fails]");
+    for (var c = 0; c < criticals.length; c++) { critical(criticals[c]); }
   }
+
+  // Progress per section and overall, as the server renders it, kept live while the inspector answers.
+  function progress() {
+    var all = 0, done = 0, sections = form.querySelectorAll("details[data-section]");
+    for (var s = 0; s < sections.length; s++) {
+      var questions = sections[s].querySelectorAll("fieldset.question"), yes = 0;
+      for (var q = 0; q < questions.length; q++) { if (filled(questions[q])) { yes++; } }
+      all += questions.length;
+      done += yes;
+      var shown = form.querySelectorAll("[data-section-progress='" + sections[s].getAttribute("data-section") + "']");
+      for (var n = 0; n < shown.length; n++) {
+        shown[n].textContent = yes + "/" + questions.length;
+        if (shown[n].classList.contains("count")) { shown[n].classList.toggle("done", yes === questions.length); }
+      }
+    }
+    var total = form.querySelector("[data-progress]");
+    if (total && sections.length) { total.textContent = done + "/" + all; }
+  }
+
+  // A critical answer that fails shows at once what to do now.
+  function critical(question) {
+    var fails = [];
+    try { fails = JSON.parse(question.getAttribute("data-fails") || "[]"); } catch (e) { return; }
+    var box = question.querySelector("[data-critical-now]"), failing = false;
+    if (!box) { return; }
+    var inputs = question.querySelectorAll("input[type=radio], input[type=checkbox]");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].checked && fails.indexOf(inputs[i].value) >= 0) { failing = true; }
+    }
+    box.hidden = !failing;
+  }
+
+  // Where the inspector is: "Simpan draf" returns there.
+  var place = form.querySelector("[data-place]");
+  form.addEventListener("focusin", function (event) {
+    var here = event.target.closest && event.target.closest("fieldset.question[id], details.section[id]");
+    if (place && here) { place.value = here.id; }
+  });
 
   form.addEventListener("change", count);
   form.addEventListener("input", count);

@@ -1,0 +1,94 @@
+"""A long checklist that guides, in a real browser at 360 x 800: the section list and its live progress,
+"Simpan draf" keeping the place (with and without JavaScript), and a critical answer shown at once.
+
+Each run rewrites inspection-sections.png and inspection-critical.png in docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.phone import SCREENSHOTS, assert_fits_phone, assert_only_local, go, small_targets, \
+    start_inspection
+
+pytestmark = pytest.mark.browser
+
+
+def screenshot(page, name: str) -> None:
+    """What the phone shows now: the viewport (the whole form is some thirty screens)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+PROTECTION = "perlindungan"
+
+
+def test_sections_to_jump_to_with_live_progress_and_the_lks_name_in_view(page, live_server, lksa, checklist,
+                                                                          requests_seen):
+    inspection_id = start_inspection(page, live_server, lksa)
+    section = next(s for s in checklist.sections if s.id == PROTECTION)
+    nav = page.locator("nav#daftar-bagian")
+    link = nav.get_by_role("link", name=section.title)
+    expect(link).to_contain_text(f"0/{len(section.items)}")
+    expect(page.locator(".counter-lks")).to_have_text(lksa["name"])
+    nav.evaluate("el => el.scrollIntoView({block: 'start'})")
+    screenshot(page, "inspection-sections.png")
+
+    link.click()
+    assert page.url.endswith(f"/kunjungan/{inspection_id}#bagian-{PROTECTION}")
+    first = next(item for item in section.items if item.type == "yes_no" and not item.critical)
+    page.locator(f"#item-{first.id} label.option").first.click()
+    expect(link).to_contain_text(f"1/{len(section.items)}")  # counted in the page, nothing posted
+    expect(page.locator(f"details#bagian-{PROTECTION} [data-section-progress]")).to_have_text(
+        f"1/{len(section.items)}")
+    expect(page.locator("[data-progress]")).to_have_text(f"1/{len(list(checklist.items()))}")
+    counter = page.locator("form.inspection p.counter")
+    assert counter.bounding_box()["y"] == 0  # the LKS name stays in view while scrolled down
+    expect(page.locator(".counter-lks")).to_be_in_viewport()
+
+    # "Simpan draf" at the bottom bar returns to the question last answered.
+    go(page, "Simpan draf")
+    assert page.url.endswith(f"/kunjungan/{inspection_id}#item-{first.id}")
+    expect(page.locator(f"#item-{first.id} legend")).to_be_in_viewport()
+    assert page.evaluate("() => window.scrollY") > 1000
+    expect(link).to_contain_text(f"1/{len(section.items)}")  # now from the server
+    assert_fits_phone(page)
+    assert small_targets(page) == []
+    assert_only_local(requests_seen)
+
+
+def test_a_sections_save_button_keeps_the_place_without_javascript(page_without_js, live_server, lksa, checklist):
+    page = page_without_js
+    inspection_id = start_inspection(page, live_server, lksa)
+    section = next(s for s in checklist.sections if s.id == PROTECTION)
+    first = next(item for item in section.items if item.type == "yes_no")
+    page.locator(f"#item-{first.id} label.option").first.click()
+    with page.expect_navigation():
+        page.locator(f"details#bagian-{PROTECTION}").get_by_role("button", name="Simpan draf bagian ini").click()
+    assert page.url.endswith(f"/kunjungan/{inspection_id}#bagian-{PROTECTION}")
+    expect(page.locator(f"details#bagian-{PROTECTION} > summary")).to_be_in_viewport()
+    nav = page.locator("nav#daftar-bagian")
+    expect(nav.get_by_role("link", name=section.title)).to_contain_text(f"1/{len(section.items)}")
+
+
+def test_a_critical_answer_shows_at_once_what_to_do_now(page, live_server, lksa, checklist):
+    inspection_id = start_inspection(page, live_server, lksa)
+    item = checklist.item("tanda_kekerasan")
+    question = page.locator(f"#item-{item.id}")
+    box = question.locator("[data-critical-now]")
+    expect(box).to_be_hidden()
+    question.get_by_text("Ya", exact=True).click()  # "ya" fails this item: signs of violence
+    expect(box).to_be_visible()
+    expect(box.get_by_role("link", name="Telepon SAPA 129")).to_have_attribute("href", "tel:129")
+    expect(box.get_by_role("link", name="Polisi 110")).to_have_attribute("href", "tel:110")
+    question.evaluate("el => el.scrollIntoView({block: 'start'})")
+    screenshot(page, "inspection-critical.png")
+    question.get_by_text("Tidak", exact=True).click()
+    expect(box).to_be_hidden()
+
+    question.get_by_text("Ya", exact=True).click()
+    go(page, "Simpan draf")  # from the server too, after the save
+    assert page.url.endswith(f"/kunjungan/{inspection_id}#item-{item.id}")
+    expect(page.locator(f"#item-{item.id} [data-critical-now]")).to_be_visible()
+    assert_fits_phone(page)
+    assert small_targets(page) == []

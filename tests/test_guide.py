@@ -1,0 +1,177 @@
+"""A long checklist that guides: section navigation and progress, "Simpan draf" keeping the place, and a critical
+answer that says at once what to do now; through the Flask test client and the domain module."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from inspector import guide, inspections
+from tests.support.answers import failing, passing
+
+PROTECTION = "perlindungan"
+
+
+def start_inspection(client, code: str) -> str:
+    response = client.post(f"/inspeksi/lks/{code}/mulai", data={"checklist": "lksa"})
+    assert response.status_code == 303
+    return response.location.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def lksa(app):
+    return app.extensions["checklists"]["lksa"]
+
+
+@pytest.fixture
+def draft(app, client, auth):
+    """A draft of the first seeded LKS by the signed-in inspector: (id, key)."""
+    auth.login_as("inspector")
+    lks = app.extensions["store"].lks.all()[0]
+    inspection_id = start_inspection(client, lks["code"])
+    return inspection_id, app.extensions["store"].inspections.get(inspection_id)["inspection_key"]
+
+
+def save(client, inspection_id, key, data, **extra):
+    return client.post(f"/kunjungan/{inspection_id}", data={"inspection_key": key, **data, **extra},
+                       content_type="multipart/form-data")
+
+
+# --- the domain ------------------------------------------------------------------------------------------
+
+def test_progress_counts_answered_questions_per_section_and_overall(lksa):
+    first, second = lksa.sections[0], lksa.sections[1]
+    answers = {item.id: {"value": passing(item), "note": ""} for item in second.items[:3] if item.type != "photo"}
+    record = {"answers": answers, "photos": [{"id": "f1", "item": first.items[0].id}]}
+    found = guide.progress(lksa, record)
+    assert found.sections[0].answered == (1 if first.items[0].type == "photo" else 0)
+    assert found.sections[1].answered == len(answers)
+    assert found.sections[1].label == f"{len(answers)}/{len(second.items)}"
+    assert found.total == len(list(lksa.items()))
+    assert found.answered == sum(s.answered for s in found.sections)
+
+
+def test_a_note_alone_does_not_count_as_an_answer(lksa):
+    item = lksa.sections[1].items[0]
+    found = guide.progress(lksa, {"answers": {item.id: {"value": None, "note": "dilihat"}}, "photos": []})
+    assert found.answered == 0
+
+
+@pytest.mark.parametrize("posted, expected", [
+    ("bagian-perlindungan", "bagian-perlindungan"),
+    ("item-tanda_kekerasan", "item-tanda_kekerasan"),
+    ("bagian-tidak_ada", ""),
+    ("item-tidak_ada", ""),
+    ("https://contoh.example/", ""),
+    ("bagian-perlindungan\" onclick=\"x", ""),
+    ("", ""),
+    (None, ""),
+])
+def test_the_place_a_save_returns_to_is_one_of_this_checklist(lksa, posted, expected):
+    assert guide.place(lksa, posted) == expected
+
+
+def test_critical_now_lists_the_critical_items_whose_answer_fails(lksa):
+    critical = [item for item in lksa.items() if item.critical]
+    answers = {critical[0].id: {"value": failing(critical[0])}, critical[1].id: {"value": passing(critical[1])}}
+    assert [item.id for item in guide.critical_now(lksa, answers)] == [critical[0].id]
+
+
+# --- the form --------------------------------------------------------------------------------------------
+
+def test_the_form_lists_its_sections_with_their_progress_and_keeps_the_lks_name_in_view(app, client, draft, lksa):
+    inspection_id, key = draft
+    item = next(i for i in lksa.sections[1].items if i.type == "yes_no")
+    assert save(client, inspection_id, key, {item.id: passing(item), "action": "simpan"}).status_code == 303
+    html = client.get(f"/kunjungan/{inspection_id}").get_data(as_text=True)
+    lks = app.extensions["store"].lks.all()[0]
+    assert re.search(r'<p class="counter" role="status"><span class="counter-lks">' + re.escape(lks["name"]), html)
+    nav = html[html.index('id="daftar-bagian"'):html.index("</nav>", html.index('id="daftar-bagian"'))]
+    for section in lksa.sections:
+        assert f'href="#bagian-{section.id}"' in nav
+    total = len(lksa.sections[1].items)
+    assert f'data-section-progress="{PROTECTION}">1/{total}</span>' in nav
+    assert "Perlindungan anak" in nav
+    assert f"Terjawab <strong data-progress>1/{len(list(lksa.items()))}</strong>" in html
+
+
+def test_a_sections_own_save_button_returns_to_that_section_without_script(client, draft, lksa):
+    inspection_id, key = draft
+    item = lksa.sections[1].items[0]
+    response = save(client, inspection_id, key, {item.id: passing(item), "place": f"bagian-{PROTECTION}"})
+    assert response.status_code == 303
+    assert response.location.endswith(f"/kunjungan/{inspection_id}#bagian-{PROTECTION}")
+    html = client.get(f"/kunjungan/{inspection_id}").get_data(as_text=True)
+    assert f'name="place" value="bagian-{PROTECTION}"' in html
+
+
+def test_simpan_draf_returns_to_the_question_the_script_last_saw(client, draft):
+    inspection_id, key = draft
+    response = save(client, inspection_id, key, {"action": "simpan", "place_js": "item-hukuman_fisik"})
+    assert response.location.endswith("#item-hukuman_fisik")
+
+
+@pytest.mark.parametrize("place", ["item-tidak_ada", "//contoh.example", "bagian-" + "x" * 80, "javascript:alert(1)"])
+def test_a_forged_place_returns_to_the_top_of_the_form(client, draft, place):
+    inspection_id, key = draft
+    response = save(client, inspection_id, key, {"action": "simpan", "place": place, "place_js": place})
+    assert response.status_code == 303
+    assert response.location.endswith(f"/kunjungan/{inspection_id}")
+
+
+def test_going_to_the_summary_ignores_the_place(client, draft):
+    inspection_id, key = draft
+    response = save(client, inspection_id, key, {"action": "ringkasan", "place_js": "item-hukuman_fisik"})
+    assert response.location.endswith(f"/kunjungan/{inspection_id}/ringkasan")
+
+
+# --- a critical answer -----------------------------------------------------------------------------------
+
+def critical_boxes(html: str) -> dict[str, bool]:
+    """{item id: whether its "what to do now" box is shown} for every critical question of the page."""
+    found = {}
+    for match in re.finditer(r'id="item-([a-z0-9_]+)"[^>]*data-fails=.*?<div class="critical-now" role="alert" '
+                             r'data-critical-now( hidden)?>', html, re.S):
+        found[match.group(1)] = match.group(2) is None
+    return found
+
+
+def test_every_critical_question_carries_its_box_hidden_until_it_fails(client, draft, lksa):
+    inspection_id, _ = draft
+    html = client.get(f"/kunjungan/{inspection_id}").get_data(as_text=True)
+    critical = [item.id for item in lksa.items() if item.critical]
+    assert critical_boxes(html) == {item_id: False for item_id in critical}
+    assert 'data-fails="[&#34;ya&#34;]"' in html  # what the script compares the answer with
+
+
+def test_a_failing_critical_answer_shows_what_to_do_now_after_a_save(client, draft, lksa):
+    inspection_id, key = draft
+    item = lksa.item("tanda_kekerasan")
+    save(client, inspection_id, key, {item.id: failing(item), "action": "simpan"})
+    html = client.get(f"/kunjungan/{inspection_id}").get_data(as_text=True)
+    shown = critical_boxes(html)
+    assert shown.pop(item.id) is True
+    assert not any(shown.values())
+    box = html[html.index(f'id="item-{item.id}"'):]
+    box = box[box.index('<div class="critical-now"'):box.index("</div>", box.index('<div class="critical-now"'))]
+    assert "Temuan kritis." in box and "Polisi 110 atau SAPA 129" in box
+    assert 'href="tel:129"' in box and 'href="tel:110"' in box
+
+
+def test_the_sent_page_repeats_a_critical_finding_with_the_emergency_numbers(app, client, draft, lksa):
+    from tests.support.inspection_builders import sent_inspection
+    lks = app.extensions["store"].lks.all()[0]
+    record = sent_inspection(app, lks, fail=("hukuman_fisik",), username="petugas1")
+    html = client.get(f"/kunjungan/{record['id']}/ringkasan").get_data(as_text=True)
+    section = html[html.index('id="temuan-kritis"'):html.index("</section>", html.index('id="temuan-kritis"'))]
+    assert "Temuan kritis (1)" in section
+    assert lksa.item("hukuman_fisik").question in section
+    assert 'href="tel:129"' in section and 'href="tel:110"' in section
+
+
+def test_a_sent_page_without_a_critical_finding_shows_no_emergency_box(app, client, draft):
+    from tests.support.inspection_builders import sent_inspection
+    record = sent_inspection(app, app.extensions["store"].lks.all()[0], fail=("skck_pengasuh",))
+    html = client.get(f"/kunjungan/{record['id']}/ringkasan").get_data(as_text=True)
+    assert 'id="temuan-kritis"' not in html

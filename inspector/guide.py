@@ -1,5 +1,6 @@
-"""A long checklist that guides: progress per section and overall, the place to return to after a save, and the
-critical answers that call for action now. Pure functions over a checklist and an inspection record."""
+"""A long checklist that guides: progress per section and overall, the place to return to after a save, the
+critical answers that call for action now, and what the last approved inspection of an LKS asks to re-check.
+All but ``recheck`` are pure functions over a checklist and an inspection record."""
 
 from __future__ import annotations
 
@@ -73,3 +74,31 @@ def fail_values(item: Item) -> list[str]:
     if item.type == "yes_no":
         return [item.fail_answer]
     return sorted(item.fail_values)
+
+
+@dataclass(frozen=True)
+class Finding:
+    question: str
+    answer: str
+    critical: bool
+
+
+def recheck(store, lks_id: str) -> dict | None:
+    """The findings of the LKS's last approved inspection, to re-check at this visit; None when none was approved.
+
+    Item titles and the failed answers only (the inspector is Dinsos staff and may read confidential items,
+    but notes and photos stay on the inspection).
+    """
+    from .inspections import checklist_of
+
+    last = next((r for r in store.inspections.newest_first(lks_id) if r.get("status") == "approved"), None)
+    if last is None:
+        return None
+    checklist = checklist_of(store, last)
+    findings = []
+    for item_id in (last.get("score") or {}).get("failed", []):
+        item = checklist.item(item_id)
+        if item is not None:
+            value = ((last.get("answers") or {}).get(item_id) or {}).get("value")
+            findings.append(Finding(item.question, item.label_of(value), item.critical))
+    return {"submitted_at": last.get("submitted_at"), "checklist": checklist.title, "findings": findings}

@@ -177,6 +177,22 @@ def remove_photo(store, inspection_id: str, photo_id: str) -> bool:
     return store.inspections.modify(inspection_id, change) is not None
 
 
+def discard(store, inspection_id: str, inspector_id: str) -> tuple[dict | None, str | None]:
+    """Throw away a draft its own inspector no longer wants: (the removed record, None) or (None, Indonesian reason).
+
+    Only a draft never sent: an inspection returned for revision has been read by Dinas Sosial and stays.
+    Its photos go with it.
+    """
+    def removable(record):
+        return record["status"] == "draft" and record["inspector_id"] == inspector_id and not record.get("versions")
+    removed = store.inspections.remove(inspection_id, removable)
+    if removed is None:
+        return None, "Draf ini tidak bisa dibuang: sudah dikirim, atau bukan draf Anda."
+    for photo in removed.get("photos", []):
+        store.photos.delete(inspection_id, photo["id"])
+    return removed, None
+
+
 def photos_by_item(inspection: dict) -> dict[str, list[dict]]:
     grouped: dict[str, list[dict]] = {}
     for photo in inspection.get("photos", []):

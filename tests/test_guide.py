@@ -175,3 +175,90 @@ def test_a_sent_page_without_a_critical_finding_shows_no_emergency_box(app, clie
     record = sent_inspection(app, app.extensions["store"].lks.all()[0], fail=("skck_pengasuh",))
     html = client.get(f"/kunjungan/{record['id']}/ringkasan").get_data(as_text=True)
     assert 'id="temuan-kritis"' not in html
+
+
+# --- the start page: what to re-check, and a stale draft thrown away ---------------------------------------
+
+def test_the_start_page_lists_the_findings_of_the_last_approved_inspection(app, client, auth, lksa):
+    from tests.support.inspection_builders import inspection_in
+    store = app.extensions["store"]
+    lks = store.lks.all()[0]
+    inspection_in(app, lks, answers={"skck_pengasuh": "tidak"}, status="approved", when="2026-01-10T09:00:00+07:00")
+    inspection_in(app, lks, answers={"tanda_kekerasan": ("ya", "Catatan rahasia tentang anak R.")},
+                  status="approved", when="2026-05-10T09:00:00+07:00")
+    inspection_in(app, lks, answers={"pelatihan_pengasuh": "tidak"}, status="submitted",
+                  when="2026-06-10T09:00:00+07:00")  # not approved yet: not what to re-check
+    auth.login_as("inspector")
+    html = client.get(f"/inspeksi/lks/{lks['code']}").get_data(as_text=True)
+    box = html[html.index('id="periksa-ulang"'):html.index("</section>", html.index('id="periksa-ulang"'))]
+    assert lksa.item("tanda_kekerasan").question in box  # the newest approved one, confidential item included
+    assert "Jawaban waktu itu: Ya" in box and "Kritis" in box
+    assert "Catatan rahasia" not in html  # titles and failed answers only, never the notes
+    assert lksa.item("skck_pengasuh").question not in box  # an older inspection's findings
+    assert lksa.item("pelatihan_pengasuh").question not in box
+
+
+def test_the_start_page_of_an_lks_never_approved_has_nothing_to_re_check(app, client, auth):
+    auth.login_as("inspector")
+    lks = app.extensions["store"].lks.all()[1]
+    assert 'id="periksa-ulang"' not in client.get(f"/inspeksi/lks/{lks['code']}").get_data(as_text=True)
+
+
+def test_an_inspector_discards_their_own_stale_draft_with_its_photos_audited(app, client, draft):
+    from tests.support.photos import jpeg, upload
+    inspection_id, key = draft
+    store = app.extensions["store"]
+    response = client.post(f"/kunjungan/{inspection_id}", data={"inspection_key": key, "action": "simpan",
+                                                               "photos_general": upload(jpeg())},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    photo_id = store.inspections.get(inspection_id)["photos"][0]["id"]
+    lks = store.lks.all()[0]
+    html = client.get(f"/inspeksi/lks/{lks['code']}").get_data(as_text=True)
+    assert f'action="/kunjungan/{inspection_id}/buang"' in html
+    response = client.post(f"/kunjungan/{inspection_id}/buang")
+    assert response.status_code == 303 and response.location.endswith(f"/inspeksi/lks/{lks['code']}")
+    assert store.inspections.get(inspection_id) is None
+    assert store.photos.read(inspection_id, photo_id) is None
+    assert inspection_id not in {r["id"] for r in store.inspections.for_inspector(
+        store.users.by_username("petugas1")["id"])}
+    entries = [e for e in store.audit.entries() if e["action"] == "draft_discarded"]
+    assert [(e["target_id"], e["details"].get("photos") if "details" in e else e.get("photos")) for e in entries] == \
+        [(inspection_id, 1)]
+    assert "Draf dibuang" in client.get(f"/inspeksi/lks/{lks['code']}").get_data(as_text=True)
+
+
+def test_a_returned_inspection_cannot_be_discarded(app, client, auth):
+    from tests.support.inspection_builders import inspection_in
+    store = app.extensions["store"]
+    lks = store.lks.all()[0]
+    record = inspection_in(app, lks, status="returned")
+    auth.login_as("inspector")
+    html = client.get(f"/inspeksi/lks/{lks['code']}").get_data(as_text=True)
+    assert f"/kunjungan/{record['id']}/buang" not in html
+    entries = len(list(store.audit.entries()))
+    response = client.post(f"/kunjungan/{record['id']}/buang")
+    assert response.status_code == 400
+    assert "tidak bisa dibuang" in response.get_data(as_text=True)
+    assert store.inspections.get(record["id"]) == record
+    assert len(list(store.audit.entries())) == entries
+
+
+def test_another_inspectors_draft_cannot_be_discarded(app, client, draft):
+    from tests.support.auth import client_as
+    from tests.support.builders import add_inspector
+    inspection_id, _ = draft
+    store = app.extensions["store"]
+    add_inspector(store)
+    other = client_as(app, "petugas2")
+    assert other.post(f"/kunjungan/{inspection_id}/buang").status_code == 404
+    assert store.inspections.get(inspection_id) is not None
+
+
+def test_discarding_needs_the_csrf_token(app, client, draft):
+    inspection_id, _ = draft
+    store = app.extensions["store"]
+    app.config["WTF_CSRF_ENABLED"] = True  # signed in already: now as in production
+    response = client.post(f"/kunjungan/{inspection_id}/buang")
+    assert response.status_code == 400
+    assert store.inspections.get(inspection_id) is not None

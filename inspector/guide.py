@@ -102,3 +102,18 @@ def recheck(store, lks_id: str) -> dict | None:
             value = ((last.get("answers") or {}).get(item_id) or {}).get("value")
             findings.append(Finding(item.question, item.label_of(value), item.critical))
     return {"submitted_at": last.get("submitted_at"), "checklist": checklist.title, "findings": findings}
+
+
+def item_comments(inspection: dict) -> dict[str, list[dict]]:
+    """The reviewers' comments that name one item, by item id, oldest first: shown at that item on the form."""
+    found: dict[str, list[dict]] = {}
+    for comment in inspection.get("comments") or []:
+        if comment.get("item"):
+            found.setdefault(comment["item"], []).append(comment)
+    return found
+
+
+def returned_to(store, inspector_id: str, limit: int = 50) -> list[dict]:
+    """The inspector's inspections returned for revision, most recently decided first: the top of their home."""
+    records = [r for r in store.inspections.for_inspector(inspector_id, limit=limit) if r.get("status") == "returned"]
+    return sorted(records, key=lambda r: r.get("decided_at") or "", reverse=True)

@@ -262,3 +262,75 @@ def test_discarding_needs_the_csrf_token(app, client, draft):
     response = client.post(f"/kunjungan/{inspection_id}/buang")
     assert response.status_code == 400
     assert store.inspections.get(inspection_id) is not None
+
+
+# --- returned for revision: at the top of the inspector's home, and a reviewer's comment at an item -------
+
+@pytest.fixture
+def returned(app):
+    """An inspection of the first LKS sent by petugas1 and returned by the reviewer with a general comment."""
+    from inspector import review
+    from inspector.auth import User
+    from tests.support.inspection_builders import sent_inspection
+    store = app.extensions["store"]
+    record = sent_inspection(app, store.lks.all()[0])
+    reviewer = User(store.users.by_username("peninjau1"))
+    decided, reason = review.decide(store, record["id"], reviewer, "return", "Foto toilet kurang jelas.")
+    assert reason is None
+    return decided
+
+
+def test_a_returned_inspection_is_at_the_top_of_the_inspectors_home(app, client, auth, returned):
+    auth.login_as("inspector")
+    html = client.get("/inspeksi/").get_data(as_text=True)
+    top = html.index('id="perlu-perbaikan"')
+    assert top < html.index("<h1>Mulai inspeksi</h1>")
+    box = html[top:html.index("</section>", top)]
+    assert "Perlu perbaikan (1)" in box
+    assert f'href="/kunjungan/{returned["id"]}"' in box
+    assert app.extensions["store"].lks.all()[0]["name"] in box
+    assert "Foto toilet kurang jelas." in box
+
+
+def test_a_home_without_returned_inspections_shows_no_such_box(client, auth):
+    auth.login_as("inspector")
+    assert 'id="perlu-perbaikan"' not in client.get("/inspeksi/").get_data(as_text=True)
+
+
+def test_a_reviewer_comments_on_one_item_and_the_inspector_reads_it_there(app, client, auth, returned):
+    auth.login_as("reviewer")
+    page = client.get(f"/tinjau/{returned['id']}").get_data(as_text=True)
+    assert 'name="item" value="toilet_layak"' in page
+    response = client.post(f"/tinjau/{returned['id']}/komentar",
+                           data={"komentar": "Foto toilet diambil ulang, lebih terang.", "item": "toilet_layak"})
+    assert response.status_code == 303 and response.location.endswith(f"/tinjau/{returned['id']}#item-toilet_layak")
+    stored = app.extensions["store"].inspections.get(returned["id"])["comments"][-1]
+    assert (stored["item"], stored["text"]) == ("toilet_layak", "Foto toilet diambil ulang, lebih terang.")
+    client.post("/keluar")
+    auth.login_as("inspector")
+    html = client.get(f"/kunjungan/{returned['id']}").get_data(as_text=True)
+    at_item = html[html.index('id="item-toilet_layak"'):]
+    at_item = at_item[:at_item.index("</fieldset>")]
+    assert "Komentar peninjau" in at_item and "Foto toilet diambil ulang, lebih terang." in at_item
+    other = html[html.index('id="item-tanda_kekerasan"'):]
+    assert "Foto toilet diambil ulang" not in other[:other.index("</fieldset>")]
+
+
+@pytest.mark.parametrize("item, message", [
+    ("tidak_ada", "Butir pemeriksaan untuk komentar ini tidak dikenal."),
+    ("x" * 65, "Butir pemeriksaan untuk komentar ini tidak dikenal."),
+])
+def test_a_comment_on_an_unknown_item_is_refused_and_nothing_is_stored(app, client, auth, returned, item, message):
+    auth.login_as("reviewer")
+    response = client.post(f"/tinjau/{returned['id']}/komentar", data={"komentar": "Periksa lagi.", "item": item})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert app.extensions["store"].inspections.get(returned["id"])["comments"] == returned["comments"]
+
+
+def test_an_inspector_cannot_pin_a_comment_to_an_item(app, client, auth, returned):
+    auth.login_as("inspector")
+    response = client.post(f"/tinjau/{returned['id']}/komentar", data={"komentar": "Sudah.", "item": "toilet_layak"})
+    assert response.status_code == 400
+    assert "hanya dari peninjau" in response.get_data(as_text=True)
+    assert app.extensions["store"].inspections.get(returned["id"])["comments"] == returned["comments"]

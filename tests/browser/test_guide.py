@@ -92,3 +92,34 @@ def test_a_critical_answer_shows_at_once_what_to_do_now(page, live_server, lksa,
     expect(page.locator(f"#item-{item.id} [data-critical-now]")).to_be_visible()
     assert_fits_phone(page)
     assert small_targets(page) == []
+
+
+def test_a_returned_inspection_leads_the_home_page_and_its_item_comment_shows_at_the_item(page, live_server,
+                                                                                         live_store, checklist):
+    from inspector import review
+    from inspector.auth import User
+    from tests.support.inspection_builders import sent_inspection
+    lks = [r for r in live_server.lks if r["kind"] == "lksa"][-1]
+    record = sent_inspection(live_server.app, lks)
+    reviewer = User(live_store.users.by_username("peninjau1"))
+    assert review.add_comment(live_store, record["id"], reviewer, "Foto toilet gelap: ambil ulang dengan lampu.",
+                              "toilet_layak")[1] is None
+    assert review.decide(live_store, record["id"], reviewer, "return", "Mohon perbaiki foto toilet.")[1] is None
+
+    from tests.support.phone import sign_in
+    sign_in(page, live_server.url, "inspector")
+    assert page.url == f"{live_server.url}/inspeksi/"
+    box = page.locator("#perlu-perbaikan")
+    expect(box).to_be_in_viewport()  # at the top, not behind the Notifikasi badge
+    link = box.get_by_role("link").filter(has_text=lks["name"])
+    expect(link).to_contain_text("Mohon perbaiki foto toilet.")
+    screenshot(page, "inspector-home-returned.png")
+
+    with page.expect_navigation():
+        link.first.click()
+    assert page.url == f"{live_server.url}/kunjungan/{record['id']}"
+    note = page.locator("#item-toilet_layak .item-comment")
+    expect(note).to_contain_text("Foto toilet gelap: ambil ulang dengan lampu.")
+    expect(page.locator("#item-tanda_kekerasan .item-comment")).to_have_count(0)
+    assert_fits_phone(page)
+    assert small_targets(page) == []

@@ -29,7 +29,8 @@ def _render_form(record, checklist, form, status=200, photo_errors=None):
                            photo_errors=photo_errors or {}, version=answers_version(record),
                            progress=guide.progress(checklist, record),
                            critical={item.id for item in guide.critical_now(checklist, record["answers"])},
-                           fail_values=guide.fail_values, action=ActionForm()), status
+                           fail_values=guide.fail_values, item_comments=guide.item_comments(record),
+                           action=ActionForm()), status
 
 
 def answers_version(record: dict) -> str:

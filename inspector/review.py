@@ -88,23 +88,19 @@ def decide(store, inspection_id: str, user, action: str, comment: str = "") -> t
     return record, None
 
 
-def add_comment(store, inspection_id: str, user, text: str, item_id: str | None = None) -> tuple[dict | None, str | None]:
-    """A dated, signed comment between reviewer and inspector; a reviewer's may name one item of the checklist
-    (``item_id``), and the inspector then reads it at that item on the form."""
-    from .inspections import checklist_of
-
+def add_comment(store, inspection_id: str, user, text: str, item_id: str | None = None,
+                checklist=None) -> tuple[dict | None, str | None]:
+    """A dated, signed comment between reviewer and inspector; a reviewer's may name one item of the inspection's
+    ``checklist`` (``item_id``), and the inspector then reads it at that item on the form."""
     text = _clean_text(text)
     if not text:
         return None, "Komentar kosong."
     if len(text) > COMMENT_LIMIT:
         return None, f"Komentar maksimal {COMMENT_LIMIT} karakter."
     if item_id:
-        current = store.inspections.get(inspection_id)
-        if current is None:
-            return None, "Pengajuan tidak ditemukan."
         if getattr(user, "role", None) != "reviewer":
             return None, "Komentar untuk butir tertentu hanya dari peninjau."
-        if len(item_id) > 64 or checklist_of(store, current).item(item_id) is None:
+        if len(item_id) > 64 or checklist is None or checklist.item(item_id) is None:
             return None, "Butir pemeriksaan untuk komentar ini tidak dikenal."
 
     def change(record):

@@ -334,3 +334,80 @@ def test_an_inspector_cannot_pin_a_comment_to_an_item(app, client, auth, returne
     assert response.status_code == 400
     assert "hanya dari peninjau" in response.get_data(as_text=True)
     assert app.extensions["store"].inspections.get(returned["id"])["comments"] == returned["comments"]
+
+
+# --- where each photo was taken --------------------------------------------------------------------------
+
+def send_photo(client, record, **fields):
+    from tests.support.photos import jpeg, upload
+    data = {"inspection_key": record["inspection_key"], "item": "", "photo_key": "kunci-foto-gps-1",
+            "photo": upload(jpeg()), **fields}
+    return client.post(f"/kunjungan/{record['id']}/foto", data=data, content_type="multipart/form-data")
+
+
+def test_the_place_the_phone_read_from_the_original_is_kept_with_the_photo(app, client, draft):
+    inspection_id, _ = draft
+    store = app.extensions["store"]
+    record = store.inspections.get(inspection_id)
+    response = send_photo(client, record, gps_lat="-6.2200000", gps_lon="106.6650000")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert store.inspections.get(inspection_id)["photos"][0]["gps"] == [-6.22, 106.665]
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"gps_lat": "-6.22"}, "Data lokasi tidak valid: lintang dan bujur foto harus lengkap."),
+    ({"gps_lon": "106.66"}, "Data lokasi tidak valid: lintang dan bujur foto harus lengkap."),
+    ({"gps_lat": "utara", "gps_lon": "106.66"}, "Data lokasi tidak valid: lintang foto bukan angka."),
+    ({"gps_lat": "-95", "gps_lon": "106.66"}, "Data lokasi tidak valid: lintang foto di luar batas."),
+    ({"gps_lat": "-6.22", "gps_lon": "181"}, "Data lokasi tidak valid: bujur foto di luar batas."),
+    ({"gps_lat": "NaN", "gps_lon": "106.66"}, "Data lokasi tidak valid: lintang foto bukan angka."),
+    ({"gps_lat": "1e2", "gps_lon": "106.66"}, "Data lokasi tidak valid: lintang foto bukan angka."),
+    ({"gps_lat": "-6." + "1" * 40, "gps_lon": "106.66"}, "Data lokasi tidak valid: lintang foto bukan angka."),
+])
+def test_a_bad_photo_place_is_refused_in_indonesian_and_nothing_is_stored(app, client, draft, fields, message):
+    inspection_id, _ = draft
+    store = app.extensions["store"]
+    response = send_photo(client, store.inspections.get(inspection_id), **fields)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == message and response.get_json()["field"] == "gps"
+    assert store.inspections.get(inspection_id)["photos"] == []
+
+
+def test_a_camera_without_a_fix_gives_no_place():
+    from inspector import presence
+    assert presence.read_point("0", "0") is None and presence.read_point("", "") is None
+
+
+def test_the_proof_of_visit_measures_each_photo_and_flags_those_taken_far_away():
+    from inspector import presence
+    lks = {"id": "l0123456789ab", "lat": -6.2200, "lon": 106.6650}
+    photos = [{"id": "a", "gps": [-6.2201, 106.6651]},   # some 15 m
+              {"id": "b", "gps": [-6.2300, 106.6650]},   # 1.1 km south
+              {"id": "c", "gps": None}]
+    record = {"created_at": "2026-11-27T03:00:00+00:00", "submitted_at": "2026-11-27T04:00:00+00:00",
+              "start_location": {"status": "given", "lat": -6.22, "lon": 106.665, "accuracy": 10.0},
+              "photos": photos, "versions": [{"n": 1, "submitted_at": "2026-11-27T04:00:00+00:00",
+                                              "location": {"status": "given", "lat": -6.22, "lon": 106.665,
+                                                           "accuracy": 10.0}}]}
+    found = presence.assess(record, lks)
+    assert [(p["n"], p["far"], p["located"]) for p in found["photos"]] == [(1, False, True), (2, True, True),
+                                                                           (3, False, False)]
+    assert 10 < found["photos"][0]["distance"] < 20 and 1000 < found["photos"][1]["distance"] < 1200
+    assert found["flags"] == [f"1 foto diambil lebih dari {presence.FAR_METRES} m dari titik LKS."]
+    assert presence.assess({**record, "photos": photos[:1]}, lks)["flags"] == []
+
+
+def test_the_reviewers_card_shows_each_photos_distance_and_flags_a_far_one(app, client, auth):
+    from tests.support.inspection_builders import sent_inspection
+    store = app.extensions["store"]
+    lks = store.lks.all()[0]
+    record = sent_inspection(app, lks)
+    far = [lks["lat"] + 0.01, lks["lon"]]  # about 1.1 km north
+    store.inspections.modify(record["id"], lambda r: {**r, "photos": [{**r["photos"][0], "gps": far},
+                                                                      *r["photos"][1:]]})
+    auth.login_as("reviewer")
+    html = client.get(f"/tinjau/{record['id']}").get_data(as_text=True)
+    card = html[html.index('id="bukti-kunjungan"'):html.index("</section>", html.index('id="bukti-kunjungan"'))]
+    assert "Lokasi foto" in card
+    assert '<li class="doubt">Foto 1: ± 1,1 km dari titik LKS <span class="tag flag">Jauh</span></li>' in card
+    assert "1 foto diambil lebih dari 300 m dari titik LKS." in card

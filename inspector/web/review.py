@@ -76,7 +76,9 @@ def comment(inspection_id: str):
     if current_user.role == "inspector" and record["inspector_id"] != current_user.record["id"]:
         abort(404)
     item_id = request.form.get("item") or None
-    _, reason = review.add_comment(store(), inspection_id, current_user, request.form.get("komentar", ""), item_id)
+    checklist = inspections.checklist_of(store(), record) if item_id else None
+    _, reason = review.add_comment(store(), inspection_id, current_user, request.form.get("komentar", ""), item_id,
+                                   checklist)
     if reason:
         flash(reason, "error")
         if current_user.role == "reviewer":

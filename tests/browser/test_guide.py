@@ -103,7 +103,7 @@ def test_a_returned_inspection_leads_the_home_page_and_its_item_comment_shows_at
     record = sent_inspection(live_server.app, lks)
     reviewer = User(live_store.users.by_username("peninjau1"))
     assert review.add_comment(live_store, record["id"], reviewer, "Foto toilet gelap: ambil ulang dengan lampu.",
-                              "toilet_layak")[1] is None
+                              "toilet_layak", checklist)[1] is None
     assert review.decide(live_store, record["id"], reviewer, "return", "Mohon perbaiki foto toilet.")[1] is None
 
     from tests.support.phone import sign_in
@@ -123,3 +123,35 @@ def test_a_returned_inspection_leads_the_home_page_and_its_item_comment_shows_at
     expect(page.locator("#item-tanda_kekerasan .item-comment")).to_have_count(0)
     assert_fits_phone(page)
     assert small_targets(page) == []
+
+
+def gps_jpeg(path, lat: float, lon: float, size=(2000, 1500)):
+    """A camera's photo: JPEG with the place it was taken in its EXIF (degrees, minutes, seconds)."""
+    from PIL import ExifTags, Image, ImageDraw
+    from PIL.TiffImagePlugin import IFDRational
+
+    def dms(value):
+        value = abs(value)
+        degrees, minutes = int(value), int(value * 60) % 60
+        return (IFDRational(degrees), IFDRational(minutes), IFDRational(round((value * 3600) % 60 * 1000), 1000))
+    image = Image.new("RGB", size, (40, 110, 60))
+    ImageDraw.Draw(image).rectangle((100, 100, 900, 700), fill=(200, 180, 40))
+    exif = image.getexif()
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update({1: "S" if lat < 0 else "N", 2: dms(lat),
+                                                3: "W" if lon < 0 else "E", 4: dms(lon)})
+    image.save(path, "JPEG", quality=95, exif=exif)
+    return path
+
+
+def test_the_phone_sends_the_place_read_from_the_original_before_making_it_smaller(
+        page, live_server, live_store, lksa, tmp_path):
+    inspection_id = start_inspection(page, live_server, lksa)
+    far = gps_jpeg(tmp_path / "jauh.jpg", lksa["lat"] + 0.01, lksa["lon"])  # about 1.1 km north of the LKS
+    with page.expect_request(lambda r: r.url.endswith(f"/kunjungan/{inspection_id}/foto")) as sent:
+        page.locator("#photos_general").set_input_files(str(far))
+    body = sent.value.post_data_buffer
+    assert b'name="gps_lat"' in body and b'name="gps_lon"' in body
+    page.wait_for_function("() => document.querySelectorAll('#foto .thumbs img').length === 1")
+    [photo] = live_store.inspections.get(inspection_id)["photos"]
+    assert abs(photo["gps"][0] - (lksa["lat"] + 0.01)) < 1e-5 and abs(photo["gps"][1] - lksa["lon"]) < 1e-5
+    assert b"Exif" not in body.split(b'name="photo"')[1][:400]  # the photo itself travelled without its EXIF

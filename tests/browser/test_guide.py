@@ -155,3 +155,29 @@ def test_the_phone_sends_the_place_read_from_the_original_before_making_it_small
     [photo] = live_store.inspections.get(inspection_id)["photos"]
     assert abs(photo["gps"][0] - (lksa["lat"] + 0.01)) < 1e-5 and abs(photo["gps"][1] - lksa["lon"]) < 1e-5
     assert b"Exif" not in body.split(b'name="photo"')[1][:400]  # the photo itself travelled without its EXIF
+
+
+def test_the_start_page_shows_what_to_re_check_and_discards_a_stale_draft_without_javascript(
+        page_without_js, live_server, live_store, checklist):
+    from tests.support.inspection_builders import inspection_in
+    page = page_without_js
+    lks = live_server.lks[1]
+    kind_checklist = next(c for c in live_server.app.extensions["checklists"].values() if lks["kind"] in c.kinds)
+    failing = next(item for item in kind_checklist.items() if item.type == "yes_no" and not item.critical)
+    inspection_in(live_server.app, lks, answers={failing.id: failing.fail_answer}, status="approved",
+                  checklist_id=kind_checklist.id)
+    inspection_id = start_inspection(page, live_server, lks)
+    page.goto(f"{live_server.url}/inspeksi/lks/{lks['code']}")
+    recheck = page.locator("#periksa-ulang")
+    expect(recheck).to_contain_text(failing.question)
+    row = page.locator("main ul.list > li").filter(has=page.locator(f"a[href='/kunjungan/{inspection_id}']"))
+    row.get_by_text("Buang draf ini").click()  # <details>: opens without a script
+    with page.expect_navigation() as navigation:
+        row.get_by_role("button", name="Ya, buang draf").click()
+    assert navigation.value.status == 200
+    assert page.url == f"{live_server.url}/inspeksi/lks/{lks['code']}"
+    expect(page.locator("main p.flash").filter(has_text="Draf dibuang")).to_be_visible()
+    assert live_store.inspections.get(inspection_id) is None
+    expect(page.locator(f"a[href='/kunjungan/{inspection_id}']")).to_have_count(0)
+    assert_fits_phone(page)
+    assert small_targets(page) == []

@@ -79,6 +79,10 @@
     var here = event.target.closest && event.target.closest("fieldset.question[id], details.section[id]");
     if (place && here) { place.value = here.id; }
   });
+  form.addEventListener("click", function (event) {  // a section's own button (not every browser focuses it)
+    var button = event.target.closest && event.target.closest("button[name=place]");
+    if (place && button) { place.value = button.value; }
+  });
 
   form.addEventListener("change", count);
   form.addEventListener("input", count);

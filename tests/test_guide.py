@@ -112,6 +112,12 @@ def test_simpan_draf_returns_to_the_question_the_script_last_saw(client, draft):
     assert response.location.endswith("#item-hukuman_fisik")
 
 
+def test_what_the_script_saw_wins_over_the_first_button_an_enter_key_presses(client, draft):
+    inspection_id, key = draft
+    response = save(client, inspection_id, key, {"place": "bagian-legalitas", "place_js": "item-hukuman_fisik"})
+    assert response.location.endswith("#item-hukuman_fisik")
+
+
 @pytest.mark.parametrize("place", ["item-tidak_ada", "//contoh.example", "bagian-" + "x" * 80, "javascript:alert(1)"])
 def test_a_forged_place_returns_to_the_top_of_the_form(client, draft, place):
     inspection_id, key = draft

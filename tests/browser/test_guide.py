@@ -181,3 +181,12 @@ def test_the_start_page_shows_what_to_re_check_and_discards_a_stale_draft_withou
     expect(page.locator(f"a[href='/kunjungan/{inspection_id}']")).to_have_count(0)
     assert_fits_phone(page)
     assert small_targets(page) == []
+
+
+def test_a_sections_save_button_returns_to_its_section_with_javascript(page, live_server, lksa, checklist):
+    inspection_id = start_inspection(page, live_server, lksa)
+    first = checklist.sections[0].items[1]
+    page.locator(f"#item-{first.id} label.option").first.click()  # last touched: a question of section 1
+    with page.expect_navigation():
+        page.locator(f"details#bagian-{PROTECTION}").get_by_role("button", name="Simpan draf bagian ini").click()
+    assert page.url.endswith(f"/kunjungan/{inspection_id}#bagian-{PROTECTION}")

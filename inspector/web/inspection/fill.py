@@ -77,8 +77,9 @@ def _receive_photos(record, checklist) -> tuple[dict[str, str], int]:
 def save(inspection_id: str):
     """Save the form as a draft (always), then go to the summary when asked and nothing is wrong.
 
-    "Simpan draf" returns to the inspector's place: the section whose own button was pressed (``place``), or
-    the section or question the page's script last saw in use (``place_js``).
+    "Simpan draf" returns to the inspector's place: the section or question the page's script last saw in use
+    (``place_js``; a section's own button is in use when pressed), else, without the script, the section whose
+    own button was pressed (``place``).
 
     The page's script saves in the background too (``autosave=1``, no files):
     that answers JSON, with the version of the answers now stored.
@@ -111,5 +112,5 @@ def save(inspection_id: str):
     if request.form.get("action") == "ringkasan":
         return redirect(url_for("inspection.summary", inspection_id=inspection_id), 303)
     flash("Draf tersimpan.", "success")
-    place = guide.place(checklist, request.form.get("place") or request.form.get("place_js"))
+    place = guide.place(checklist, request.form.get("place_js") or request.form.get("place"))
     return redirect(url_for("inspection.form", inspection_id=inspection_id) + (f"#{place}" if place else ""), 303)

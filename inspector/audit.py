@@ -23,6 +23,7 @@ ACTIONS = {
     "lks_rejected": "Laporan LKS baru ditolak",
     "inspection_started": "Kunjungan dimulai",
     "draft_saved": "Draf kunjungan disimpan",
+    "draft_discarded": "Draf kunjungan dibuang",
     "submitted": "Hasil kunjungan dikirim",
     "resubmitted": "Hasil kunjungan dikirim ulang",
     "approved": "Disetujui",

@@ -134,10 +134,10 @@ def save_answers(store, inspection_id: str, answers: dict) -> dict | None:
 
 
 def add_photo(store, inspection_id: str, item_id: str, processed, upload_key: str, max_photos: int,
-              taken_at: str | None = None) -> str | None:
+              taken_at: str | None = None, gps: tuple[float, float] | None = None) -> str | None:
     """Attach a processed photo to an editable inspection; the same upload twice is stored once.
 
-    ``taken_at`` is the capture time read elsewhere (by the phone, from the
+    ``taken_at`` and ``gps`` are the capture time and place read elsewhere (by the phone, from the
     original before it was made smaller), kept when the photo carries none.
     Returns None on success or an Indonesian reason.
     """
@@ -150,7 +150,7 @@ def add_photo(store, inspection_id: str, item_id: str, processed, upload_key: st
         return f"Batas {max_photos} foto per kunjungan sudah tercapai."
     photo_id = store.photos.save(inspection_id, processed.jpeg, processed.thumb)
     entry = {"id": photo_id, "item": item_id, "upload_key": upload_key, "taken_at": processed.taken_at or taken_at,
-             "gps": list(processed.gps) if processed.gps else None, "width": processed.width,
+             "gps": list(processed.gps or gps) if (processed.gps or gps) else None, "width": processed.width,
              "height": processed.height, "sha256": processed.sha256, "received_at": utcnow()}
     refused = []
 
@@ -175,6 +175,22 @@ def remove_photo(store, inspection_id: str, photo_id: str) -> bool:
             return None
         return {**record, "photos": [p for p in record["photos"] if p["id"] != photo_id], "updated_at": utcnow()}
     return store.inspections.modify(inspection_id, change) is not None
+
+
+def discard(store, inspection_id: str, inspector_id: str) -> tuple[dict | None, str | None]:
+    """Throw away a draft its own inspector no longer wants: (the removed record, None) or (None, Indonesian reason).
+
+    Only a draft never sent: an inspection returned for revision has been read by Dinas Sosial and stays.
+    Its photos go with it.
+    """
+    def removable(record):
+        return record["status"] == "draft" and record["inspector_id"] == inspector_id and not record.get("versions")
+    removed = store.inspections.remove(inspection_id, removable)
+    if removed is None:
+        return None, "Draf ini tidak bisa dibuang: sudah dikirim, atau bukan draf Anda."
+    for photo in removed.get("photos", []):
+        store.photos.delete(inspection_id, photo["id"])
+    return removed, None
 
 
 def photos_by_item(inspection: dict) -> dict[str, list[dict]]:

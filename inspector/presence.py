@@ -5,8 +5,10 @@ inspeksi" and "Kirim" (the browser's own permission prompt is the consent)
 and posts it in four hidden fields: ``lat``, ``lon``, ``accuracy`` (metres)
 and ``location``, the outcome (``given``, ``refused``, ``unavailable``; empty
 when the page ran without JavaScript). ``read`` turns those fields into the
-location kept on the inspection; ``assess`` compares the kept locations and the
-photos' capture times with the LKS's point and the inspection's window.
+location kept on the inspection; ``read_point`` reads a photo's place, which the
+phone takes from the original before making it smaller; ``assess`` compares the
+kept locations, the photos' places and their capture times with the LKS's point
+and the inspection's window (the same 300 m rule for all).
 
 Everything here is a pure function: no request, no store, no clock.
 """
@@ -67,6 +69,31 @@ def read(form) -> dict:
     return {"status": "given", "lat": round(_number(values["lat"], -90, 90, "lintang"), 7),
             "lon": round(_number(values["lon"], -180, 180, "bujur"), 7),
             "accuracy": round(_number(values["accuracy"], 0, MAX_ACCURACY, "akurasi"), 1)}
+
+
+def read_point(lat: str | None, lon: str | None) -> tuple[float, float] | None:
+    """A photo's place as the phone read it from the original (``gps_lat``, ``gps_lon``): both or neither;
+    raises LocationRejected for anything else. 0, 0 (a camera without a fix) is no place."""
+    lat, lon = (lat or "").strip(), (lon or "").strip()
+    if not lat and not lon:
+        return None
+    if not (lat and lon):
+        raise LocationRejected("Data lokasi tidak valid: lintang dan bujur foto harus lengkap.")
+    point = (round(_number(lat, -90, 90, "lintang foto"), 7), round(_number(lon, -180, 180, "bujur foto"), 7))
+    return None if point == (0.0, 0.0) else point
+
+
+def photo_places(photos: list[dict], lks: dict) -> list[dict]:
+    """Each photo against the LKS's point: its number, item, distance (m, or None) and whether it is far."""
+    point, found = _point(lks), []
+    for n, photo in enumerate(photos, 1):
+        gps = photo.get("gps")
+        distance = None
+        if point is not None and isinstance(gps, (list, tuple)) and len(gps) == 2:
+            distance = distance_m(float(gps[0]), float(gps[1]), *point)
+        found.append({"n": n, "id": photo.get("id"), "item": photo.get("item") or "", "distance": distance,
+                      "located": bool(gps), "far": distance is not None and distance > FAR_METRES})
+    return found
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -143,8 +170,12 @@ def assess(record: dict, lks: dict) -> dict:
                      f"{int(CLOCK_SKEW.total_seconds() // 60)} menit sebelum mulai atau sesudah kirim).")
     if undated:
         notes.append(f"{undated} dari {len(photos)} foto tanpa waktu pengambilan (tidak bisa diperiksa).")
+    places = photo_places(photos, lks)
+    far = sum(1 for place in places if place["far"])
+    if far:
+        flags.append(f"{far} foto diambil lebih dari {FAR_METRES} m dari titik LKS.")
     return {"start": start, "send": send, "sends": sends, "flags": flags, "notes": notes,
-            "lks_point": _point(lks) is not None}
+            "lks_point": _point(lks) is not None, "photos": places}
 
 
 def format_distance(metres: float) -> str:

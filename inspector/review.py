@@ -89,18 +89,25 @@ def decide(store, inspection_id: str, user, action: str, comment: str = "") -> t
     return record, None
 
 
-def add_comment(store, inspection_id: str, user, text: str) -> tuple[dict | None, str | None]:
-    """A dated, signed comment between reviewer and inspector."""
+def add_comment(store, inspection_id: str, user, text: str, item_id: str | None = None,
+                checklist=None) -> tuple[dict | None, str | None]:
+    """A dated, signed comment between reviewer and inspector; a reviewer's may name one item of the inspection's
+    ``checklist`` (``item_id``), and the inspector then reads it at that item on the form."""
     text = _clean_text(text)
     if not text:
         return None, "Komentar kosong."
     if len(text) > COMMENT_LIMIT:
         return None, f"Komentar maksimal {COMMENT_LIMIT} karakter."
+    if item_id:
+        if getattr(user, "role", None) != "reviewer":
+            return None, "Komentar untuk butir tertentu hanya dari peninjau."
+        if len(item_id) > 64 or checklist is None or checklist.item(item_id) is None:
+            return None, "Butir pemeriksaan untuk komentar ini tidak dikenal."
 
     def change(record):
         if not allowed(record, user, "comment"):
             return None
-        entry = {"id": secrets.token_hex(4), **_signature(user), "text": text}
+        entry = {"id": secrets.token_hex(4), **_signature(user), "text": text, **({"item": item_id} if item_id else {})}
         return {**record, "comments": record.get("comments", []) + [entry], "updated_at": entry["at"]}
     record = store.inspections.modify(inspection_id, change)
     return (record, None) if record else (None, "Komentar tidak bisa ditambahkan pada pengajuan ini.")

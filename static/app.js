@@ -22,6 +22,14 @@
     return false;
   }
 
+  function filled(question) {  // any question, required or not, as the server counts it
+    if (question.getAttribute("data-kind") === "photo") {
+      var file = question.querySelector("input[type=file]");
+      return question.querySelector(".thumbs img") !== null || (file && file.files.length > 0);
+    }
+    return answered(question);
+  }
+
   function count() {
     var missing = 0;
     var required = form.querySelectorAll("fieldset.question[data-required='1'], fieldset.question[data-required='photo']");
@@ -29,7 +37,52 @@
       if (!answered(required[i])) { missing++; }
     }
     if (counter) { counter.textContent = String(missing); }
+    progress();
+    var criticals = form.querySelectorAll("fieldset.question[data-fails]");
+    for (var c = 0; c < criticals.length; c++) { critical(criticals[c]); }
   }
+
+  // Progress per section and overall, as the server renders it, kept live while the inspector answers.
+  function progress() {
+    var all = 0, done = 0, sections = form.querySelectorAll("details[data-section]");
+    for (var s = 0; s < sections.length; s++) {
+      var questions = sections[s].querySelectorAll("fieldset.question"), yes = 0;
+      for (var q = 0; q < questions.length; q++) { if (filled(questions[q])) { yes++; } }
+      all += questions.length;
+      done += yes;
+      var shown = form.querySelectorAll("[data-section-progress='" + sections[s].getAttribute("data-section") + "']");
+      for (var n = 0; n < shown.length; n++) {
+        shown[n].textContent = yes + "/" + questions.length;
+        if (shown[n].classList.contains("count")) { shown[n].classList.toggle("done", yes === questions.length); }
+      }
+    }
+    var total = form.querySelector("[data-progress]");
+    if (total && sections.length) { total.textContent = done + "/" + all; }
+  }
+
+  // A critical answer that fails shows at once what to do now.
+  function critical(question) {
+    var fails = [];
+    try { fails = JSON.parse(question.getAttribute("data-fails") || "[]"); } catch (e) { return; }
+    var box = question.querySelector("[data-critical-now]"), failing = false;
+    if (!box) { return; }
+    var inputs = question.querySelectorAll("input[type=radio], input[type=checkbox]");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].checked && fails.indexOf(inputs[i].value) >= 0) { failing = true; }
+    }
+    box.hidden = !failing;
+  }
+
+  // Where the inspector is: "Simpan draf" returns there.
+  var place = form.querySelector("[data-place]");
+  form.addEventListener("focusin", function (event) {
+    var here = event.target.closest && event.target.closest("fieldset.question[id], details.section[id]");
+    if (place && here) { place.value = here.id; }
+  });
+  form.addEventListener("click", function (event) {  // a section's own button (not every browser focuses it)
+    var button = event.target.closest && event.target.closest("button[name=place]");
+    if (place && button) { place.value = button.value; }
+  });
 
   form.addEventListener("change", count);
   form.addEventListener("input", count);
@@ -38,7 +91,7 @@
 })();
 
 /* The inspection on a weak network. Each photo travels on its own as soon as it is chosen, made smaller on the
-   phone (long side 1600 px, JPEG) with its capture time read from the original; failed sends are retried.
+   phone (long side 1600 px, JPEG) with its capture time and place read from the original; failed sends are retried.
    The answers are kept on the phone (never the files or the inspection key) until the server has them. */
 (function () {
   "use strict";
@@ -60,15 +113,47 @@
     return node;
   }
 
-  // --- The capture time: DateTimeOriginal (else DateTime) from the original's EXIF, as the server reads it.
-  function exifTime(view) {
-    if (view.getUint16(0) !== 0xFFD8) { return ""; }
+  // --- The capture time: DateTimeOriginal (else DateTime) from the original's EXIF, as the server reads it;
+  // and the capture place (the GPS IFD), which the smaller copy would lose.
+  function exifOf(view) {
+    if (view.getUint16(0) !== 0xFFD8) { return {time: "", gps: null}; }
     for (var at = 2; at + 10 < view.byteLength; at += 2 + view.getUint16(at + 2)) {
       var marker = view.getUint16(at);
-      if (marker === 0xFFE1 && view.getUint32(at + 4) === 0x45786966) { return tiffTime(view, at + 10); }
-      if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) { return ""; }
+      if (marker === 0xFFE1 && view.getUint32(at + 4) === 0x45786966) {
+        var read = function (fn) { try { return fn(view, at + 10); } catch (e) { return null; } };
+        return {time: read(tiffTime) || "", gps: read(tiffGps)};
+      }
+      if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) { return {time: "", gps: null}; }
     }
-    return "";
+    return {time: "", gps: null};
+  }
+
+  function tiffGps(view, base) {  // [lat, lon] in decimal degrees, south and west negative; null without a fix
+    var little = view.getUint16(base) === 0x4949;
+    var u16 = function (at) { return view.getUint16(base + at, little); };
+    var u32 = function (at) { return view.getUint32(base + at, little); };
+    var tags = function (ifd) {
+      var found = {};
+      for (var i = 0, n = u16(ifd); i < n; i++) { found[u16(ifd + 2 + i * 12)] = ifd + 2 + i * 12; }
+      return found;
+    };
+    var main = tags(u32(4));
+    if (!main[0x8825]) { return null; }
+    var gps = tags(u32(main[0x8825] + 8));
+    var degrees = function (entry) {  // three RATIONALs: degrees, minutes, seconds
+      var at = u32(entry + 8), parts = [];
+      for (var i = 0; i < 3; i++) {
+        var below = u32(at + i * 8 + 4);
+        if (!below) { return NaN; }
+        parts.push(u32(at + i * 8) / below);
+      }
+      return parts[0] + parts[1] / 60 + parts[2] / 3600;
+    };
+    var ref = function (entry) { return String.fromCharCode(view.getUint8(base + entry + 8)); };
+    if (!gps[1] || !gps[2] || !gps[3] || !gps[4]) { return null; }
+    var lat = degrees(gps[2]) * (ref(gps[1]) === "S" ? -1 : 1), lon = degrees(gps[4]) * (ref(gps[3]) === "W" ? -1 : 1);
+    if (!isFinite(lat) || !isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180 || (lat === 0 && lon === 0)) { return null; }
+    return [lat.toFixed(7), lon.toFixed(7)];
   }
 
   function tiffTime(view, base) {
@@ -96,11 +181,11 @@
     return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":" + m[6] + (/^[+-]\d\d:\d\d$/.test(zone) ? zone : "");
   }
 
-  function takenAt(file) {
+  function taken(file) {  // {time, gps} of the original
     var start = file.slice(0, 131072);
-    if (!start.arrayBuffer) { return Promise.resolve(""); }
-    return start.arrayBuffer().then(function (buffer) { return exifTime(new DataView(buffer)); })
-      .catch(function () { return ""; });
+    if (!start.arrayBuffer) { return Promise.resolve({time: "", gps: null}); }
+    return start.arrayBuffer().then(function (buffer) { return exifOf(new DataView(buffer)); })
+      .catch(function () { return {time: "", gps: null}; });
   }
 
   // --- Smaller on the phone: drawn upright on a canvas, long side 1600 px, JPEG. Else the original travels.
@@ -161,9 +246,10 @@
     queue.push(entry);
     show(entry, "Menyiapkan foto…");
     preparing = preparing.then(function () {  // one photo at a time in memory: a 12 MP picture is large
-      return Promise.all([shrink(file), takenAt(file)]).then(function (both) {
+      return Promise.all([shrink(file), taken(file)]).then(function (both) {
         entry.blob = both[0];
-        entry.takenAt = both[1];
+        entry.takenAt = both[1].time;
+        entry.gps = both[1].gps;
         again(entry);
       });
     });
@@ -195,6 +281,7 @@
     data.append("item", entry.item);
     data.append("photo_key", entry.key);
     if (entry.takenAt) { data.append("taken_at", entry.takenAt); }
+    if (entry.gps) { data.append("gps_lat", entry.gps[0]); data.append("gps_lon", entry.gps[1]); }
     data.append("photo", entry.blob, "foto.jpg");
     xhr.open("POST", form.getAttribute("data-upload"));
     xhr.setRequestHeader("Accept", "application/json");
@@ -208,6 +295,10 @@
       if (xhr.status === 200 || xhr.status === 201) { return done(entry, answer); }
       if (xhr.status === 400 && answer.field === "taken_at" && entry.takenAt) {  // the phone's clock is off
         entry.takenAt = "";
+        return send(entry);
+      }
+      if (xhr.status === 400 && answer.field === "gps" && entry.gps) {  // a place the server cannot read
+        entry.gps = null;
         return send(entry);
       }
       if (xhr.status >= 500 || xhr.status === 408 || xhr.status === 429 || !answer.error) { return retry(entry); }

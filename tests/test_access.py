@@ -55,6 +55,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "inspection.submit": INSPECTION_KEY,
     "inspection.photo": frozenset({"inspector", "reviewer", "admin"}),
     "inspection.photo_delete": frozenset({"inspector"}),
+    "inspection.discard": frozenset({"inspector"}),
     "inspection.mine": frozenset({"inspector"}),
     "review.index": frozenset({"reviewer"}),
     "review.show": frozenset({"reviewer"}),

@@ -256,7 +256,7 @@ def test_the_store_write_methods_are_derived_from_the_store_classes(writes):
     expected = {
         "users": ({"create", "update", "modify", "insert"}, {"get", "all", "find", "by_username", "count"}),
         "lks": ({"create", "create_many", "change", "modify"}, {"get", "all", "by_code", "codes"}),
-        "inspections": ({"insert", "modify"}, {"get", "peek", "peek_many", "for_lks", "newest_first", "every",
+        "inspections": ({"insert", "modify", "remove"}, {"get", "peek", "peek_many", "for_lks", "newest_first", "every",
                                                "for_inspector", "new_id"}),
         "photos": ({"save", "delete"}, {"read"}),
         "audit": ({"append"}, {"entries", "months", "path", "verify"}),

@@ -121,6 +121,17 @@ class InspectionStore:
         located = self._locate(inspection_id)
         return self._table(*located).modify(inspection_id, change) if located else None
 
+    def remove(self, inspection_id: str, only_if: Callable[[Record], bool]) -> Record | None:
+        """Remove one inspection under its partition's lock when ``only_if`` holds; then its inspector's index entry.
+
+        The entry goes after the record: a crash between leaves a dangling reference, which reads skip.
+        """
+        located = self._locate(inspection_id)
+        removed = self._table(*located).remove(inspection_id, only_if) if located else None
+        if removed is not None and removed.get("inspector_id"):
+            self._index(removed["inspector_id"], removed["created_at"][:4]).remove(inspection_id, lambda ref: True)
+        return removed
+
     def for_lks(self, lks_ids: str | list[str]) -> list[Record]:
         """Every inspection of one LKS (or of several, e.g. merged records), newest first."""
         return list(self.newest_first(lks_ids))

@@ -83,6 +83,16 @@ class RecordTable:
             table.update(lambda doc: (doc.clear(), doc.update(stored)), doc_ids=[current.doc_id])
             return copy.deepcopy(updated)
 
+    def remove(self, record_id: str, only_if: Callable[[Record], bool]) -> Record | None:
+        """Remove one record under the lock when ``only_if`` holds for it; the removed record, or None."""
+        with self.partition.transaction() as db:
+            table = db.table(self.table)
+            current = table.get(Query().id == record_id)
+            if current is None or not only_if(copy.deepcopy(dict(current))):
+                return None
+            table.remove(doc_ids=[current.doc_id])
+            return copy.deepcopy(dict(current))
+
 
 class _Predicate:
     """Adapts a plain function on a record into a TinyDB query condition."""

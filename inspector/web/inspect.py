@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import provisional
+from .. import guide, provisional
 from ..auth import access
 from .helpers import get_lks_or_404, log, store
 from .pages import start_page
@@ -19,13 +19,16 @@ bp = Blueprint("inspect", __name__, url_prefix="/inspeksi")
 @bp.route("/")
 @access("inspector")
 def index():
-    """Find an LKS without its poster: by name, kelurahan or kecamatan."""
+    """The inspector's home: inspections returned for revision first, then finding an LKS without its poster."""
     query = request.args.get("q", "")[:100]
     kecamatan = kecamatan_arg()
     active = [r for r in store().lks.all() if r.get("active")]
     results = search_lks(active, query, kecamatan) if (query or kecamatan) else []
+    returned = guide.returned_to(store(), current_user.record["id"])
+    names = {r["id"]: r["name"] for r in store().lks.all()} if returned else {}
     return render_template("inspect/index.html", query=query, kecamatan=kecamatan, results=results[:50],
-                           more=len(results) > 50, searched=bool(query or kecamatan))
+                           more=len(results) > 50, searched=bool(query or kecamatan), returned=returned,
+                           lks_names=names)
 
 
 @bp.route("/lks/<code>")

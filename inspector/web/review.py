@@ -75,16 +75,20 @@ def comment(inspection_id: str):
     record = get_sent_inspection_or_404(inspection_id)
     if current_user.role == "inspector" and record["inspector_id"] != current_user.record["id"]:
         abort(404)
-    _, reason = review.add_comment(store(), inspection_id, current_user, request.form.get("komentar", ""))
+    item_id = request.form.get("item") or None
+    checklist = inspections.checklist_of(store(), record) if item_id else None
+    _, reason = review.add_comment(store(), inspection_id, current_user, request.form.get("komentar", ""), item_id,
+                                   checklist)
     if reason:
         flash(reason, "error")
         if current_user.role == "reviewer":
             return show(inspection_id), 400
         return inspection_summary(record, 400)
-    log("comment_added", "inspection", inspection_id)
+    log("comment_added", "inspection", inspection_id, **({"item": item_id} if item_id else {}))
     flash("Komentar terkirim.", "success")
     endpoint = "review.show" if current_user.role == "reviewer" else "inspection.summary"
-    return redirect(url_for(endpoint, inspection_id=inspection_id) + "#komentar", 303)
+    anchor = f"#item-{item_id}" if item_id else "#komentar"
+    return redirect(url_for(endpoint, inspection_id=inspection_id) + anchor, 303)
 
 
 @bp.route("/<inspection_id>/addendum", methods=["POST"])

@@ -226,3 +226,18 @@ def test_processes_inserting_one_id_at_once_store_it_once(engine, store):
     stored = store.inspections.for_lks(LKS_ID)
     assert [r["id"] for r in stored] == [record_id] and stored[0]["worker"] == ids.index(record_id)
     assert [r["id"] for r in store.inspections.for_inspector(INSPECTOR)] == [record_id]
+
+
+def test_remove_takes_an_inspection_out_of_its_lks_and_its_inspectors_list_when_allowed(store):
+    subs = store.inspections
+    kept = subs.insert(_inspection(inspector_id=INSPECTOR, status="submitted"))
+    draft = subs.insert(_inspection(inspector_id=INSPECTOR, status="draft"))
+    assert subs.remove(kept["id"], lambda r: r["status"] == "draft") is None  # refused: nothing changes
+    assert subs.get(kept["id"]) == kept
+    removed = subs.remove(draft["id"], lambda r: r["status"] == "draft")
+    assert removed == draft
+    assert subs.get(draft["id"]) is None
+    assert [r["id"] for r in subs.for_lks(LKS_ID)] == [kept["id"]]
+    assert [r["id"] for r in subs.for_inspector(INSPECTOR)] == [kept["id"]]
+    assert subs.remove(draft["id"], lambda r: True) is None  # a repeat removes nothing more
+    assert subs.remove("not-an-id", lambda r: True) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Protocol, runtime_checkable
+from typing import Callable, Iterator, Protocol, runtime_checkable
 
 from .kinds import Change, Record
 
@@ -43,6 +43,13 @@ class Inspections(Protocol):
 
     def modify(self, inspection_id: str, change: Change) -> Record | None:
         """Read-change-write of one inspection (see the package's rules for ``modify``)."""
+
+    def remove(self, inspection_id: str, only_if: Callable[[Record], bool]) -> Record | None:
+        """Remove one inspection when ``only_if(record)`` holds, judged under the same lock as ``modify``.
+
+        Returns the removed record, or None (unknown, malformed, or ``only_if`` said no: nothing changes).
+        From then on ``get`` answers None and ``for_inspector`` no longer lists it.
+        """
 
     def newest_first(self, lks_ids: str | list[str]) -> Iterator[Record]:
         """The inspections of one LKS (or of several: merged records), newest ``created_at`` first, for reading.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import fill, photos, send, start
+from . import discard, fill, photos, send, start
 
 bp = Blueprint("inspection", __name__)
-for module in (start, fill, send, photos):
+for module in (start, fill, send, photos, discard):
     module.routes.add_to(bp)

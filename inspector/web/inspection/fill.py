@@ -7,7 +7,7 @@ import json
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 
-from ... import inspections
+from ... import guide, inspections
 from ...auth import PUBLIC, access
 from ...extensions import csrf
 from ..errors import json_error
@@ -27,6 +27,9 @@ def _render_form(record, checklist, form, status=200, photo_errors=None):
     return render_template("inspection/form.html", record=record, checklist=checklist, form=form, lks=lks,
                            photos=inspections.photos_by_item(record), missing=required_missing,
                            photo_errors=photo_errors or {}, version=answers_version(record),
+                           progress=guide.progress(checklist, record),
+                           critical={item.id for item in guide.critical_now(checklist, record["answers"])},
+                           fail_values=guide.fail_values, item_comments=guide.item_comments(record),
                            action=ActionForm()), status
 
 
@@ -74,6 +77,10 @@ def _receive_photos(record, checklist) -> tuple[dict[str, str], int]:
 def save(inspection_id: str):
     """Save the form as a draft (always), then go to the summary when asked and nothing is wrong.
 
+    "Simpan draf" returns to the inspector's place: the section or question the page's script last saw in use
+    (``place_js``; a section's own button is in use when pressed), else, without the script, the section whose
+    own button was pressed (``place``).
+
     The page's script saves in the background too (``autosave=1``, no files):
     that answers JSON, with the version of the answers now stored.
     """
@@ -105,4 +112,5 @@ def save(inspection_id: str):
     if request.form.get("action") == "ringkasan":
         return redirect(url_for("inspection.summary", inspection_id=inspection_id), 303)
     flash("Draf tersimpan.", "success")
-    return redirect(url_for("inspection.form", inspection_id=inspection_id), 303)
+    place = guide.place(checklist, request.form.get("place_js") or request.form.get("place"))
+    return redirect(url_for("inspection.form", inspection_id=inspection_id) + (f"#{place}" if place else ""), 303)

@@ -7,7 +7,7 @@ import re
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from ... import inspections
+from ... import inspections, presence
 from ...auth import PUBLIC, access
 from ...extensions import csrf
 from ...photos import capture_time
@@ -61,6 +61,10 @@ def _upload_photo(inspection_id: str):
             taken_at = capture_time(form["taken_at"])
         except ValueError:
             return json_error(400, "Waktu pengambilan foto tidak masuk akal.", "taken_at")
+    try:
+        gps = presence.read_point(form.get("gps_lat"), form.get("gps_lon"))
+    except presence.LocationRejected as rejected:
+        return json_error(400, rejected.message, "gps")
     upload_key = "k:" + photo_key  # never equal to the sha256 keys of photos sent with the form
     stored = _photo_by_key(record, upload_key)
     if stored is None:
@@ -70,7 +74,7 @@ def _upload_photo(inspection_id: str):
         if received.reason:
             return json_error(received.status, received.reason, "photo")
         reason = inspections.add_photo(store(), inspection_id, item_id, received.photo, upload_key,
-                                       int(current_app.config["INSPECTOR_MAX_PHOTOS"]), taken_at=taken_at)
+                                       int(current_app.config["INSPECTOR_MAX_PHOTOS"]), taken_at=taken_at, gps=gps)
         record = store().inspections.get(inspection_id)
         stored = _photo_by_key(record, upload_key)
         if stored is None:

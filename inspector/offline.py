@@ -1,0 +1,43 @@
+"""What a phone keeps to work without signal: the list of LKS start pages and blank checklists to prepare.
+
+An inspector's phone is prepared for the LKS the inspector is expected to visit (every active LKS, until areas
+or assignments exist) and for the checklists of their kinds, one blank page per checklist version. The list
+names pages by address only; the phone fetches each page as the signed-in inspector, so every page it keeps
+was answered by the server's own access checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from . import checklists
+
+
+def checklist_key(checklist: checklists.Checklist) -> str:
+    """One blank page per checklist version: ``<id>/<version>``."""
+    return f"{checklist.id}/{checklist.version}"
+
+
+def preparation(lks_records: Iterable[dict], catalog: dict, start_url: Callable[[str], str],
+                blank_url: Callable[[checklists.Checklist], str]) -> dict:
+    """The LKS (active only, by name) with their start page and checklists, and every checklist they need."""
+    lks_rows, needed = [], {}
+    for record in sorted((r for r in lks_records if r.get("active")), key=lambda r: (r["name"].lower(), r["code"])):
+        kinds = checklists.for_kind(catalog, record["kind"])
+        for checklist in kinds:
+            needed[checklist_key(checklist)] = checklist
+        lks_rows.append({"code": record["code"], "name": record["name"], "kind": record["kind"],
+                         "kelurahan": record.get("kelurahan", ""), "kecamatan": record.get("kecamatan", ""),
+                         "start_url": start_url(record["code"]),
+                         "checklists": [checklist_key(c) for c in kinds]})
+    return {"lks": lks_rows,
+            "checklists": [{"key": key, "id": c.id, "version": c.version, "title": c.title, "url": blank_url(c)}
+                           for key, c in sorted(needed.items())]}
+
+
+def blank_checklist(catalog: dict, checklist_id: str, version: int) -> checklists.Checklist | None:
+    """The checklist a blank page shows: only the version this server offers now (a phone keeps that one)."""
+    checklist = catalog.get(checklist_id) if len(checklist_id or "") <= 64 else None
+    if checklist is None or checklist.version != version:
+        return None
+    return checklist

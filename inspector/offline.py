@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from . import checklists
+from . import checklists, inspections
 
 
 def checklist_key(checklist: checklists.Checklist) -> str:
@@ -41,3 +41,25 @@ def blank_checklist(catalog: dict, checklist_id: str, version: int) -> checklist
     if checklist is None or checklist.version != version:
         return None
     return checklist
+
+
+CHANGED_VERSION = ("Daftar periksa ini sudah diganti versi baru sejak ponsel disiapkan. Buka halaman LKS dengan "
+                   "sinyal dan mulai inspeksi lagi.")
+BAD_TOKEN = "Kode kunjungan dari ponsel tidak sah. Mulai inspeksi lagi dari halaman LKS."
+NOT_FOR_KIND = "Daftar periksa ini bukan untuk jenis LKS ini."
+
+
+def open_from_phone(store, catalog: dict, lks: dict, inspector: dict, token: str, checklist_id: str,
+                    version: str, location: dict | None = None) -> tuple[dict | None, bool, str]:
+    """The inspection a draft made on the phone becomes: made once per phone ``token`` (a repeat, a retry after
+    a lost answer, returns the same one); (record, made now, reason). The answers, photos and the send follow
+    through the inspection's own routes, with its key."""
+    if not isinstance(token, str) or not inspections.START_TOKEN.fullmatch(token):
+        return None, False, BAD_TOKEN
+    checklist = catalog.get(checklist_id) if isinstance(checklist_id, str) and len(checklist_id) <= 64 else None
+    if checklist is None or lks["kind"] not in checklist.kinds:
+        return None, False, NOT_FOR_KIND
+    if str(version) != str(checklist.version):
+        return None, False, CHANGED_VERSION
+    record, made = inspections.begin(store, checklist, lks, inspector, token, location)
+    return record, made, ""

@@ -40,6 +40,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "app_shell.offline": EVERYONE,
     "offline.prepare_list": frozenset({"inspector"}),
     "offline.blank_checklist": frozenset({"inspector"}),
+    "offline.open_from_phone": frozenset({"inspector"}),
     "public.lks": EVERYONE,
     "public.concern": EVERYONE,
     "public.concern_sent": EVERYONE,

@@ -114,3 +114,72 @@ def test_the_preparation_keeps_one_blank_checklist_per_version_and_only_active_l
     checklist = for_kind(catalog, "lksa")[0]
     assert offline.blank_checklist(catalog, checklist.id, checklist.version) is checklist
     assert offline.blank_checklist(catalog, checklist.id, checklist.version + 1) is None
+
+
+# --- A draft made on the phone becomes an inspection, once -----------------------------------------------------
+
+def phone_draft(store, app, **overrides) -> dict:
+    lks = next(r for r in store.lks.all() if r["kind"] == "lksa" and r.get("active"))
+    checklist = for_kind(app.extensions["checklists"], "lksa")[0]
+    return {"phone_token": "hp-" + "a1B2" * 5, "lks": lks["code"], "checklist": checklist.id,
+            "version": str(checklist.version), **overrides}
+
+
+def test_a_phone_draft_becomes_one_inspection_however_often_it_is_sent(app, store):
+    inspector = client_as(app, "inspector")
+    posted = phone_draft(store, app)
+    first = inspector.post("/luring/kunjungan", data=posted)
+    assert first.status_code == 201
+    made = first.get_json()
+    record = store.inspections.get(made["id"])
+    assert record["start_token"] == posted["phone_token"] and record["status"] == "draft"
+    assert made["key"] == record["inspection_key"]
+    assert made["save"] == f"/kunjungan/{made['id']}" and made["upload"] == f"/kunjungan/{made['id']}/foto"
+    assert made["submit"] == f"/kunjungan/{made['id']}/kirim"
+    again = inspector.post("/luring/kunjungan", data=posted)
+    assert again.status_code == 200 and again.get_json() == made
+    me = store.users.by_username(ROLE_USERS["inspector"])
+    assert [r["id"] for r in store.inspections.for_inspector(me["id"])] == [made["id"]]
+
+    # The rest goes through the inspection's own routes with its key: answers, then the send.
+    saved = inspector.post(made["save"], data={"inspection_key": made["key"], "autosave": "1",
+                                               "nomor_izin": "12/LKSA/2025"})
+    assert saved.status_code == 200 and saved.get_json()["saved"]
+    assert store.inspections.get(made["id"])["answers"]["nomor_izin"]["value"] == "12/LKSA/2025"
+
+
+def test_another_inspector_sending_the_same_phone_token_gets_their_own_inspection(app, store):
+    add_inspector(store)
+    posted = phone_draft(store, app)
+    mine = client_as(app, "inspector").post("/luring/kunjungan", data=posted).get_json()
+    theirs = client_as(app, "petugas2").post("/luring/kunjungan", data=posted).get_json()
+    assert mine["id"] != theirs["id"] and mine["key"] != theirs["key"]
+
+
+@pytest.mark.parametrize("change,status,message", [
+    ({"phone_token": "pendek"}, 400, "Kode kunjungan dari ponsel tidak sah"),
+    ({"phone_token": "x" * 65}, 400, "Kode kunjungan dari ponsel tidak sah"),
+    ({"phone_token": "<script>alert(1)</script>"}, 400, "Kode kunjungan dari ponsel tidak sah"),
+    ({"checklist": "tidak-ada"}, 400, "bukan untuk jenis LKS ini"),
+    ({"checklist": "umum"}, 400, "bukan untuk jenis LKS ini"),
+    ({"version": "999"}, 409, "sudah diganti versi baru"),
+    ({"lks": "ZZZZZ"}, 404, "tidak ada atau sudah tidak aktif"),
+    ({"lks": ""}, 400, "LKS tidak disebut"),
+    ({"location": "given", "lat": "999", "lon": "abc", "accuracy": "5"}, 400, "Data lokasi tidak valid"),
+    ({"location": "bocor"}, 400, "Data lokasi tidak valid"),
+])
+def test_a_bad_phone_draft_is_refused_in_indonesian_and_stores_nothing(app, store, change, status, message):
+    before = snapshot(store)
+    response = client_as(app, "inspector").post("/luring/kunjungan", data=phone_draft(store, app, **change))
+    assert response.status_code == status
+    body = response.get_json()
+    assert message in body["error"] and body["error"]
+    assert snapshot(store) == before
+
+
+def test_an_inactive_lks_takes_no_phone_draft(app, store):
+    posted = phone_draft(store, app)
+    lks_rules.set_active(store, store.lks.by_code(posted["lks"])["id"], False)
+    before = snapshot(store)
+    assert client_as(app, "inspector").post("/luring/kunjungan", data=posted).status_code == 404
+    assert snapshot(store) == before

@@ -73,7 +73,33 @@
     });
   }
 
+  function all() {
+    var found = [];
+    return meta("readonly", function (s) {
+      var cursor = s.openCursor();
+      cursor.onsuccess = function () {
+        var c = cursor.result;
+        if (!c) { return; }
+        found.push(c.value);
+        c.continue();
+      };
+    }).then(function () { return found; });
+  }
+  function del(key) { return meta("readwrite", function (s) { s.delete(key); }); }
+
+  window.InspectorOffline = {ready: ready, get: get, put: put, del: del, all: all, user: pageUser, wib: wib};
+
+  function wib(iso) {
+    var moment = new Date(new Date(iso).getTime() + 7 * 3600e3);  // WIB is UTC+7 all year
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return moment.getUTCDate() + " " + MONTHS[moment.getUTCMonth()] + " " + moment.getUTCFullYear() + " " +
+      pad(moment.getUTCHours()) + "." + pad(moment.getUTCMinutes()) + " WIB";
+  }
+
+  prepareCard();
+
   /* --- "Siapkan untuk tanpa sinyal" on the inspector's home ------------------------------------------ */
+  function prepareCard() {
   var section = document.querySelector("[data-prepare]");
   if (!section || !pageUser || !("serviceWorker" in navigator) || !window.caches || !window.isSecureContext) { return; }
   var button = section.querySelector("[data-prepare-button]");
@@ -82,13 +108,6 @@
   var list = section.querySelector("[data-prepare-list]");
   var busy = false;
   section.hidden = false;
-
-  function wib(iso) {
-    var moment = new Date(new Date(iso).getTime() + 7 * 3600e3);  // WIB is UTC+7 all year
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return moment.getUTCDate() + " " + MONTHS[moment.getUTCMonth()] + " " + moment.getUTCFullYear() + " " +
-      pad(moment.getUTCHours()) + "." + pad(moment.getUTCMinutes()) + " WIB";
-  }
 
   function show(kept) {
     list.textContent = "";
@@ -162,4 +181,305 @@
     show(kept);
     if (kept && navigator.onLine) { refresh(); }  // it refreshes itself whenever the home opens with signal
   }, function () { show(null); });
+  }
+})();
+
+/* "Mulai inspeksi" without signal: a draft made on the phone, with its own id and key, kept in IndexedDB
+   ("draft:<id>"), filled on the blank checklist page the phone prepared. "Kirim" puts it in the outbox. */
+(function () {
+  "use strict";
+  var db = window.InspectorOffline;
+  if (!db || !db.user) { return; }
+  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+
+  function token() {
+    var bytes = new Uint8Array(18);
+    window.crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  // The start page (kept by "Siapkan"): offline, "Mulai inspeksi" makes the draft here instead of at the server.
+  var start = document.querySelector("#mulai[data-lks-code]");
+  if (start) {
+    each(start.querySelectorAll("form[data-offline-checklist]"), function (form) {
+      form.addEventListener("submit", function (event) {
+        if (navigator.onLine) { return; }
+        event.preventDefault();
+        var url = form.getAttribute("data-offline-checklist"), id = token();
+        var draft = {user: db.user, type: "draft", id: id, state: "draft", created_at: new Date().toISOString(),
+          lks: {code: start.getAttribute("data-lks-code"), name: start.getAttribute("data-lks-name")},
+          checklist: {id: form.elements.checklist.value, version: form.getAttribute("data-checklist-version"), url: url},
+          values: {}, photos: []};
+        db.ready.then(function () { return db.put("draft:" + id, draft); }).then(function () {
+          location.href = url + "#draf=" + id;
+        });
+      });
+    });
+  }
+
+  var form = document.querySelector("form[data-phone-draft]");
+  var found = /draf=([\w-]+)/.exec(location.hash);
+  if (!form || !found) { return; }
+  var key = "draft:" + found[1], draft = null;
+  var bar = form.querySelector("[data-phone-bar]"), text = form.querySelector("[data-phone-text]");
+
+  function collect() {
+    var out = {};
+    each(form.elements, function (field) {
+      if (!field.name || /file|submit|button/.test(field.type)) { return; }
+      var list = out[field.name] = out[field.name] || [];
+      if (!/radio|checkbox/.test(field.type) || field.checked) { list.push(field.value); }
+    });
+    return out;
+  }
+
+  function restore(values) {
+    each(form.elements, function (field) {
+      if (!field.name || !(field.name in values) || /file|submit|button/.test(field.type)) { return; }
+      if (/radio|checkbox/.test(field.type)) { field.checked = values[field.name].indexOf(field.value) >= 0; }
+      else { field.value = values[field.name][0] || ""; }
+    });
+  }
+
+  function thumb(blob) {  // a small picture as a data: URL (the pages' policy allows no blob: images)
+    if (!window.createImageBitmap) { return Promise.resolve(""); }
+    return createImageBitmap(blob).then(function (bitmap) {
+      var canvas = document.createElement("canvas"), scale = 96 / Math.max(bitmap.width, bitmap.height);
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return canvas.toDataURL("image/jpeg", 0.7);
+    }).catch(function () { return ""; });
+  }
+
+  function showPhotos() {
+    each(form.querySelectorAll("ul.thumbs[data-phone]"), function (list) { list.remove(); });
+    draft.photos.forEach(function (photo, n) {
+      var input = form.querySelector("input[type=file][name='" + (photo.item ? photo.item + "__photos" : "photos_general") + "']");
+      if (!input) { return; }
+      var label = input.parentNode.querySelector("label.file[for='" + input.id + "']") || input;
+      var list = input.parentNode.querySelector("ul.thumbs[data-phone]");
+      if (!list) {
+        list = document.createElement("ul");
+        list.className = "thumbs";
+        list.setAttribute("data-phone", "");
+        input.parentNode.insertBefore(list, label);
+      }
+      var li = document.createElement("li"), img = document.createElement("img");
+      img.alt = "Foto " + (n + 1);
+      img.width = img.height = 96;
+      if (photo.thumb) { img.src = photo.thumb; }
+      li.appendChild(img);
+      list.appendChild(li);
+    });
+    form.dispatchEvent(new Event("inspector:count"));
+  }
+
+  function missing() {
+    var counter = form.querySelector("[data-counter]");
+    return counter ? parseInt(counter.textContent, 10) || 0 : 0;
+  }
+
+  function save() {
+    if (!draft || draft.state !== "draft") { return Promise.resolve(); }
+    draft.values = collect();
+    return db.put(key, draft);
+  }
+
+  db.ready.then(function () { return db.get(key); }).then(function (kept) {
+    if (!kept || kept.user !== db.user) { return; }
+    draft = kept;
+    var heading = document.querySelector("main h1"), started = document.querySelector("[data-phone-started]");
+    heading.textContent = draft.lks.name;
+    started.textContent = "Draf di ponsel ini · dimulai " + db.wib(draft.created_at) + " · kode LKS " + draft.lks.code;
+    started.hidden = false;
+    each(document.querySelectorAll("[data-phone-draft-note]"), function (note) { note.hidden = true; });
+    restore(draft.values);
+    showPhotos();
+    bar.hidden = false;
+    if (draft.state !== "draft") {
+      text.textContent = "Sudah di kotak keluar: dikirim otomatis saat ada sinyal.";
+      form.querySelector("[data-phone-send]").hidden = true;
+    }
+    form.setAttribute("data-phone-ready", "1");
+  });
+
+  form.addEventListener("input", save);
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.type !== "file") { save(); return; }
+    if (!draft) { return; }
+    var item = input.name === "photos_general" ? "" : input.name.replace(/__photos$/, "");
+    var photos = window.InspectorPhotos;
+    var files = Array.prototype.slice.call(input.files);
+    input.value = "";
+    Promise.all(files.map(function (file) {
+      return Promise.all([photos ? photos.shrink(file) : file, photos ? photos.takenAt(file) : ""]).then(function (got) {
+        return thumb(got[0]).then(function (small) {
+          return {key: token(), item: item, name: file.name, blob: got[0], taken_at: got[1], thumb: small, sent: false};
+        });
+      });
+    })).then(function (made) {
+      draft.photos = draft.photos.concat(made);
+      return save();
+    }).then(showPhotos);
+  });
+
+  form.querySelector("[data-phone-send]").addEventListener("click", function () {
+    if (!draft) { return; }
+    var left = missing();
+    if (left) {
+      text.textContent = "Belum bisa dikirim: " + left + " pertanyaan wajib belum terjawab.";
+      return;
+    }
+    draft.values = collect();
+    draft.state = "outbox";
+    draft.queued_at = new Date().toISOString();
+    db.put(key, draft).then(function () {
+      text.textContent = "Masuk kotak keluar: dikirim otomatis saat ada sinyal.";
+      form.querySelector("[data-phone-send]").hidden = true;
+      document.dispatchEvent(new Event("inspector:outbox"));
+    });
+  });
+})();
+
+/* The outbox, on every signed-in page: "2 kunjungan dan 7 foto menunggu dikirim", each with its state. It sends
+   by itself when there is signal (on every page load and on the "online" event), retrying with a growing wait.
+   Each step is idempotent at the server: the inspection is made once per the draft's own token, each photo
+   stored once per its key, the answers saved, then "Kirim" once; only then the phone's copy is deleted. */
+(function () {
+  "use strict";
+  var db = window.InspectorOffline;
+  if (!db || !db.user) { return; }
+  var DELAYS = [2000, 5000, 15000, 30000, 60000];
+  var box = null, sending = false, tries = 0, timer = null;
+  var csrf = document.querySelector("input[name=csrf_token]");
+
+  function waiting() {
+    return db.all().then(function (records) {
+      return records.filter(function (r) { return r && r.type === "draft" && r.user === db.user && r.state !== "draft"; });
+    });
+  }
+
+  var STATES = {outbox: "menunggu sinyal", sending: "sedang dikirim", failed: "gagal, dicoba lagi",
+    refused: "ditolak server"};
+
+  function render(items) {
+    if (!items.length) { if (box) { box.hidden = true; } return; }
+    if (!box) {
+      box = document.createElement("section");
+      box.className = "card outbox";
+      box.setAttribute("data-outbox", "");
+      box.setAttribute("role", "status");
+      var main = document.querySelector("main");
+      main.insertBefore(box, main.firstChild);
+    }
+    var photos = items.reduce(function (n, r) { return n + r.photos.filter(function (p) { return !p.sent; }).length; }, 0);
+    box.textContent = "";
+    var head = document.createElement("p");
+    head.setAttribute("data-outbox-count", "");
+    head.innerHTML = "";
+    head.appendChild(document.createElement("strong")).textContent = items.length + " kunjungan dan " + photos +
+      " foto menunggu dikirim";
+    box.appendChild(head);
+    var list = document.createElement("ul");
+    list.className = "links";
+    items.forEach(function (r) {
+      var li = document.createElement("li");
+      li.textContent = r.lks.name + " · " + (STATES[r.state] || r.state) + (r.error ? " (" + r.error + ")" : "");
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    box.hidden = false;
+  }
+
+  function refreshBox() { return waiting().then(function (items) { render(items); return items; }); }
+
+  function post(url, data) {
+    if (csrf) { data.append("csrf_token", csrf.value); }
+    return fetch(url, {method: "POST", body: data, credentials: "same-origin", headers: {Accept: "application/json"}});
+  }
+
+  function refusal(response) {
+    return response.json().then(function (body) { return body && body.error; }, function () { return ""; })
+      .then(function (message) { var e = new Error(message || ("status " + response.status)); e.status = response.status; e.final = response.status >= 400 && response.status < 500 && response.status !== 429; throw e; });
+  }
+
+  function sendOne(r) {
+    var key = "draft:" + r.id;
+    r.state = "sending";
+    var step = db.put(key, r);
+    if (!r.server) {
+      step = step.then(function () {
+        var data = new FormData();
+        data.append("phone_token", r.id);
+        data.append("lks", r.lks.code);
+        data.append("checklist", r.checklist.id);
+        data.append("version", r.checklist.version);
+        return post("/luring/kunjungan", data);
+      }).then(function (response) {
+        if (!response.ok) { return refusal(response); }
+        return response.json().then(function (server) { r.server = server; return db.put(key, r); });
+      });
+    }
+    r.photos.forEach(function (photo) {
+      step = step.then(function () {
+        if (photo.sent) { return null; }
+        var data = new FormData();
+        data.append("inspection_key", r.server.key);
+        data.append("item", photo.item);
+        data.append("photo_key", photo.key);
+        if (photo.taken_at) { data.append("taken_at", photo.taken_at); }
+        data.append("photo", photo.blob, photo.name || "foto.jpg");
+        return post(r.server.upload, data).then(function (response) {
+          if (!response.ok) { return refusal(response); }
+          photo.sent = true;
+          return db.put(key, r);
+        });
+      });
+    });
+    step = step.then(function () {
+      var data = new FormData();
+      data.append("inspection_key", r.server.key);
+      data.append("autosave", "1");
+      Object.keys(r.values).forEach(function (name) {
+        r.values[name].forEach(function (value) { data.append(name, value); });
+      });
+      return post(r.server.save, data).then(function (response) { if (!response.ok) { return refusal(response); } });
+    }).then(function () {
+      var data = new FormData();
+      data.append("inspection_key", r.server.key);
+      return post(r.server.submit, data);
+    }).then(function (response) {
+      // Sent: the server answers with the inspection's summary (after its redirect); only then the copy goes.
+      if (!response.ok || !/\/ringkasan$/.test(new URL(response.url).pathname)) { return refusal(response); }
+      return db.del(key);
+    });
+    return step.catch(function (error) {
+      r.state = error.final ? "refused" : "failed";
+      r.error = error.final ? error.message : "";
+      return db.put(key, r).then(function () { throw error; });
+    });
+  }
+
+  function pump() {
+    if (sending || !navigator.onLine) { return; }
+    sending = true;
+    window.clearTimeout(timer);
+    waiting().then(function (items) {
+      var todo = items.filter(function (r) { return r.state !== "refused"; });
+      return todo.reduce(function (chain, r) {
+        return chain.then(function () { return sendOne(r); });
+      }, Promise.resolve()).then(function () { tries = 0; }, function () {
+        timer = window.setTimeout(pump, DELAYS[Math.min(tries, DELAYS.length - 1)]);
+        tries++;
+      });
+    }).then(function () { sending = false; return refreshBox(); }, function () { sending = false; });
+    refreshBox();
+  }
+
+  db.ready.then(refreshBox).then(pump);
+  window.addEventListener("online", pump);
+  document.addEventListener("inspector:outbox", function () { refreshBox().then(pump); });
+  window.InspectorOffline.outbox = {waiting: waiting, send: pump};
 })();

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.support.builders import PASSWORD, ROLE_USERS, add_inspector
 from tests.support.phone import assert_fits_phone, assert_only_local, screenshot, sign_in
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +76,7 @@ def test_prepared_online_a_prepared_lks_opens_offline_with_its_checklist(page, l
         assert_fits_phone(page)
         screenshot(page, "offline-start.png")
         page.goto(live_server.url + f"/luring/daftar-periksa/{checklist.id}/{checklist.version}")
-        assert page.locator("main form[data-phone-draft] fieldset.question").count() == len(list(checklist.items()))
+        assert page.locator("main form[data-phone-draft] fieldset.question[id^=item-]").count() == len(list(checklist.items()))
         # A page that was not prepared: the phone's own offline page, never the browser's error.
         assert offline_title(page, live_server.url + "/kunjungan/saya") == "Tidak ada sinyal"
     finally:
@@ -119,7 +120,8 @@ def test_two_accounts_on_one_phone_never_see_each_others_kept_pages(page, live_s
 
     # Another inspector signs in on the same phone: the first account's cache is gone before anything else.
     sign_in_as(page, live_server.url, "petugas_hp", "/inspeksi/")
-    page.wait_for_function("(old) => caches.keys().then(n => !n.includes(old))", arg=first_cache)
+    wait_until(lambda: first_cache not in page.evaluate("() => caches.keys()"), "the first account's cache gone",
+               pause=lambda: page.wait_for_timeout(50))
     page.context.set_offline(True)
     try:
         assert offline_title(page, live_server.url + f"/l/{lksa['code']}") == "Tidak ada sinyal"
@@ -155,12 +157,13 @@ def test_an_update_of_the_service_worker_keeps_the_prepared_pages(page, live_ser
     app.static_folder = str(tmp_path)
     try:
         page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
-        page.wait_for_function("() => navigator.serviceWorker.getRegistration().then(r => !!(r.waiting || "
-                               "(r.active && !r.installing && r.active !== navigator.serviceWorker.controller)))")
+        wait_until(lambda: page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => !!r.waiting)"),
+                   "the new worker installed", pause=lambda: page.wait_for_timeout(50))
         page.goto("about:blank")  # the last page of the old worker closes: the new one takes over
         page.goto(live_server.url + "/inspeksi/")
-        page.wait_for_function("(old) => caches.keys().then(n => !n.includes(old) && "
-                               "n.some(x => x.startsWith('inspector-shell-')))", arg=old_shell)
+        wait_until(lambda: page.evaluate(SHELL_CACHES) not in ([], [old_shell]), "the new worker's shell cache",
+                   pause=lambda: page.wait_for_timeout(50))
+        assert len(page.evaluate(SHELL_CACHES)) == 1
     finally:
         app.static_folder = served_from
     assert page.evaluate(USER_CACHES) == kept

@@ -1,0 +1,91 @@
+"""A whole inspection without signal, in Debian's Chromium at 360 x 800: prepared online, then offline the poster's
+address opens, "Mulai inspeksi" makes a draft on the phone, every required question is answered and photos
+added, the page reloads, an answer is edited, "Kirim" puts it in the outbox; back online the outbox sends by
+itself, and the server holds exactly one inspection with every answer and photo. Signing out with the outbox
+full is in test_prepare_offline.py's neighbours below.
+
+Each run rewrites docs/screenshots/outbox-waiting.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_prepare_offline import prepare
+from tests.support.phone import SCREENSHOTS, TEXT, answer, assert_fits_phone, assert_only_local
+from tests.support.builders import ROLE_USERS
+from tests.support.photos import jpeg_file
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.browser
+
+WAITING = "() => window.InspectorOffline.outbox.waiting().then(items => items.length)"
+
+
+def test_offline_start_answer_photo_reload_edit_send_then_exactly_one_inspection(page, live_server, live_store, lksa,
+                                                                                checklist, tmp_path, requests_seen):
+    prepare(page, live_server.url)
+    page.context.set_offline(True)
+    photo = jpeg_file(tmp_path / "depan.jpg")
+    required = [item for item in checklist.items() if item.required]
+    try:
+        page.goto(live_server.url + f"/l/{lksa['code']}")
+        page.get_by_role("button", name="Mulai inspeksi").click()
+        page.wait_for_url("**/luring/daftar-periksa/**#draf=*")
+        form = page.locator("form[data-phone-ready]")
+        expect(form).to_have_count(1)
+        assert page.locator("main h1").inner_text() == lksa["name"]
+        draft_id = page.url.split("#draf=")[1]
+        for item in required:
+            answer(page, item, photo)
+        page.locator("#nomor_izin").fill(TEXT)
+        page.locator("#nomor_izin__note").evaluate("el => el.closest('details').open = true")
+        page.locator("#nomor_izin__note").fill("Izin diperpanjang tahun ini")
+        photo_items = [item for item in required if item.type == "photo"]
+        expect(page.locator("ul.thumbs[data-phone] img")).to_have_count(len(photo_items), timeout=20000)
+        expect(page.locator("[data-counter]")).to_have_text("0")
+
+        page.reload()  # still offline: the page and the draft come from the phone
+        expect(page.locator("form[data-phone-ready]")).to_have_count(1)
+        assert page.locator("#nomor_izin").input_value() == TEXT
+        for item in required:
+            if item.type == "yes_no":
+                passing = "Tidak" if item.fail_answer == "ya" else "Ya"
+                assert page.locator(f"#item-{item.id}").get_by_role("radio", name=passing, exact=True).is_checked()
+        assert page.locator("#nomor_izin__note").input_value() == "Izin diperpanjang tahun ini"
+        expect(page.locator("ul.thumbs[data-phone] img")).to_have_count(len(photo_items))
+        page.locator("#nomor_izin").fill("Diubah di lokasi")
+        page.get_by_role("button", name="Kirim", exact=True).click()
+        outbox = page.locator("[data-outbox-count]")
+        expect(outbox).to_have_text(f"1 kunjungan dan {len(photo_items)} foto menunggu dikirim")
+        expect(page.locator("[data-outbox] li")).to_contain_text("menunggu sinyal")
+        assert_fits_phone(page)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "outbox-waiting.png"))  # the top of the page: the outbox
+    finally:
+        page.context.set_offline(False)
+
+    me = live_store.users.by_username(ROLE_USERS["inspector"])
+
+    def sent():
+        made = [r for r in live_store.inspections.for_inspector(me["id"], limit=200) if r.get("start_token") == draft_id]
+        return made if made and made[0]["status"] == "submitted" and page.evaluate(WAITING) == 0 else None
+    made = wait_until(sent, "the outbox sent and emptied", pause=lambda: page.wait_for_timeout(100))
+    assert len(made) == 1
+    record = made[0]
+    record = live_store.inspections.get(record["id"])
+    assert record["status"] == "submitted", (len(record["answers"]), record["photos"])
+    assert record["answers"]["nomor_izin"]["value"] == "Diubah di lokasi"
+    assert record["answers"]["nomor_izin"]["note"] == "Izin diperpanjang tahun ini"
+    for item in required:
+        if item.type != "photo":
+            assert item.id in record["answers"], item.id
+    assert sorted(p["item"] for p in record["photos"]) == sorted(item.id for item in photo_items)
+    assert all(p["upload_key"].startswith("k:") for p in record["photos"])
+
+    page.goto(live_server.url + "/inspeksi/")  # the outbox is empty: nothing shown, nothing kept
+    expect(page.locator("[data-outbox]")).to_have_count(0)
+    assert page.evaluate(WAITING) == 0
+    assert_only_local(requests_seen)

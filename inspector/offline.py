@@ -63,3 +63,11 @@ def open_from_phone(store, catalog: dict, lks: dict, inspector: dict, token: str
         return None, False, CHANGED_VERSION
     record, made = inspections.begin(store, checklist, lks, inspector, token, location)
     return record, made, ""
+
+
+def scoring_rules(checklist: checklists.Checklist) -> list[dict]:
+    """What static/score.js needs to score a draft on the phone as ``checklists.score`` does, per section."""
+    return [{"id": section.id, "items": [
+        {"id": item.id, "type": item.type, "fail_answer": item.fail_answer, "fail_values": sorted(item.fail_values),
+         "weight": item.weight, "critical": item.critical, "scored": item.scored()} for item in section.items]}
+        for section in checklist.sections]

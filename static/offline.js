@@ -67,11 +67,57 @@
       if (signOut.getAttribute("data-forgotten") === "1") { return; }
       event.preventDefault();
       var go = function () { signOut.setAttribute("data-forgotten", "1"); signOut.submit(); };
-      var timer = window.setTimeout(go, 3000);  // a phone that cannot answer still signs out
-      put("user", "").then(function () { return forget(""); })
-        .then(function () { window.clearTimeout(timer); go(); }, function () { window.clearTimeout(timer); go(); });
+      var leave = function () {
+        var timer = window.setTimeout(go, 3000);  // a phone that cannot answer still signs out
+        put("user", "").then(function () { return forget(""); })
+          .then(function () { window.clearTimeout(timer); go(); }, function () { window.clearTimeout(timer); go(); });
+      };
+      var outbox = window.InspectorOffline && window.InspectorOffline.outbox;
+      if (!outbox || signOut.getAttribute("data-warned") === "1") { leave(); return; }
+      outbox.waiting().then(function (items) {
+        if (!items.length) { leave(); return; }
+        warn(items.length, leave, outbox);
+      }, leave);
     });
   }
+
+  /* "Keluar" with visits still in the outbox: say so, and offer to send them first. */
+  function warn(count, leave, outbox) {
+    var old = document.querySelector("[data-signout-warning]");
+    if (old) { old.remove(); }
+    var card = document.createElement("section"), main = document.querySelector("main");
+    card.className = "card alert";
+    card.setAttribute("data-signout-warning", "");
+    card.setAttribute("role", "alert");
+    var p = document.createElement("p");
+    p.textContent = count + " kunjungan di ponsel ini belum terkirim. Jika Anda keluar sekarang, isian dan foto itu " +
+      "dihapus dari ponsel dan tidak sampai ke Dinas Sosial.";
+    var state = document.createElement("p");
+    state.setAttribute("data-signout-state", "");
+    var send = document.createElement("button"), anyway = document.createElement("button");
+    send.type = anyway.type = "button";
+    send.className = "button";
+    anyway.className = "button secondary";
+    send.textContent = "Kirim dulu";
+    anyway.textContent = "Tetap keluar dan hapus";
+    send.addEventListener("click", function () {
+      if (!navigator.onLine) { state.textContent = "Belum ada sinyal. Coba lagi setelah ada sinyal."; return; }
+      state.textContent = "Mengirim…";
+      outbox.send().then(outbox.waiting).then(function (items) {
+        state.textContent = items.length ? "Belum semua terkirim; dicoba lagi otomatis. Tunggu sebentar lalu coba lagi."
+          : "Semua kunjungan terkirim. Sekarang Anda bisa keluar.";
+        if (!items.length) { send.hidden = true; anyway.hidden = true; }
+      });
+    });
+    anyway.addEventListener("click", function () { signOut.setAttribute("data-warned", "1"); leave(); });
+    card.appendChild(p);
+    card.appendChild(send);
+    card.appendChild(anyway);
+    card.appendChild(state);
+    main.insertBefore(card, main.firstChild);
+    card.scrollIntoView({block: "start"});
+  }
+
 
   function all() {
     var found = [];
@@ -275,12 +321,66 @@
     form.dispatchEvent(new Event("inspector:count"));
   }
 
-  function missing() {
-    var counter = form.querySelector("[data-counter]");
-    return counter ? parseInt(counter.textContent, 10) || 0 : 0;
+  // The summary: what is still missing (each a link to its question), the score by the server's rules, and the
+  // critical findings. The server scores again when it receives the visit.
+  var rules = [];
+  try { rules = JSON.parse(form.getAttribute("data-rules") || "[]"); } catch (e) { rules = []; }
+  var summary = form.querySelector("[data-phone-summary]");
+
+  function answersNow() {
+    var values = collect(), out = {};
+    rules.forEach(function (section) {
+      section.items.forEach(function (rule) {
+        var got = values[rule.id] || [];
+        out[rule.id] = rule.type === "multi" ? got : (got[0] || "");
+      });
+    });
+    return out;
+  }
+
+  function questionOf(id) {
+    var legend = form.querySelector("#q-" + id);
+    return legend ? legend.childNodes[0].textContent.trim() : id;
+  }
+
+  function summarise() {
+    if (!draft || !summary) { return; }
+    var answers = answersNow(), list = summary.querySelector("[data-phone-missing]");
+    var scoreText = summary.querySelector("[data-phone-score]"), critical = summary.querySelector("[data-phone-critical]");
+    var missingText = summary.querySelector("[data-phone-missing-text]");
+    var result = window.InspectorScore ? window.InspectorScore.score(rules, answers) : null;
+    scoreText.textContent = result && result.percent !== null ?
+      "Skor sementara: " + String(result.percent).replace(".", ",") + " dari 100 (dihitung lagi oleh server saat diterima)." :
+      "Skor sementara: belum ada jawaban yang dinilai.";
+    critical.hidden = !(result && result.critical_failed.length);
+    if (result && result.critical_failed.length) {
+      critical.textContent = "Temuan kritis: " + result.critical_failed.map(questionOf).join("; ") +
+        ". Bila ada anak dalam bahaya sekarang, telepon 110 atau SAPA 129.";
+    }
+    list.textContent = "";
+    var missing = [];
+    Array.prototype.forEach.call(form.querySelectorAll("fieldset.question[data-required]"), function (question) {
+      var kind = question.getAttribute("data-required"), id = question.id.replace(/^item-/, "");
+      if (!kind) { return; }
+      var done = kind === "photo" ? draft.photos.some(function (p) { return p.item === id; }) :
+        (Array.isArray(answers[id]) ? answers[id].length > 0 : String(answers[id] || "").trim() !== "");
+      if (!done) { missing.push(id); }
+    });
+    missingText.hidden = !missing.length;
+    missingText.textContent = missing.length + " pertanyaan wajib belum terjawab:";
+    missing.forEach(function (id) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      a.href = "#item-" + id;
+      a.textContent = questionOf(id);
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    summary.hidden = false;
+    return missing.length;
   }
 
   function save() {
+    summarise();
     if (!draft || draft.state !== "draft") { return Promise.resolve(); }
     draft.values = collect();
     return db.put(key, draft);
@@ -296,6 +396,7 @@
     each(document.querySelectorAll("[data-phone-draft-note]"), function (note) { note.hidden = true; });
     restore(draft.values);
     showPhotos();
+    summarise();
     bar.hidden = false;
     if (draft.state !== "draft") {
       text.textContent = "Sudah di kotak keluar: dikirim otomatis saat ada sinyal.";
@@ -322,13 +423,14 @@
     })).then(function (made) {
       draft.photos = draft.photos.concat(made);
       return save();
-    }).then(showPhotos);
+    }).then(showPhotos).then(summarise);
   });
 
   form.querySelector("[data-phone-send]").addEventListener("click", function () {
     if (!draft) { return; }
-    var left = missing();
+    var left = summarise();
     if (left) {
+      summary.scrollIntoView({block: "start"});
       text.textContent = "Belum bisa dikirim: " + left + " pertanyaan wajib belum terjawab.";
       return;
     }
@@ -462,11 +564,12 @@
     });
   }
 
+  var current = Promise.resolve();
   function pump() {
-    if (sending || !navigator.onLine) { return; }
+    if (sending || !navigator.onLine) { return current; }
     sending = true;
     window.clearTimeout(timer);
-    waiting().then(function (items) {
+    current = waiting().then(function (items) {
       var todo = items.filter(function (r) { return r.state !== "refused"; });
       return todo.reduce(function (chain, r) {
         return chain.then(function () { return sendOne(r); });
@@ -476,6 +579,7 @@
       });
     }).then(function () { sending = false; return refreshBox(); }, function () { sending = false; });
     refreshBox();
+    return current;
   }
 
   db.ready.then(refreshBox).then(pump);

@@ -43,7 +43,8 @@ def blank_checklist(checklist_id: str, version: int):
     if checklist is None:
         abort(404)
     return render_template("app_shell/blank_checklist.html", checklist=checklist, form=form_class(checklist)(),
-                           record={"id": "", "photos": []}, photos={}, photo_errors={})
+                           record={"id": "", "photos": []}, photos={}, photo_errors={},
+                           rules=offline.scoring_rules(checklist))
 
 
 @bp.route("/kunjungan", methods=["POST"])

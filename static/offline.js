@@ -103,7 +103,7 @@
     send.addEventListener("click", function () {
       if (!navigator.onLine) { state.textContent = "Belum ada sinyal. Coba lagi setelah ada sinyal."; return; }
       state.textContent = "Mengirim…";
-      outbox.send().then(outbox.waiting).then(function (items) {
+      outbox.send(true).then(outbox.waiting).then(function (items) {
         state.textContent = items.length ? "Belum semua terkirim; dicoba lagi otomatis. Tunggu sebentar lalu coba lagi."
           : "Semua kunjungan terkirim. Sekarang Anda bisa keluar.";
         if (!items.length) { send.hidden = true; anyway.hidden = true; }
@@ -520,6 +520,11 @@
         data.append("version", r.checklist.version);
         return post("/luring/kunjungan", data);
       }).then(function (response) {
+        if (response.redirected && /\/masuk$/.test(new URL(response.url).pathname)) {  // the sign-in lapsed
+          var lapsed = new Error("masuk lagi untuk mengirim");
+          lapsed.final = true;
+          throw lapsed;
+        }
         if (!response.ok) { return refusal(response); }
         return response.json().then(function (server) { r.server = server; return db.put(key, r); });
       });
@@ -564,13 +569,14 @@
     });
   }
 
+  // A refused visit is tried again only when a page loads (a new sign-in, a fresh form token), never in a loop.
   var current = Promise.resolve();
-  function pump() {
+  function pump(withRefused) {
     if (sending || !navigator.onLine) { return current; }
     sending = true;
     window.clearTimeout(timer);
     current = waiting().then(function (items) {
-      var todo = items.filter(function (r) { return r.state !== "refused"; });
+      var todo = items.filter(function (r) { return withRefused === true || r.state !== "refused"; });
       return todo.reduce(function (chain, r) {
         return chain.then(function () { return sendOne(r); });
       }, Promise.resolve()).then(function () { tries = 0; }, function () {
@@ -582,8 +588,21 @@
     return current;
   }
 
-  db.ready.then(refreshBox).then(pump);
-  window.addEventListener("online", pump);
-  document.addEventListener("inspector:outbox", function () { refreshBox().then(pump); });
+  db.ready.then(refreshBox).then(function () { return pump(true); });
+  window.addEventListener("online", function () { pump(false); });
+  document.addEventListener("inspector:outbox", function () {
+    refreshBox().then(function () { pump(false); });
+    // Background Sync where the browser has it: the worker wakes an open page to send when the signal returns.
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.ready.then(function (registration) {
+        if (registration.sync) { return registration.sync.register("outbox"); }
+      }).catch(function () { /* the online event and page loads still send */ });
+    }
+  });
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "outbox") { pump(false); }
+    });
+  }
   window.InspectorOffline.outbox = {waiting: waiting, send: pump};
 })();

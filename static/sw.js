@@ -111,3 +111,11 @@ self.addEventListener("message", function (event) {
       function () { reply({done: true}); }, function () { reply({done: false}); }));
   }
 });
+
+/* Background Sync: the signal is back while a page is open; that page's outbox sends (static/offline.js). */
+self.addEventListener("sync", function (event) {
+  if (event.tag !== "outbox") { return; }
+  event.waitUntil(self.clients.matchAll({type: "window"}).then(function (clients) {
+    clients.forEach(function (client) { client.postMessage({type: "outbox"}); });
+  }));
+});

@@ -9,6 +9,8 @@ Each run rewrites docs/screenshots/outbox-waiting.png.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -169,3 +171,28 @@ def test_sign_out_anyway_deletes_what_waited_on_the_phone(page, live_server, lks
     assert page.url.endswith("/masuk")
     assert page.evaluate(OUTBOX_IN_DB) == 0
     assert page.evaluate("() => caches.keys().then(n => n.filter(x => x.startsWith('inspector-user-')))") == []
+
+
+def test_a_refused_visit_shows_the_servers_reason_and_is_tried_again_on_the_next_page(page, live_server, live_store,
+                                                                                     lksa, checklist, tmp_path):
+    draft_id = fill_outbox(page, live_server, lksa, checklist, jpeg_file(tmp_path / "depan.jpg"))
+    refusals = []
+
+    def refuse(route):
+        refusals.append(route.request.url)
+        route.fulfill(status=409, content_type="application/json",
+                      body=json.dumps({"error": "Daftar periksa ini sudah diganti versi baru."}))
+
+    page.route("**/luring/kunjungan", refuse)
+    page.context.set_offline(False)
+    expect(page.locator("[data-outbox] li")).to_contain_text("ditolak server (Daftar periksa ini sudah diganti versi baru.)")
+    assert len(refusals) == 1  # a refusal is not retried in a loop
+    page.unroute("**/luring/kunjungan")
+    page.goto(live_server.url + "/inspeksi/")  # the next page tries it again
+    me = live_store.users.by_username(ROLE_USERS["inspector"])
+
+    def sent():
+        made = [r for r in live_store.inspections.for_inspector(me["id"], limit=200) if r.get("start_token") == draft_id]
+        return made if made and made[0]["status"] == "submitted" and page.evaluate(WAITING) == 0 else None
+    assert len(wait_until(sent, "the refused visit sent on the next page", pause=lambda: page.wait_for_timeout(100))) == 1
+    assert len(refusals) == 1

@@ -69,5 +69,6 @@ def scoring_rules(checklist: checklists.Checklist) -> list[dict]:
     """What static/score.js needs to score a draft on the phone as ``checklists.score`` does, per section."""
     return [{"id": section.id, "items": [
         {"id": item.id, "type": item.type, "fail_answer": item.fail_answer, "fail_values": sorted(item.fail_values),
-         "weight": item.weight, "critical": item.critical, "scored": item.scored()} for item in section.items]}
+         "weight": item.weight, "critical": item.critical, "scored": item.scored(),
+         "photo_on_fail": item.photo_on_fail} for item in section.items]}
         for section in checklist.sections]

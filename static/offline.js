@@ -366,8 +366,16 @@
         (Array.isArray(answers[id]) ? answers[id].length > 0 : String(answers[id] || "").trim() !== "");
       if (!done) { missing.push(id); }
     });
+    // As the server's inspections.missing: a failing answer that asks for a photo needs one.
+    rules.forEach(function (section) {
+      section.items.forEach(function (rule) {
+        if (!rule.photo_on_fail || missing.indexOf(rule.id) >= 0 || !window.InspectorScore) { return; }
+        if (window.InspectorScore.fails(rule, answers[rule.id]) &&
+            !draft.photos.some(function (p) { return p.item === rule.id; })) { missing.push(rule.id); }
+      });
+    });
     missingText.hidden = !missing.length;
-    missingText.textContent = missing.length + " pertanyaan wajib belum terjawab:";
+    missingText.textContent = missing.length + " pertanyaan wajib belum terjawab atau perlu bukti foto:";
     missing.forEach(function (id) {
       var li = document.createElement("li"), a = document.createElement("a");
       a.href = "#item-" + id;
@@ -431,7 +439,7 @@
     var left = summarise();
     if (left) {
       summary.scrollIntoView({block: "start"});
-      text.textContent = "Belum bisa dikirim: " + left + " pertanyaan wajib belum terjawab.";
+      text.textContent = "Belum bisa dikirim: " + left + " pertanyaan wajib belum terjawab atau perlu bukti foto.";
       return;
     }
     draft.values = collect();
@@ -558,6 +566,11 @@
       data.append("inspection_key", r.server.key);
       return post(r.server.submit, data);
     }).then(function (response) {
+      if (response.status === 400) {  // the server's own check of what is missing stopped the send
+        var incomplete = new Error("belum lengkap menurut server: ada isian wajib atau foto yang kurang");
+        incomplete.final = true;
+        throw incomplete;
+      }
       // Sent: the server answers with the inspection's summary (after its redirect); only then the copy goes.
       if (!response.ok || !/\/ringkasan$/.test(new URL(response.url).pathname)) { return refusal(response); }
       return db.del(key);

@@ -53,6 +53,6 @@
       critical_failed: critical, per_section: perSection};
   }
 
-  var api = {score: score, round1: round1};
+  var api = {score: score, round1: round1, fails: fails};
   if (typeof module !== "undefined" && module.exports) { module.exports = api; } else { root.InspectorScore = api; }
 })(this);

@@ -41,7 +41,7 @@ def test_offline_start_answer_photo_reload_edit_send_then_exactly_one_inspection
         draft_id = page.url.split("#draf=")[1]
         page.get_by_role("button", name="Kirim", exact=True).click()  # nothing answered yet: the summary says what
         expect(page.locator("[data-phone-text]")).to_have_text(
-            f"Belum bisa dikirim: {len(required)} pertanyaan wajib belum terjawab.")
+            f"Belum bisa dikirim: {len(required)} pertanyaan wajib belum terjawab atau perlu bukti foto.")
         expect(page.locator("[data-phone-missing] a")).to_have_count(len(required))
         for item in required:
             answer(page, item, photo)
@@ -49,6 +49,13 @@ def test_offline_start_answer_photo_reload_edit_send_then_exactly_one_inspection
         critical = next(item for item in checklist.items() if item.critical and item.type == "yes_no")
         failing = "Ya" if critical.fail_answer == "ya" else "Tidak"
         page.locator(f"#item-{critical.id}").get_by_role("radio", name=failing, exact=True).check()
+        # A failing answer that asks for a photo is missing until it has one, as the server counts it.
+        evidence = next(i for i in checklist.items() if i.photo_on_fail and i.type == "yes_no" and not i.critical)
+        labels = ("Ya", "Tidak") if evidence.fail_answer == "ya" else ("Tidak", "Ya")
+        page.locator(f"#item-{evidence.id}").get_by_role("radio", name=labels[0], exact=True).check()
+        expect(page.locator("[data-phone-missing] a")).to_have_count(1)
+        assert page.locator("[data-phone-missing] a").get_attribute("href") == f"#item-{evidence.id}"
+        page.locator(f"#item-{evidence.id}").get_by_role("radio", name=labels[1], exact=True).check()
         expect(page.locator("[data-phone-missing] a")).to_have_count(0)
         expect(page.locator("[data-phone-critical]")).to_contain_text("SAPA 129")
         phone_score = page.locator("[data-phone-score]").inner_text()

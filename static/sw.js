@@ -1,11 +1,15 @@
 /* Inspector's service worker: without signal, a page the phone has kept opens, and any other shows the
    "Tidak ada sinyal" page instead of the browser's own error.
    VERSION, SHELL (the URLs kept at install) and OFFLINE_URL are set above by the server.
+   Pages prepared for work without signal ("Siapkan untuk tanpa sinyal") live in one cache per account,
+   "inspector-user-<id>", and are served only while the phone's current account (set by every page the server
+   signs, kept in IndexedDB by static/offline.js) is that account: never one account's pages to another.
    An update of this worker replaces only its own shell cache: what the inspector typed or photographed is
    in IndexedDB and in the caches of prepared pages, which an update never touches. */
 "use strict";
 
 var SHELL_CACHE = "inspector-shell-" + VERSION;
+var USER_CACHE = "inspector-user-";
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
@@ -21,6 +25,34 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+/* The phone's current account, as the last page the server signed said: "" when signed out. */
+function currentUser() {
+  return new Promise(function (resolve) {
+    var open;
+    try { open = indexedDB.open("inspector", 1); } catch (e) { resolve(""); return; }
+    open.onupgradeneeded = function () {
+      var db = open.result;
+      if (!db.objectStoreNames.contains("meta")) { db.createObjectStore("meta"); }
+    };
+    open.onerror = function () { resolve(""); };
+    open.onsuccess = function () {
+      var db = open.result, get;
+      try { get = db.transaction("meta").objectStore("meta").get("user"); } catch (e) { db.close(); resolve(""); return; }
+      get.onsuccess = function () { db.close(); resolve(typeof get.result === "string" ? get.result : ""); };
+      get.onerror = function () { db.close(); resolve(""); };
+    };
+  });
+}
+
+function keptFor(request) {
+  return currentUser().then(function (user) {
+    if (!user) { return undefined; }
+    return caches.has(USER_CACHE + user).then(function (has) {
+      return has ? caches.open(USER_CACHE + user).then(function (cache) { return cache.match(request); }) : undefined;
+    });
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }
@@ -28,10 +60,62 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) { return; }
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(function () {
-      return caches.match(OFFLINE_URL, {cacheName: SHELL_CACHE});
+      return keptFor(request).then(function (kept) {
+        return kept || caches.match(OFFLINE_URL, {cacheName: SHELL_CACHE});
+      });
     }));
   } else if (url.pathname.indexOf("/static/") === 0) {
     // Static URLs carry their content's hash (?v=): a kept copy is the right one.
     event.respondWith(caches.match(request).then(function (kept) { return kept || fetch(request); }));
   }
+});
+
+/* "Siapkan": keep each page as the signed-in account sees it, in that account's cache; pages no longer on
+   the list leave it. A page that does not answer 200 itself (a redirect to the sign-in page) is not kept. */
+function prepare(data) {
+  var name = USER_CACHE + data.user;
+  return caches.open(name).then(function (cache) {
+    return Promise.all(data.urls.map(function (url) {
+      return fetch(url, {credentials: "same-origin", cache: "no-store", redirect: "manual"}).then(function (response) {
+        if (response.status !== 200 || response.type !== "basic") { return {url: url, ok: false}; }
+        return cache.put(url, response).then(function () { return {url: url, ok: true}; });
+      }, function () { return {url: url, ok: false}; });
+    })).then(function (results) {
+      var wanted = {};
+      data.urls.forEach(function (url) { wanted[new URL(url, self.location.origin).href] = true; });
+      return cache.keys().then(function (requests) {
+        return Promise.all(requests.filter(function (r) { return !wanted[r.url]; })
+          .map(function (r) { return cache.delete(r); }));
+      }).then(function () { return results; });
+    });
+  });
+}
+
+/* Sign-out or another account: every other account's cache goes. */
+function forget(keep) {
+  return caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) {
+      return name.indexOf(USER_CACHE) === 0 && name !== (keep ? USER_CACHE + keep : "");
+    }).map(function (name) { return caches.delete(name); }));
+  });
+}
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {}, port = event.ports && event.ports[0];
+  var reply = function (body) { if (port) { port.postMessage(body); } };
+  if (data.type === "prepare" && typeof data.user === "string" && data.user && Array.isArray(data.urls)) {
+    event.waitUntil(forget(data.user).then(function () { return prepare(data); })
+      .then(function (results) { reply({results: results}); }, function () { reply({error: true}); }));
+  } else if (data.type === "forget") {
+    event.waitUntil(forget(typeof data.keep === "string" ? data.keep : "").then(
+      function () { reply({done: true}); }, function () { reply({done: false}); }));
+  }
+});
+
+/* Background Sync: the signal is back while a page is open; that page's outbox sends (static/offline.js). */
+self.addEventListener("sync", function (event) {
+  if (event.tag !== "outbox") { return; }
+  event.waitUntil(self.clients.matchAll({type: "window"}).then(function (clients) {
+    clients.forEach(function (client) { client.postMessage({type: "outbox"}); });
+  }));
 });

@@ -38,6 +38,9 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "app_shell.icon": EVERYONE,
     "app_shell.service_worker": EVERYONE,
     "app_shell.offline": EVERYONE,
+    "offline.prepare_list": frozenset({"inspector"}),
+    "offline.blank_checklist": frozenset({"inspector"}),
+    "offline.open_from_phone": frozenset({"inspector"}),
     "public.lks": EVERYONE,
     "public.concern": EVERYONE,
     "public.concern_sent": EVERYONE,
@@ -157,7 +160,7 @@ def populate(app) -> dict:
                                               "when": "this_week", "contact": ""}, concerns.new_form_token())
     return {"code": lks["code"], "lks_id": lks["id"], "user_id": operator["id"], "inspection_id": inspection["id"],
             "photo_id": photo_id, "size": "kecil", "name": "192", "sent_id": sent["id"], "concern_id": concern["id"],
-            **approved_with_followup(app, lks)}
+            "checklist_id": checklist.id, "version": checklist.version, **approved_with_followup(app, lks)}
 
 
 def new_provisional(store) -> dict:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from inspector.web.app_shell import SHELL_FILES
 from tests.support.builders import PASSWORD, ROLE_USERS
 
 
@@ -60,7 +61,7 @@ def test_the_service_worker_is_served_from_the_root_uncached_and_names_the_curre
 def test_a_changed_static_file_makes_a_new_worker(app, client, tmp_path):
     first = client.get("/sw.js").get_data(as_text=True)
     app.static_folder = str(tmp_path)
-    for name in ("style.css", "app.js", "location.js", "sw.js"):
+    for name in (*SHELL_FILES, "sw.js"):
         (tmp_path / name).write_bytes((Path(app.root_path).parent / "static" / name).read_bytes())
     assert client.get("/sw.js").get_data(as_text=True) == first
     (tmp_path / "style.css").write_text("body { color: red; }")

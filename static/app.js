@@ -130,7 +130,7 @@
     return {time: "", gps: null};
   }
 
-  function tiffGps(view, base) {  // [lat, lon] in decimal degrees, south and west negative; null without a fix
+  function tiffReader(view, base) {  // the TIFF block of an EXIF segment: numbers in its byte order, a directory's tags
     var little = view.getUint16(base) === 0x4949;
     var u16 = function (at) { return view.getUint16(base + at, little); };
     var u32 = function (at) { return view.getUint32(base + at, little); };
@@ -139,6 +139,11 @@
       for (var i = 0, n = u16(ifd); i < n; i++) { found[u16(ifd + 2 + i * 12)] = ifd + 2 + i * 12; }
       return found;
     };
+    return {u16: u16, u32: u32, tags: tags};
+  }
+
+  function tiffGps(view, base) {  // [lat, lon] in decimal degrees, south and west negative; null without a fix
+    var tiff = tiffReader(view, base), u16 = tiff.u16, u32 = tiff.u32, tags = tiff.tags;
     var main = tags(u32(4));
     if (!main[0x8825]) { return null; }
     var gps = tags(u32(main[0x8825] + 8));
@@ -159,14 +164,7 @@
   }
 
   function tiffTime(view, base) {
-    var little = view.getUint16(base) === 0x4949;
-    var u16 = function (at) { return view.getUint16(base + at, little); };
-    var u32 = function (at) { return view.getUint32(base + at, little); };
-    var tags = function (ifd) {
-      var found = {};
-      for (var i = 0, n = u16(ifd); i < n; i++) { found[u16(ifd + 2 + i * 12)] = ifd + 2 + i * 12; }
-      return found;
-    };
+    var tiff = tiffReader(view, base), u16 = tiff.u16, u32 = tiff.u32, tags = tiff.tags;
     var text = function (entry) {
       var size = u32(entry + 4), at = size > 4 ? u32(entry + 8) : entry + 8, out = "";
       for (var i = 0; i < size && i < 40; i++) { out += String.fromCharCode(view.getUint8(base + at + i)); }

@@ -79,13 +79,8 @@ class InspectionStore:
 
         Each partition is read once, however many of its inspections are asked for.
         """
-        wanted: dict[tuple[str, str], set[str]] = {}
-        for inspection_id in inspection_ids:
-            located = self._locate(inspection_id)
-            if located:
-                wanted.setdefault(located, set()).add(inspection_id)
         found: dict[str, Record] = {}
-        for located, ids in wanted.items():
+        for located, ids in self._by_partition(inspection_ids).items():
             found.update((r["id"], r) for r in self._table(*located).all() if r.get("id") in ids)
         return [found[i] for i in inspection_ids if i in found]
 
@@ -105,13 +100,8 @@ class InspectionStore:
                                     key=lambda i: (located[i][1], located[i][0], position[i]))
         for start in range(0, len(inspection_ids), chunk):
             ids = inspection_ids[start:start + chunk]
-            wanted: dict[tuple[str, str], set[str]] = {}
-            for inspection_id in ids:
-                located = self._locate(inspection_id)
-                if located:
-                    wanted.setdefault(located, set()).add(inspection_id)
             found: dict[str, Record] = {}
-            for (lks_id, period), some in wanted.items():
+            for (lks_id, period), some in self._by_partition(ids).items():
                 data = Partition(self.root / lks_id / f"{period}.json").read_once()
                 found.update((r["id"], r) for r in (data.get("inspections") or {}).values() if r.get("id") in some)
             yield from (found[i] for i in ids if i in found)
@@ -182,6 +172,15 @@ class InspectionStore:
                 if len(records) >= limit:
                     return records
         return records
+
+    def _by_partition(self, inspection_ids: list[str]) -> dict[tuple[str, str], set[str]]:
+        """The well-formed ids, by the partition (LKS id, yyyymm) that holds each."""
+        wanted: dict[tuple[str, str], set[str]] = {}
+        for inspection_id in inspection_ids:
+            located = self._locate(inspection_id)
+            if located:
+                wanted.setdefault(located, set()).add(inspection_id)
+        return wanted
 
     def _locate(self, inspection_id: str) -> tuple[str, str] | None:
         match = _ID.fullmatch(inspection_id or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.phone import screenshot
+from tests.support.phone import WORKER_READY_MS, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def test_without_signal_a_page_not_kept_shows_the_offline_page_then_the_real_one_when_signal_returns(
         page, live_server, first_lks, requests_seen):
     page.goto(live_server.url + "/")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=WORKER_READY_MS)
     page.context.set_offline(True)
     try:
         page.goto(live_server.url + f"/l/{first_lks['code']}")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.builders import PASSWORD, ROLE_USERS, add_inspector
-from tests.support.phone import assert_fits_phone, assert_only_local, screenshot, sign_in
+from tests.support.phone import WORKER_READY_MS, assert_fits_phone, assert_only_local, screenshot, sign_in
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -28,11 +28,11 @@ def prepare(page, base_url: str, role_or_username: str = "inspector"):
         sign_in(page, base_url, "inspector", next_path="/inspeksi/")
     else:
         sign_in_as(page, base_url, role_or_username, "/inspeksi/")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=WORKER_READY_MS)
     card = page.locator("#tanpa-sinyal")
     expect(card).to_be_visible()
     card.get_by_role("button", name="Siapkan untuk tanpa sinyal").click()
-    expect(card.locator("[data-prepare-status]")).to_contain_text("Siap tanpa sinyal", timeout=20000)
+    expect(card.locator("[data-prepare-status]")).to_contain_text("Siap tanpa sinyal", timeout=WORKER_READY_MS)
     return card
 
 
@@ -131,7 +131,7 @@ def test_two_accounts_on_one_phone_never_see_each_others_kept_pages(page, live_s
     # Prepared by the second account: its own cache, its own pages.
     page.goto(live_server.url + "/inspeksi/")
     page.locator("#tanpa-sinyal").get_by_role("button", name="Siapkan untuk tanpa sinyal").click()
-    expect(page.locator("#tanpa-sinyal [data-prepare-status]")).to_contain_text("Siap tanpa sinyal", timeout=20000)
+    expect(page.locator("#tanpa-sinyal [data-prepare-status]")).to_contain_text("Siap tanpa sinyal", timeout=WORKER_READY_MS)
     assert page.evaluate(USER_CACHES) == [f"inspector-user-{other['id']}"]
     page.context.set_offline(True)
     try:

@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 
 from tests.support.builders import PASSWORD, ROLE_USERS
 
+# A bounded wait, not a timing claim: a service worker installs its files before it controls the page, which
+# takes longer than the 5 s default on a loaded machine.
+WORKER_READY_MS = 60000
 PHONE = {"viewport": {"width": 360, "height": 800}, "device_scale_factor": 1, "is_mobile": True,
          "has_touch": True, "locale": "id-ID", "timezone_id": "Asia/Jakarta"}
 PHONE_WIDTH = 360

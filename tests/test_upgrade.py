@@ -14,6 +14,7 @@ import pytest
 
 from inspector import create_app, inspections
 from inspector.store import Store, engine, upgrade
+from inspector.store.contract import DataDamaged
 
 LKS, USER, ID = "l0123456789ab", "u0123456789ab", "l0123456789ab-202611-0123456789ab"
 KEY = "kunci-lama-dari-versi-satu"
@@ -148,3 +149,12 @@ def test_an_unreadable_layout_stamp_is_named_not_guessed(tmp_path):
     (root / "schema.json").write_text("{garbled")
     with pytest.raises(ValueError, match="schema.json is unreadable"):
         Store(root)
+
+
+def test_a_damaged_partition_stops_the_upgrade_naming_it_and_is_left_where_it_was(tmp_path):
+    root = version_1_folder(tmp_path / "data")
+    damaged = root / "submissions" / LKS / "202611.json"
+    damaged.write_bytes(b"")
+    with pytest.raises(DataDamaged, match="202611.json"):
+        upgrade.upgrade(root)
+    assert damaged.exists() and damaged.read_bytes() == b"" and upgrade.version(root) == 1

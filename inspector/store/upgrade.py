@@ -122,7 +122,7 @@ def _to_2(root: Path, say: Callable[[str], None]) -> None:
     old_root, new_root = root / "submissions", root / "inspections"
     moved = 0
     for old in sorted(old_root.glob("*/*.json")) if old_root.is_dir() else []:
-        data = _inspection_partition(json.loads(old.read_bytes() or b"{}"))
+        data = _inspection_partition(Partition(old).read_once())  # damage stops the upgrade, naming the file
         target = new_root / old.parent.name / old.name
         make_folders(target.parent)
         atomic_write(target, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())

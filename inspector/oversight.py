@@ -24,7 +24,7 @@ from .places import KECAMATAN
 from .timefmt import stored_time
 
 OPEN = ("submitted", "returned")
-ALERTED = ("reviewer", "inspector")  # the roles that receive in-app alerts
+ALERTED = ("reviewer", "inspector", "admin")  # the roles that receive in-app alerts (admins: about the data)
 
 
 @dataclass

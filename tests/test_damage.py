@@ -127,3 +127,53 @@ def test_the_store_never_writes_an_empty_file(tmp_path):
         db.drop_tables()
     assert partition.path.read_bytes().strip() not in (b"",)
     assert partition.snapshot() == {}
+
+
+def test_damage_alerts_every_admin_once_and_the_admin_page_names_the_file(site):
+    app, store, lks, record = site
+    path = partition_of(store, record)
+    emptied(path)
+    engine._cache.clear()
+    reviewer = client_as(app, "reviewer")
+    for _ in range(2):
+        assert reviewer.get(f"/tinjau/{record['id']}").status_code == 503
+    admin_ids = [u["id"] for u in store.users.all() if u["role"] == "admin" and u.get("active")]
+    assert admin_ids
+    for admin_id in admin_ids:
+        alerts = [a for a in store.notifications.for_user(admin_id) if a["kind"] == "health"]
+        assert [(a["health"], a["subject"]) for a in alerts] == [("damage", str(path))]  # once, not per request
+    reviewer_id = next(u["id"] for u in store.users.all() if u["role"] == "reviewer")
+    assert not [a for a in store.notifications.for_user(reviewer_id) if a["kind"] == "health"]
+    admin = client_as(app, "admin")
+    page = admin.get("/admin/data").get_data(as_text=True)
+    assert "Data rusak" in page and str(path) in page
+    assert "1 peringatan" in admin.get("/admin/").get_data(as_text=True)
+    notes = admin.get("/tinjau/notifikasi").get_data(as_text=True)
+    assert "Data rusak" in notes and str(path) in notes
+
+
+def test_a_closed_damage_alert_opens_again_on_the_next_fault(site):
+    from inspector import health
+
+    app, store, _lks, _record = site
+    assert health.raise_alert(store, "damage", "/data/x.json", "empty file") is True
+    assert health.raise_alert(store, "damage", "/data/x.json", "empty file") is False
+    health.close_alert(store, "damage", "/data/x.json")
+    assert health.open_alerts(store) == []
+    assert health.raise_alert(store, "damage", "/data/x.json", "empty file") is True
+    with pytest.raises(ValueError):
+        health.raise_alert(store, "nonsense", "x")
+
+
+def test_an_alert_that_cannot_be_stored_is_logged_and_never_raised_into_the_request(site, caplog, monkeypatch):
+    from inspector import health
+
+    app, store, _lks, _record = site
+
+    def broken(*args):
+        raise DataDamaged("/data/notify/state.json", "empty file")
+
+    monkeypatch.setattr(store.notifications, "health_opened", broken)
+    with caplog.at_level(logging.ERROR):
+        assert health.raise_alert(store, "damage", "/data/x.json") is False
+    assert "/data/x.json" in caplog.text

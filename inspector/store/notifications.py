@@ -142,3 +142,28 @@ class NotificationStore:
             return
         with self.state.transaction() as db:
             db.table("open_critical").remove(Query().id.one_of(list(inspection_ids)))
+
+    # --- alerts about the data --------------------------------------------------------
+
+    def health_open(self) -> list[Record]:
+        """Open alerts about the data: kind, subject, text and when each was opened."""
+        return [dict(d) for d in self.state.reader().table("open_health").all()]
+
+    def health_opened(self, kind: str, subject: str, text: str = "") -> bool:
+        """Open an alert of ``kind`` about ``subject`` unless one is open: True when newly opened."""
+        found = Query()
+        with self.state.transaction() as db:
+            table = db.table("open_health")
+            if table.get((found.kind == kind) & (found.subject == subject)) is not None:
+                return False
+            table.insert({"kind": kind, "subject": subject, "text": text, "at": utcnow()})
+        return True
+
+    def health_closed(self, kind: str, subject: str | None = None) -> None:
+        found = Query()
+        which = (found.kind == kind) if subject is None else ((found.kind == kind) & (found.subject == subject))
+        if not self.state.reader().table("open_health").search(which):
+            return
+        with self.state.transaction() as db:
+            db.table("open_health").remove(which)
+

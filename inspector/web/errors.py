@@ -6,7 +6,9 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .. import health
 from ..store.contract import DataDamaged
+from .helpers import store
 
 ERROR_TEXT = {
     400: ("Permintaan tidak valid", "Data yang dikirim tidak dapat diproses. Periksa isian lalu coba lagi."),
@@ -58,6 +60,7 @@ def csrf_error(error: CSRFError):
 def data_damaged(error: DataDamaged):
     """A damaged data file: this page is unavailable (never shown as empty), the log names the file."""
     current_app.logger.error("damaged data on %s %s: %s", request.method, request.path, error)
+    health.raise_alert(store(), "damage", error.where, error.why)
     return error_page(503)
 
 

@@ -8,7 +8,7 @@ import io
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
 from flask_login import current_user
 
-from .. import export, inspections, review, timefmt
+from .. import export, health, inspections, review, timefmt
 from ..auth import access
 from ..store.contract import DataDamaged
 from ..timefmt import WIB
@@ -60,6 +60,7 @@ def _until_damage(first: bytes, lines):
         yield from lines
     except DataDamaged as error:
         current_app.logger.error("damaged data cut the CSV export short: %s", error)
+        health.raise_alert(store(), "damage", error.where, error.why)
         yield export.INCOMPLETE_LINE
 
 

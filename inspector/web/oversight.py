@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import notify, oversight, review
+from .. import health, notify, oversight, review
 from ..auth import access
 from ..oversight import ALERTED
 from .helpers import store
@@ -34,12 +34,15 @@ def notifications():
     alerts = store().notifications.for_user(current_user.record["id"])
     lks = {r["id"]: r for r in store().lks.all()}
     return render_template("oversight/notifications.html", alerts=alerts[:SHOWN_ALERTS], total=len(alerts),
-                           unread=sum(1 for a in alerts if not a.get("read_at")), lks=lks, labels=review.LABELS)
+                           unread=sum(1 for a in alerts if not a.get("read_at")), lks=lks, labels=review.LABELS,
+                           health_kinds=health.KINDS)
 
 
 def _target(alert: dict) -> str:
     """Where an alert leads: the review page for a reviewer, the inspection summary for an inspector; a public
     concern (only reviewers get those) to the report itself."""
+    if alert.get("kind") == "health":
+        return url_for("admin.health")
     if alert.get("kind") == "concern" and current_user.role == "reviewer":
         return url_for("review.concern_show", concern_id=alert["concern_id"])
     if current_user.role == "reviewer":

@@ -103,3 +103,13 @@ class Notifications(Protocol):
 
     def critical_closed(self, inspection_ids: list[str]) -> None:
         """Forget these inspections' open critical findings; ids not open are ignored. Idempotent."""
+
+    def health_open(self) -> list[Record]:
+        """Open alerts about the data itself (``kind``, ``subject``, ``text``, ``at``), in no promised order."""
+
+    def health_opened(self, kind: str, subject: str, text: str = "") -> bool:
+        """Open an alert of ``kind`` about ``subject`` unless one is open: True when newly opened."""
+
+    def health_closed(self, kind: str, subject: str | None = None) -> None:
+        """Close the open alert of ``kind`` about ``subject`` (None: all of that kind). Idempotent."""
+

@@ -1,11 +1,12 @@
-"""The admin's pages, one blueprint: home, the LKS register, LKS reported from the field, accounts, posters."""
+"""The admin's pages, one blueprint: home, the data's health, the LKS register, LKS reported from the field,
+accounts, posters."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from . import accounts, home, lks, posters, provisional
+from . import accounts, health, home, lks, posters, provisional
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for module in (home, lks, provisional, accounts, posters):
+for module in (home, health, lks, provisional, accounts, posters):
     module.routes.add_to(bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from ... import health
 from ...auth import ROLES, access
 from ..helpers import store
 from ..routes import Routes
@@ -19,4 +20,5 @@ def index():
     return render_template("admin/index.html", lks_active=sum(1 for r in lks if r.get("active")),
                            lks_provisional=sum(1 for r in lks if r.get("provisional")),
                            lks_total=len(lks), users_total=len(users),
-                           users_by_role={role: sum(1 for u in users if u["role"] == role) for role in ROLES})
+                           users_by_role={role: sum(1 for u in users if u["role"] == role) for role in ROLES},
+                           health_alerts=len(health.open_alerts(store())))

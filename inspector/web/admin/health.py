@@ -1,0 +1,19 @@
+"""The admin's page on the data itself: open alerts about damaged files, failed checks and free space."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from ... import health as health_alerts
+from ...auth import access
+from ..helpers import store
+from ..routes import Routes
+
+routes = Routes()
+
+
+@routes.route("/data")
+@access("admin")
+def health():
+    """What is wrong with the data now, newest first; nothing when all is well."""
+    return render_template("admin/health.html", alerts=health_alerts.open_alerts(store()))

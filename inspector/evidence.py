@@ -46,9 +46,12 @@ def _record(store, kind: str, record_id: str, details: dict) -> dict | None:
     return store.followups.get(details.get("lks_id") or "", record_id)
 
 
-def _trace(store, kind: str, record_id: str, details: dict) -> str:
+def _trace(store, kind: str, record_id: str, details: dict, action: str) -> str | None:
+    """The record's trace now; ``-`` when the action removed it; None when there is no such record."""
     record = _record(store, kind, record_id, details)
-    return digests.trace(kind, record_id, digests.record_digest(record, kind) if record is not None else None)
+    if record is None:
+        return digests.trace(kind, record_id, None) if action in digests.REMOVALS else None
+    return digests.trace(kind, record_id, digests.record_digest(record, kind))
 
 
 def traces(store, action: str, target_id: str | None, details: dict | None):
@@ -61,7 +64,8 @@ def traces(store, action: str, target_id: str | None, details: dict | None):
     def found() -> list[str]:
         ids = {"followup": [details.get("followup_id")], "lks": [target_id, details.get("into_id"),
                                                                 *(details.get("lks_ids") or [])]}.get(kind, [target_id])
-        out = [_trace(store, kind, i, details) for i in dict.fromkeys(ids) if isinstance(i, str) and i]
+        out = [t for i in dict.fromkeys(ids) if isinstance(i, str) and i
+               for t in [_trace(store, kind, i, details, action)] if t]
         if kind == "inspection" and target_id:
             out += _inspection_photos(store, action, target_id, details)
         if kind == "followup" and details.get("followup_id"):

@@ -25,7 +25,9 @@ PHOTO = "photo"
 GONE = "-"
 # Fields left out of a record's digest: they change without its content changing.
 VOLATILE = {
-    "inspection": ("announced",),  # how many sends were announced: set right after a send, before its entry
+    # how many sends were announced (set right after a send, before its entry), and the form's secret key,
+    # which is not evidence and never leaves the server: the digest can be recomputed from an evidence bundle
+    "inspection": ("announced", "inspection_key"),
     "user": ("session_version",),  # bumped by every sign-out
 }
 # Actions whose target is removed by them (the record must no longer exist).

@@ -305,3 +305,9 @@ def test_the_scheduled_check_is_off_unless_asked(app, tmp_path):
     asked = make_app(tmp_path / "asked", INSPECTOR_CHECK_EVERY_HOURS=24)
     thread = asked.extensions["store_check"]
     assert thread is not None and thread.daemon and thread.is_alive()
+
+
+def test_the_demo_data_checks_clean(tmp_path):
+    app = make_app(tmp_path)
+    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    assert store_check(app) == (0, "")

@@ -190,7 +190,17 @@ def test_a_damaged_partition_is_a_finding_not_a_crash(app, store, sent, damage):
     assert f"{where} [{sent[0]['id']}]: inspection in a damaged file: the audit chain says it exists" in output
 
 
-def test_an_unreadable_photo_folder_and_a_damaged_register_are_findings(app, store, sent):
+def test_a_record_whose_fields_are_not_what_inspector_writes_is_a_finding_not_a_crash(app, store, sent):
+    path = partition_of(store, sent[0]["id"])
+    data = json.loads(path.read_text())
+    for record in data["inspections"].values():
+        record.update(photos=5, versions=7)
+    path.write_text(json.dumps(data))
+    code, output = store_check(app)
+    assert code == 1 and f"[{sent[0]['id']}]: not a record as Inspector writes it" in output
+
+
+def test_a_damaged_register_is_a_finding(app, store, sent):
     (store.root / "lks.json").write_bytes(b"")
     code, output = store_check(app)
     assert code == 1 and "lks.json: damaged: empty file" in output
@@ -311,3 +321,14 @@ def test_the_demo_data_checks_clean(tmp_path):
     app = make_app(tmp_path)
     assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
     assert store_check(app) == (0, "")
+
+
+def test_a_broken_chain_is_a_finding_and_what_follows_the_break_still_counts(app, store, sent):
+    month = store.audit.months()[-1]
+    path = store.root / "audit" / f"{month}.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    lines[1] = lines[1].replace('"actor_role":"system"', '"actor_role":"admin"')
+    path.write_text("".join(lines))
+    code, output = store_check(app)
+    assert code == 1 and f"audit: chain broken: audit/{month}.jsonl line 2" in output
+    assert "digest does not match" not in output and "not in the audit chain" not in output

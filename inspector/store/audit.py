@@ -272,8 +272,10 @@ class AuditLog:
                     left -= len(raw)
                     yield month, number, raw
 
-    def verify(self) -> tuple[bool, str | None, int]:
-        """Check every hash, link and seq in order: (ok, the first problem, entries intact before it)."""
+    def verify(self, on_entry: Callable[[dict], None] | None = None) -> tuple[bool, str | None, int]:
+        """Check every hash, link and seq in order: (ok, the first problem, entries intact before it).
+
+        ``on_entry`` is given each entry found intact, in order (one pass for ``store check``)."""
         engine.make_folders(self.folder)
         with self._lock:  # the end of each file now; later appends only add beyond it
             ends = {month: self.path(month).stat().st_size for month in self.months()}
@@ -299,6 +301,8 @@ class AuditLog:
                 return False, (f"{where}: link broken: 'prev' is not the hash of seq {seq} before it "
                                "(that entry was replaced, or entries were removed and renumbered)"), count
             seq, prev, count = entry["seq"], entry["hash"], count + 1
+            if on_entry is not None:
+                on_entry(entry)
         return True, None, count
 
 

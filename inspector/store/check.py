@@ -9,15 +9,19 @@ What it holds the records to: the chain's latest digest of each (``digests.trail
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
+
+from filelock import Timeout
 
 from . import digests
 from .check_indexes import Seen, check_indexes
 from .contract.kinds import DataDamaged
 from .engine import Partition
 
+PHOTO_THREADS = 4
 # Evidence kinds in one file each: kind -> (file, table).
 SINGLE_FILES = {"lks": ("lks.json", "lks"), "user": ("users.json", "users"), "concern": ("concerns.json", "concerns")}
 
@@ -87,16 +91,19 @@ def check(store) -> Report:
     """Every finding about the data folder of ``store``, in the order the parts are checked."""
     root = Path(store.root)
     findings: list[Finding] = []
-    ok, problem, entries = store.audit.verify()
+    trail = digests.TrailState()
+    try:  # one pass: each entry verified is folded into what the chain says must exist
+        ok, problem, entries = store.audit.verify(lambda entry: digests.apply(trail, entry))
+    except (OSError, Timeout) as error:
+        ok, problem, entries = False, f"cannot be read: {error}", 0
     if not ok:
         findings.append(Finding("audit", "", f"chain broken: {problem}"))
-    try:
-        trail = digests.trail_state(store.audit.stream())
-    except OSError as error:
-        findings.append(Finding("audit", "", f"cannot be read: {error.strerror or error}"))
-        trail = digests.TrailState()
+        try:  # what follows the break still says what must exist
+            trail = digests.trail_state(store.audit.stream())
+        except OSError as error:
+            findings.append(Finding("audit", "", f"cannot be read: {error.strerror or error}"))
     seen = Seen()
-    records = photos = 0
+    records, photos = 0, []
     for kind, path, table in _evidence_partitions(root):
         data = _read(root, path, findings)
         if data is None:
@@ -110,14 +117,21 @@ def check(store) -> Report:
                 findings.append(Finding(where, "", "a row that is not a record"))
                 continue
             records += 1
-            seen.add(kind, record, where)
-            _check_record(trail, kind, record, where, findings)
-            photos += _check_photos(store, trail, kind, record, findings)
+            try:
+                seen.add(kind, record, where)
+                _check_record(trail, kind, record, where, findings)
+                photos += [(record["id"], photo) for photo in _photo_entries(kind, record)]
+            except (TypeError, AttributeError, KeyError, ValueError) as error:
+                findings.append(Finding(where, record["id"], f"not a record as Inspector writes it ({error})"))
+    _check_photos(store, trail, photos, findings)
     _missing(trail, seen, findings)
     _missing_photos(store, trail, seen, findings)
-    check_indexes(store, root, seen, findings, Finding)
+    try:
+        check_indexes(store, root, seen, findings, Finding)
+    except (TypeError, AttributeError, KeyError, ValueError, OSError) as error:
+        findings.append(Finding("index", "", f"an index holds rows Inspector does not write ({error})"))
     _check_archive(store, root, seen, findings)
-    return Report(findings, ok, problem, entries, records, photos)
+    return Report(findings, ok, problem, entries, records, len(photos))
 
 
 def _check_record(trail: digests.TrailState, kind: str, record: dict, where: str, findings: list[Finding]) -> None:
@@ -140,27 +154,38 @@ def _photo_entries(kind: str, record: dict) -> list[dict]:
     return []
 
 
-def _check_photos(store, trail, kind: str, record: dict, findings: list[Finding]) -> int:
-    count = 0
-    for photo in _photo_entries(kind, record):
-        count += 1
-        owner, photo_id = record["id"], photo["id"]
-        where = f"photos/{owner}/{photo_id}.jpg"
-        try:
-            data = store.photos.read(owner, photo_id)
-        except OSError as error:
-            findings.append(Finding(where, owner, f"photo cannot be read: {error.strerror or error}"))
+def _photo_digest(store, owner: str, photo_id: str) -> str | None | OSError:
+    """The SHA-256 of a photo file; None when there is none; the OSError when it cannot be read."""
+    try:
+        data = store.photos.read(owner, photo_id)
+    except OSError as error:
+        return error
+    return digests.file_digest(data) if data is not None else None
+
+
+def _hash_all(store, refs: list[tuple[str, str]]) -> dict[tuple[str, str], str | None | OSError]:
+    """Every photo's digest, read and hashed on a few threads (both release the GIL): the disk sets the pace."""
+    with ThreadPoolExecutor(max_workers=PHOTO_THREADS) as pool:
+        return dict(zip(refs, pool.map(lambda ref: _photo_digest(store, *ref), refs, chunksize=64)))
+
+
+def _check_photos(store, trail, photos: list[tuple[str, dict]], findings: list[Finding]) -> None:
+    """Each photo a record lists: its file present, and hashing to the record's ``sha256`` and the chain's."""
+    actual = _hash_all(store, [(owner, photo["id"]) for owner, photo in photos])
+    for owner, photo in photos:
+        photo_id = photo["id"]
+        where, found = f"photos/{owner}/{photo_id}.jpg", actual[(owner, photo_id)]
+        if isinstance(found, OSError):
+            findings.append(Finding(where, owner, f"photo cannot be read: {found.strerror or found}"))
             continue
-        if data is None:
+        if found is None:
             findings.append(Finding(where, owner, f"photo {photo_id} missing"))
             continue
-        actual = digests.file_digest(data)
-        if photo.get("sha256") and actual != photo["sha256"]:
+        if photo.get("sha256") and found != photo["sha256"]:
             findings.append(Finding(where, owner, f"photo {photo_id} differs from the sha256 in its record"))
         chained = trail.photos.get((owner, photo_id))
-        if chained and actual != chained:
+        if chained and found != chained:
             findings.append(Finding(where, owner, f"photo {photo_id} differs from the audit chain"))
-    return count
 
 
 def _missing(trail: digests.TrailState, seen: Seen, findings: list[Finding]) -> None:

@@ -30,7 +30,7 @@ class Seen:
         if kind == "inspection":
             versions = record.get("versions") or [{}]
             first = versions[0].get("submitted_at") if isinstance(versions[0], dict) else None
-            first = first or record.get("submitted_at") or record.get("created_at") or ""
+            first = str(first or record.get("submitted_at") or record.get("created_at") or "")
             self.inspections[record["id"]] = (record.get("status"), first, record.get("inspector_id"),
                                               str(record.get("created_at") or "")[:4])
             self.photo_ids.update(p.get("id") for p in record.get("photos") or [] if isinstance(p, dict))

@@ -93,7 +93,7 @@ class TrailState:
 
 def apply(state: TrailState, entry: dict) -> None:
     """Fold one audit entry into the state (entries must come oldest first)."""
-    details = entry.get("details") or {}
+    details = entry.get("details") if isinstance(entry.get("details"), dict) else {}
     target_kind, target_id = entry.get("target_kind"), entry.get("target_id")
     if target_kind == "submission":  # the code of an earlier version
         target_kind = "inspection"
@@ -106,10 +106,10 @@ def apply(state: TrailState, entry: dict) -> None:
         else:
             state.records.setdefault(key, None)
     if entry.get("action") == "lks_imported":
-        for lks_id in details.get("lks_ids") or []:
+        for lks_id in _listed(details.get("lks_ids")):
             if isinstance(lks_id, str):
                 state.records.setdefault(("lks", lks_id), None)
-    for text in details.get(KEY) or []:
+    for text in _listed(details.get(KEY)):
         parsed = parse_trace(text)
         if parsed is None:
             continue
@@ -125,6 +125,10 @@ def apply(state: TrailState, entry: dict) -> None:
         else:
             state.records[(kind, record_id)] = digest
             state.seen_at[(kind, record_id)] = entry.get("seq", 0)
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def trail_state(entries: Iterable[dict]) -> TrailState:

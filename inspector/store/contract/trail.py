@@ -47,8 +47,10 @@ class AuditTrail(Protocol):
         skips matches, ``limit`` (None: no limit) caps them.
         """
 
-    def verify(self) -> tuple[bool, str | None, int]:
-        """Check every hash, link and seq in order: (ok, the first problem, entries intact before it)."""
+    def verify(self, on_entry: Callable[[dict], None] | None = None) -> tuple[bool, str | None, int]:
+        """Check every hash, link and seq in order: (ok, the first problem, entries intact before it).
+
+        ``on_entry``, when given, receives each intact entry in order, as the check reads it."""
 
     def stream(self, newest_first: bool = False) -> Iterator[dict]:
         """Every whole, readable entry by ``seq`` (lowest first unless ``newest_first``), read lazily."""

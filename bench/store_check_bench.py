@@ -133,10 +133,10 @@ import sys, time
 sys.path.insert(0, {repo!r})
 from inspector.integrity import run_check
 from inspector.store import Store
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 result, findings = run_check(Store({root!r}))
-print(round(time.perf_counter() - started, 2), result["findings"], result["records"], result["photos"],
-      result["chain_entries"])
+print(round(time.perf_counter() - started, 2), round(time.process_time() - cpu, 2), result["findings"],
+      result["records"], result["photos"], result["chain_entries"])
 for finding in findings[:5]:
     print(finding)
 """
@@ -160,9 +160,10 @@ def main() -> None:
             subprocess.run(["sync"], check=False)
         out = subprocess.run([sys.executable, "-c", CHECK.format(repo=str(REPO), root=str(root))], check=True,
                              capture_output=True, text=True).stdout.splitlines()
-        seconds, findings, records, photos, entries = out[0].split()
-        print(f"store check: {seconds} s for {records} records, {photos} photos, {entries} audit entries; "
-              f"{findings} findings")
+        seconds, cpu, findings, records, photos, entries = out[0].split()
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"store check: {seconds} s ({cpu} s of CPU) for {records} records, {photos} photos, {entries} audit "
+              f"entries; {findings} findings; load average {load:.1f} on {os.cpu_count()} cores")
         for line in out[1:]:
             print("  ", line)
     finally:

@@ -25,7 +25,17 @@ def create_app(overrides: dict | None = None, strict: bool = True) -> Flask:
     init_pages(app)
     init_compression(app)
     init_commands(app)
+    if strict:
+        init_schedule(app)
     return app
+
+
+def init_schedule(app: Flask) -> None:
+    """The server checks its data folder against the audit chain every INSPECTOR_CHECK_EVERY_HOURS (0: never)."""
+    from .integrity import start_schedule
+
+    app.extensions["store_check"] = start_schedule(app.extensions["store"],
+                                                   float(app.config["INSPECTOR_CHECK_EVERY_HOURS"]))
 
 
 def init_proxy(app: Flask) -> None:

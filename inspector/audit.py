@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import evidence
+
 ACTIONS = {
     "sign_in": "Masuk",
     "sign_in_failed": "Gagal masuk",
@@ -64,7 +66,8 @@ def record(store, user, action: str, target_kind: str | None, target_id: str | N
     or answers (the store refuses keys such as ``name`` or ``password``). A failed
     sign-in names the account's id when the username exists, never the typed text.
     An entry without a signed-in user is by "anonymous" when ``anonymous`` (a visitor
-    of the site: the views say so), else by "system" (``flask`` commands).
+    of the site: the views say so), else by "system" (``flask`` commands). An action that
+    writes evidence carries the digests of what it wrote (``evidence.traces``).
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
@@ -72,4 +75,5 @@ def record(store, user, action: str, target_kind: str | None, target_id: str | N
         actor_id, actor_role = user.record["id"], user.role
     else:
         actor_id, actor_role = None, ("anonymous" if anonymous else "system")
-    return store.audit.append(actor_id, actor_role, action, target_kind, target_id, details or None)
+    return store.audit.append(actor_id, actor_role, action, target_kind, target_id, details or None,
+                              traces=evidence.traces(store, action, target_id, details))

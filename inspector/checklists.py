@@ -33,14 +33,13 @@ Every problem in every file is reported at once, with file, item path and reason
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .lks import KIND_WORDS, KINDS
+from .store.digests import checklist_digest
 from .timefmt import format_date
 
 TYPES = ("yes_no", "choice", "multi", "text", "longtext", "number", "date", "photo")
@@ -151,7 +150,8 @@ class ChecklistError(Exception):
 
 
 def digest_of(source: dict) -> str:
-    return hashlib.sha256(json.dumps(source, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    """The digest a checklist version is archived by (``store.digests`` owns the formula)."""
+    return checklist_digest(source)
 
 
 def build(source: dict, where: str = "<checklist>") -> tuple[Checklist | None, list[str]]:

@@ -41,6 +41,7 @@ DEFAULTS = {
     "INSPECTOR_SEND_BACKOFF_SECONDS": 1.0,
     "INSPECTOR_SEND_TIMEOUT_SECONDS": 10,
     "INSPECTOR_SEND_QUEUE": 200,
+    "INSPECTOR_CHECK_EVERY_HOURS": 24,  # the server's own store check; 0: none (tests; cron runs `flask store check`)
 }
 
 

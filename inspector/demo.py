@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from . import accounts
+from . import accounts, audit
 from .places import KECAMATAN
 from .lks import CODE_ALPHABET, CODE_LENGTH
 
@@ -75,6 +75,7 @@ def seed(store) -> list[tuple[str, str, str]] | None:
     if store.users.count() or store.lks.all():
         return None
     lks = store.lks.create_many(demo_lks())
+    audit.record(store, None, "lks_imported", "lks", None, count=len(lks), lks_ids=[r["id"] for r in lks])
     credentials = []
     for username, password, role, name, agency in DEMO_ACCOUNTS:
         record, errors = accounts.create(store, {
@@ -82,5 +83,6 @@ def seed(store) -> list[tuple[str, str, str]] | None:
             "lks_ids": [lks[0]["id"]] if role == "operator" else []})
         if errors:
             raise RuntimeError(f"demo account {username}: {errors}")
+        audit.record(store, None, "account_created", "user", record["id"], role=role)
         credentials.append((username, password, role))
     return credentials

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Iterator
 
-from . import inspections, review, timefmt
+from . import evidence, inspections, review, timefmt
+from .store import digests
 from .checklists import Checklist, Item
 from .timefmt import format_wib, to_wib
 
@@ -39,6 +40,8 @@ FIXED_COLUMNS = ("ID pengajuan", "Kode LKS", "Nama LKS", "Kecamatan", "Kelurahan
 # Fields of an inspection that are keys, not evidence: never written to a bundle.
 SECRET_FIELDS = ("inspection_key",)
 MANIFEST = "MANIFEST.sha256"
+MISMATCHED_FOLDER = "photos-tidak-cocok"  # photos that do not match the audit chain: never under photos/
+MISMATCH_NOTE = "TIDAK-COCOK.txt"
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -217,7 +220,10 @@ Isi paket:
   photos/*.jpg      foto asli seperti tersimpan di server ({photo_count} berkas){missing}
   audit.jsonl       catatan jejak audit pengajuan ini (satu entri per baris, berantai SHA-256:
                     'prev' menunjuk entri sebelumnya di log lengkap server, bukan di berkas ini)
-  {manifest}   SHA-256 setiap berkas di atas
+  {manifest}   SHA-256 setiap berkas di atas; baris '# jejak audit:' memberi SHA-256 yang
+                    tercatat di jejak audit server untuk tiap foto dan rekaman, dan apakah cocok
+  TIDAK-COCOK.txt   (hanya bila ada) data yang tidak cocok dengan jejak audit; foto seperti itu
+                    ada di photos-tidak-cocok/, bukan di photos/
 
 Memeriksa keutuhan (Linux/macOS):  sha256sum -c {manifest}
 Setiap baris harus berstatus OK. Kode SHA-256 paket zip ini juga tercatat di
@@ -229,38 +235,80 @@ Hanya untuk penyidik dan pejabat yang berwenang.
 
 
 def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None = None) -> dict[str, bytes]:
-    """Every file of the bundle by its path in the zip, the manifest last."""
+    """Every file of the bundle by its path in the zip, the manifest last.
+
+    Held against the audit chain (``evidence``): a photo whose file does not match the chain or its record goes
+    under ``photos-tidak-cocok/`` (never ``photos/``), and ``TIDAK-COCOK.txt`` says what does not match. The
+    manifest's comment lines give the chain's digest of each file it can name.
+    """
     exported_at = exported_at or timefmt.utcnow()
     lks = store.lks.get(record["lks_id"]) or {}
     inspector = store.users.get(record["inspector_id"]) or {}
     definition = store.checklists.get(record["checklist"]["digest"])
+    chained_record, chained_photos = evidence.latest_traces(store, record["id"])
+    kept_sha = {p["id"]: p.get("sha256") for p in record.get("photos", [])}
+    record_ok = chained_record is None or chained_record == digests.record_digest(record, "inspection")
     files: dict[str, bytes] = {}
-    missing = []
+    missing, mismatched, chain_notes = [], [], {}
     for photo_id in photo_ids(record):
         data = store.photos.read(record["id"], photo_id)
         if data is None:
             missing.append(photo_id)
-        else:
-            files[f"photos/{photo_id}.jpg"] = data
+            continue
+        actual = sha256(data)
+        wanted = {chained_photos.get(photo_id), kept_sha.get(photo_id)} - {None}
+        good = bool(wanted) and all(actual == digest for digest in wanted)
+        path = f"photos/{photo_id}.jpg" if good or not wanted else f"{MISMATCHED_FOLDER}/{photo_id}.jpg"
+        if wanted and not good:
+            mismatched.append(photo_id)
+        files[path] = data
+        chain_notes[path] = _chain_note(chained_photos.get(photo_id), actual)
     files["inspection.json"] = _json({
         "inspection": {k: v for k, v in record.items() if k not in SECRET_FIELDS},
         "checklist": {"ref": record["checklist"], "definition": definition},
         "lks": lks,
         "inspector": {k: inspector.get(k) for k in ("id", "username", "name", "agency", "role")},
-        "export": {"at": exported_at, "by": exported_by, "missing_photo_ids": missing},
+        "export": {"at": exported_at, "by": exported_by, "missing_photo_ids": missing,
+                   "mismatched_photo_ids": mismatched, "record_matches_audit_chain": record_ok,
+                   "record_digest": digests.record_digest(record, "inspection"),
+                   "audit_chain_record_digest": chained_record},
     })
+    chain_notes["inspection.json"] = _chain_note(chained_record, digests.record_digest(record, "inspection"),
+                                                 "SHA-256 JSON kanonik rekaman 'inspection' tanpa 'announced'")
     files["checklist.json"] = _json(definition)
     files["audit.jsonl"] = audit_lines(store, record["id"])
+    if mismatched or not record_ok:
+        files[MISMATCH_NOTE] = _mismatch_note(record["id"], record_ok, mismatched)
     files["README.txt"] = README.format(
         inspection_id=record["id"], lks_name=lks.get("name", "?"), lks_code=lks.get("code", "?"),
         exported_at=format_wib(exported_at), exported_by=f"{exported_by.get('name', '')} "
-        f"({exported_by.get('username', '')})", photo_count=len(photo_ids(record)) - len(missing),
+        f"({exported_by.get('username', '')})", photo_count=len(photo_ids(record)) - len(missing) - len(mismatched),
         manifest=MANIFEST,
         missing=f"\n                    tidak ditemukan di server: {', '.join(missing)}" if missing else "",
     ).encode("utf-8")
     ordered = dict(sorted(files.items()))
-    ordered[MANIFEST] = "".join(f"{sha256(data)}  {path}\n" for path, data in ordered.items()).encode("utf-8")
+    lines = [f"{sha256(data)}  {path}\n" for path, data in ordered.items()]
+    lines += [f"# jejak audit: {path} {note}\n" for path, note in sorted(chain_notes.items())]
+    ordered[MANIFEST] = "".join(lines).encode("utf-8")
     return ordered
+
+
+def _chain_note(chained: str | None, actual: str, over: str = "") -> str:
+    """A manifest comment: the chain's digest of a file (or of the record it holds) and whether it matches."""
+    what = f" ({over})" if over else ""
+    if chained is None:
+        return f"tidak tercatat di jejak audit{what}"
+    return f"{chained}{what} {'cocok' if chained == actual else 'TIDAK COCOK: ' + actual}"
+
+
+def _mismatch_note(inspection_id: str, record_ok: bool, mismatched: list[str]) -> bytes:
+    lines = [f"{evidence.MISMATCH_TEXT}.", "", f"Pengajuan: {inspection_id}"]
+    if not record_ok:
+        lines.append("Rekaman kunjungan (inspection.json) berbeda dari versi terakhir yang tercatat di jejak audit.")
+    if mismatched:
+        lines += [f"Foto yang berbeda dari jejak audit atau dari sha256 di rekamannya (di folder {MISMATCHED_FOLDER}/, "
+                  "bukan bukti yang sah):", *(f"  {photo_id}" for photo_id in mismatched)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def write_zip(files: dict[str, bytes], target, moment: datetime | None = None) -> None:

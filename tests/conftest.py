@@ -8,6 +8,7 @@ import os
 
 # Page tests need atomic writes, not power-cut durability: skip fsync (tests/test_store.py turns it back on).
 os.environ.setdefault("INSPECTOR_FSYNC", "0")
+os.environ.setdefault("INSPECTOR_CHECK_EVERY_HOURS", "0")  # no background check unless a test asks
 
 import pytest  # noqa: E402
 

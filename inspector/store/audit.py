@@ -23,12 +23,12 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from filelock import FileLock
 
 from .. import timefmt
-from . import engine
+from . import digests, engine
 
 ZERO_HASH = "0" * 64
 # Details hold ids, codes, counts and states, never personal data: keys naming such data are refused
@@ -134,11 +134,21 @@ class AuditLog:
         return sorted(p.stem for p in self.folder.glob("*.jsonl") if _MONTH.fullmatch(p.stem))
 
     def append(self, actor_id: str | None, actor_role: str, action: str, target_kind: str | None,
-               target_id: str | None, details: dict | None = None) -> dict:
-        """Chain one entry to the log and return it once it is on disk."""
+               target_id: str | None, details: dict | None = None,
+               traces: Callable[[], list[str]] | None = None) -> dict:
+        """Chain one entry to the log and return it once it is on disk.
+
+        ``traces``, when given, is called under the log's lock and its result is kept as ``details["digests"]``
+        (see ``digests``): read there, the digest of the record a write changed is never older than an entry
+        chained before it, however the writes and their entries interleave.
+        """
         details = clean_details(details)
         engine.make_folders(self.folder)
         with self._lock:
+            if traces is not None:
+                found = traces()
+                if found:
+                    details = clean_details({**(details or {}), digests.KEY: found})
             months = self.months()
             seq, prev = self._tip(months)
             moment = _now()
@@ -231,6 +241,13 @@ class AuditLog:
                     return found
         return found
 
+    def stream(self, newest_first: bool = False) -> Iterator[dict]:
+        """Every whole, readable entry, one month file in memory at a time."""
+        months = self.months()
+        for month in reversed(months) if newest_first else months:
+            entries = self._parsed(month)
+            yield from reversed(entries) if newest_first else entries
+
     def _parsed(self, month: str) -> list[dict]:
         """The whole, readable entries of one month (``verify`` reports the others)."""
         parsed = []
@@ -255,8 +272,10 @@ class AuditLog:
                     left -= len(raw)
                     yield month, number, raw
 
-    def verify(self) -> tuple[bool, str | None, int]:
-        """Check every hash, link and seq in order: (ok, the first problem, entries intact before it)."""
+    def verify(self, on_entry: Callable[[dict], None] | None = None) -> tuple[bool, str | None, int]:
+        """Check every hash, link and seq in order: (ok, the first problem, entries intact before it).
+
+        ``on_entry`` is given each entry found intact, in order (one pass for ``store check``)."""
         engine.make_folders(self.folder)
         with self._lock:  # the end of each file now; later appends only add beyond it
             ends = {month: self.path(month).stat().st_size for month in self.months()}
@@ -282,6 +301,8 @@ class AuditLog:
                 return False, (f"{where}: link broken: 'prev' is not the hash of seq {seq} before it "
                                "(that entry was replaced, or entries were removed and renumbered)"), count
             seq, prev, count = entry["seq"], entry["hash"], count + 1
+            if on_entry is not None:
+                on_entry(entry)
         return True, None, count
 
 

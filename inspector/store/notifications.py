@@ -167,3 +167,14 @@ class NotificationStore:
         with self.state.transaction() as db:
             db.table("open_health").remove(which)
 
+    # --- the latest store check -------------------------------------------------------
+
+    def check_kept(self, result: Record) -> None:
+        with self.state.transaction() as db:
+            table = db.table("last_check")
+            table.truncate()
+            table.insert(dict(result))
+
+    def last_check(self) -> Record | None:
+        found = self.state.reader().table("last_check").all()
+        return dict(found[0]) if found else None

@@ -8,7 +8,7 @@ import io
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
 from flask_login import current_user
 
-from .. import export, health, inspections, review, timefmt
+from .. import evidence, export, health, inspections, review, timefmt
 from ..auth import access
 from ..store.contract import DataDamaged
 from ..timefmt import WIB
@@ -80,7 +80,7 @@ def report(inspection_id: str):
         inspector=users.get(record["inspector_id"], {}), labels=review.LABELS, failed=failed,
         critical=[checklist.item(i) for i in critical_ids if checklist.item(i)], findings=findings,
         photos=inspections.photos_by_item(record), section_scores=dict(map(tuple, score.get("per_section", []))),
-        decision_labels=DECISION_LABELS, printed_at=timefmt.now().isoformat(),
+        decision_labels=DECISION_LABELS, printed_at=timefmt.now().isoformat(), tamper=evidence.marks(store(), record),
         confidential_answered=any(i.confidential and record.get("answers", {}).get(i.id) for i in checklist.items()))
     log("report_printed", "inspection", inspection_id, lks_id=record["lks_id"])
     return _no_store(Response(page, mimetype="text/html"))

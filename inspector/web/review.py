@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import concerns, events, followups, inspections, review
+from .. import concerns, events, evidence, followups, inspections, review
 from ..auth import access
 from .helpers import get_lks_by_id_or_404, get_sent_inspection_or_404, log, store
 from .pages import inspection_summary
@@ -51,6 +51,7 @@ def show(inspection_id: str):
                            photos=inspections.photos_by_item(record), failed=set(record["score"]["failed"]),
                            changes=changes, inspector=users.get(record["inspector_id"], {}),
                            can=lambda action: review.allowed(record, current_user, action),
+                           tamper=evidence.marks(store(), record),
                            action=ActionForm(), labels=review.LABELS)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Callable, Iterator, Protocol, runtime_checkable
 
 from .kinds import Record
 
@@ -21,8 +21,12 @@ class AuditTrail(Protocol):
     """
 
     def append(self, actor_id: str | None, actor_role: str, action: str, target_kind: str | None,
-               target_id: str | None, details: dict | None = None) -> dict:
+               target_id: str | None, details: dict | None = None,
+               traces: Callable[[], list[str]] | None = None) -> dict:
         """Chain one entry after the last and return it once it is durable.
+
+        ``traces`` (optional) is called while the entry is being chained, after every entry before it: its
+        list of digest traces (``store.digests``) is kept as the entry's ``details["digests"]``.
 
         Appends from any threads and processes are serialised into one
         unbroken chain: n appends make seq last+1 .. last+n, each linked to the
@@ -43,8 +47,13 @@ class AuditTrail(Protocol):
         skips matches, ``limit`` (None: no limit) caps them.
         """
 
-    def verify(self) -> tuple[bool, str | None, int]:
-        """Check every hash, link and seq in order: (ok, the first problem, entries intact before it)."""
+    def verify(self, on_entry: Callable[[dict], None] | None = None) -> tuple[bool, str | None, int]:
+        """Check every hash, link and seq in order: (ok, the first problem, entries intact before it).
+
+        ``on_entry``, when given, receives each intact entry in order, as the check reads it."""
+
+    def stream(self, newest_first: bool = False) -> Iterator[dict]:
+        """Every whole, readable entry by ``seq`` (lowest first unless ``newest_first``), read lazily."""
 
 
 @runtime_checkable
@@ -112,4 +121,10 @@ class Notifications(Protocol):
 
     def health_closed(self, kind: str, subject: str | None = None) -> None:
         """Close the open alert of ``kind`` about ``subject`` (None: all of that kind). Idempotent."""
+
+    def check_kept(self, result: Record) -> None:
+        """Keep the result of the latest store check (replacing the one before)."""
+
+    def last_check(self) -> Record | None:
+        """The result kept by ``check_kept``, or None before the first check."""
 

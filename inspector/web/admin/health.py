@@ -1,10 +1,12 @@
-"""The admin's page on the data itself: open alerts about damaged files, failed checks and free space."""
+"""The admin's page on the data itself: open alerts about damaged files, failed checks and free space, and the
+result of the latest store check (records, photos, indexes and the audit chain)."""
 
 from __future__ import annotations
 
 from flask import render_template
 
 from ... import health as health_alerts
+from ... import integrity
 from ...auth import access
 from ..helpers import store
 from ..routes import Routes
@@ -15,5 +17,6 @@ routes = Routes()
 @routes.route("/data")
 @access("admin")
 def health():
-    """What is wrong with the data now, newest first; nothing when all is well."""
-    return render_template("admin/health.html", alerts=health_alerts.open_alerts(store()))
+    """What is wrong with the data now, newest first; nothing when all is well; and the latest store check."""
+    return render_template("admin/health.html", alerts=health_alerts.open_alerts(store()),
+                           check=integrity.last_result(store()))

@@ -113,5 +113,6 @@ def photo(inspection_id: str, photo_id: str, size: str = "besar"):
 def photo_delete(inspection_id: str, photo_id: str):
     record = get_inspection_or_404(inspection_id, for_editing=True)
     if inspections.remove_photo(store(), record["id"], photo_id):
+        log("draft_saved", "inspection", inspection_id, photo_removed=photo_id)
         flash("Foto dihapus.", "success")
     return redirect(url_for("inspection.form", inspection_id=inspection_id) + "#foto", 303)

@@ -12,29 +12,10 @@ from inspector import export
 from inspector.store import engine
 from inspector.store.contract import DataDamaged
 from tests.support.auth import client_as
+from tests.support.damage import DAMAGE, emptied
 from tests.support.inspection_builders import sent_inspection
 
 UNREADABLE = "Data tidak dapat dibaca"
-
-
-def cut_in_half(path):
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
-
-
-def emptied(path):
-    path.write_bytes(b"")
-
-
-def garbled(path):
-    path.write_bytes(b"\x00\xff" + path.read_bytes()[2:])
-
-
-def not_tables(path):
-    path.write_bytes(b"[1, 2, 3]")
-
-
-DAMAGE = {"cut in half": cut_in_half, "emptied": emptied, "garbled": garbled, "not tables": not_tables}
 
 
 @pytest.fixture

@@ -163,6 +163,23 @@ class InspectionStore:
                 for path in sorted(folder.glob("*.json")):
                     yield from self._table(folder.name, path.stem).all_or_note(damaged)
 
+    def rebuild_inspector_indexes(self, damaged: list[DataDamaged] | None = None) -> int:
+        """Every inspector's index made again from the inspections that can be read; how many entries.
+
+        Each (inspector, year) file is replaced whole; a year no inspection names any more is emptied."""
+        refs: dict[tuple[str, str], list[Record]] = {}
+        for record in self.every(damaged):
+            if record.get("inspector_id") and _USER_ID.fullmatch(record["inspector_id"]):
+                refs.setdefault((record["inspector_id"], record["created_at"][:4]), []).append(
+                    {"id": record["id"], "lks_id": record["lks_id"], "created_at": record["created_at"]})
+        present = {(path.parent.name, path.stem) for path in self.index_root.glob("*/*.json")
+                   if _USER_ID.fullmatch(path.parent.name) and len(path.stem) == 4 and path.stem.isdigit()}
+        for user_id, year in sorted(present | set(refs)):
+            with self._index(user_id, year).partition.transaction() as db:
+                db.table("inspections").truncate()
+                db.table("inspections").insert_multiple(refs.get((user_id, year), []))
+        return sum(len(rows) for rows in refs.values())
+
     def for_inspector(self, user_id: str, limit: int = 50, lks_id: str | None = None,
                       damaged: list[DataDamaged] | None = None) -> list[Record]:
         """The newest ``limit`` inspections an inspector started (of one LKS, if given), drafts included.

@@ -143,9 +143,12 @@ def index_row(store, record: dict, lks_by_id: dict[str, dict] | None = None) -> 
             "checklist_digest": record["checklist"].get("digest")}
 
 
-def rebuild_indexes(store) -> int:
-    """Recreate the review indexes from every inspection; returns how many rows."""
-    rows = [index_row(store, r) for r in store.inspections.every() if r["status"] != "draft"]
+def rebuild_indexes(store, records=None) -> int:
+    """Recreate the review indexes from every inspection (or from ``records``, one pass over all of them);
+    returns how many rows."""
+    lks_by_id = {lks["id"]: lks for lks in store.lks.all()}
+    rows = [index_row(store, r, lks_by_id) for r in (store.inspections.every() if records is None else records)
+            if r["status"] != "draft"]
     store.review_index.rebuild(rows)
     oversight_state.fill(store)
     return len(rows)

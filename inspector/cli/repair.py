@@ -44,8 +44,9 @@ def run_repair(backup: Path | None = None) -> bool:
             click.echo(f"  NOT RECOVERED ({len(damage.lost)}): " + ", ".join(damage.lost), err=True)
     rebuilt = True
     try:
-        entries = store_repair.rebuild_inspector_indexes(root)
-        rows = rebuild_indexes(store)
+        refs: list[dict] = []
+        rows = rebuild_indexes(store, store_repair.keeping_refs(store.inspections.every(), refs))
+        entries = store_repair.rebuild_inspector_indexes(root, refs)
         click.echo(f"Indexes rebuilt: {rows} sent inspections in the review indexes, {entries} entries in the "
                    "inspectors' own indexes.")
     except DataDamaged as error:  # damage written while the repair ran: say so, never a traceback

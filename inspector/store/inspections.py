@@ -163,12 +163,13 @@ class InspectionStore:
                 for path in sorted(folder.glob("*.json")):
                     yield from self._table(folder.name, path.stem).all_or_note(damaged)
 
-    def rebuild_inspector_indexes(self, damaged: list[DataDamaged] | None = None) -> int:
-        """Every inspector's index made again from the inspections that can be read; how many entries.
+    def rebuild_inspector_indexes(self, records=None, damaged: list[DataDamaged] | None = None) -> int:
+        """Every inspector's index made again from the inspections that can be read (or from ``records``, e.g.
+        those a pass over ``every`` kept); how many entries.
 
         Each (inspector, year) file is replaced whole; a year no inspection names any more is emptied."""
         refs: dict[tuple[str, str], list[Record]] = {}
-        for record in self.every(damaged):
+        for record in self.every(damaged) if records is None else records:
             if record.get("inspector_id") and _USER_ID.fullmatch(record["inspector_id"]):
                 refs.setdefault((record["inspector_id"], record["created_at"][:4]), []).append(
                     {"id": record["id"], "lks_id": record["lks_id"], "created_at": record["created_at"]})

@@ -277,6 +277,15 @@ def _copy_from_backup(root: Path, rel: str, staging: Path | None, copies: dict) 
     return tables
 
 
-def rebuild_inspector_indexes(root: str | Path) -> int:
-    """Each inspector's index made again from the inspections (those that can be read); how many entries."""
-    return InspectionStore(Path(root)).rebuild_inspector_indexes()
+def rebuild_inspector_indexes(root: str | Path, records=None) -> int:
+    """Each inspector's index made again from the inspections (those that can be read, or ``records``: what an
+    inspector's index holds of each); how many entries."""
+    return InspectionStore(Path(root)).rebuild_inspector_indexes(records)
+
+
+def keeping_refs(records, refs: list[dict]):
+    """``records`` passed through, what an inspector's index holds of each kept in ``refs``: one pass over the
+    archive feeds both rebuilds."""
+    for record in records:
+        refs.append({key: record.get(key) for key in ("id", "lks_id", "created_at", "inspector_id")})
+        yield record

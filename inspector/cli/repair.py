@@ -56,6 +56,7 @@ def run_repair(backup: Path | None = None) -> bool:
         where = str(root / damage.path)
         if (damage.restored or damage.path.startswith("index/")) and not damage.lost:
             health.close_alert(store, "damage", where)
+            health.close_alert(store, "damage", damage.path)  # the audit trail names its files relative
         else:
             health.raise_alert(store, "damage", where, f"not recovered by store repair: {len(damage.lost)} records")
     if report.aside is not None:

@@ -232,3 +232,19 @@ def test_index_rebuild_is_the_repair_and_rebuilds_the_inspectors_own_indexes(sit
     assert result.exit_code == 0, result.output
     assert {r["id"] for r in site.store.inspections.for_inspector(site.a["inspector_id"])} == {
         site.a["id"], site.b["id"], site.c["id"]}
+
+
+def test_a_damaged_older_month_leaves_the_review_page_and_the_start_page_working_with_a_warning(app):
+    store = app.extensions["store"]
+    lks = store.lks.all()[0]
+    older = inspection_in(app, lks, status="approved", when="2026-10-05T03:00:00+00:00")
+    record = sent_inspection(app, lks)
+    assert older["id"].split("-")[1] != record["id"].split("-")[1]  # two months, two partitions
+    emptied(store.root / "inspections" / lks["id"] / "202610.json")
+    engine._cache.clear()
+    warning = f"{PART}{lks['name']}, Oktober 2026. {TOLD}"
+    review_page = client_as(app, "reviewer").get(f"/tinjau/{record['id']}")
+    assert review_page.status_code == 200 and warning in review_page.get_data(as_text=True)
+    start_page = client_as(app, "inspector").get(f"/inspeksi/lks/{lks['code']}")
+    assert start_page.status_code == 200 and warning in start_page.get_data(as_text=True)
+    assert client_as(app, "reviewer").get(f"/tinjau/{older['id']}").status_code == 503

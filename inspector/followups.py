@@ -97,9 +97,10 @@ def operator_view(checklist: Checklist, record: dict) -> OperatorInspection:
         general_photo_ids=tuple(photos.get(inspections.GENERAL, ())))
 
 
-def approved_for(store, lks_ids: list[str]) -> list[OperatorInspection]:
-    """The operator's view of every approved inspection of these LKS records, newest first."""
-    return [operator_view(inspections.checklist_of(store, r), r) for r in store.inspections.for_lks(lks_ids)
+def approved_for(store, lks_ids: list[str], damaged: list | None = None) -> list[OperatorInspection]:
+    """The operator's view of every approved inspection of these LKS records, newest first (with ``damaged``, a
+    month that cannot be read is left out and noted there)."""
+    return [operator_view(inspections.checklist_of(store, r), r) for r in store.inspections.for_lks(lks_ids, damaged)
             if r["status"] == "approved"]
 
 

@@ -83,7 +83,7 @@ class Finding:
     critical: bool
 
 
-def recheck(store, lks_id: str) -> dict | None:
+def recheck(store, lks_id: str, damaged: list | None = None) -> dict | None:
     """The findings of the LKS's last approved inspection, to re-check at this visit; None when none was approved.
 
     Item titles and the failed answers only (the inspector is Dinsos staff and may read confidential items,
@@ -91,7 +91,7 @@ def recheck(store, lks_id: str) -> dict | None:
     """
     from .inspections import checklist_of
 
-    last = next((r for r in store.inspections.newest_first(lks_id) if r.get("status") == "approved"), None)
+    last = next((r for r in store.inspections.newest_first(lks_id, damaged) if r.get("status") == "approved"), None)
     if last is None:
         return None
     checklist = checklist_of(store, last)
@@ -113,7 +113,8 @@ def item_comments(inspection: dict) -> dict[str, list[dict]]:
     return found
 
 
-def returned_to(store, inspector_id: str, limit: int = 50) -> list[dict]:
+def returned_to(store, inspector_id: str, limit: int = 50, damaged: list | None = None) -> list[dict]:
     """The inspector's inspections returned for revision, most recently decided first: the top of their home."""
-    records = [r for r in store.inspections.for_inspector(inspector_id, limit=limit) if r.get("status") == "returned"]
+    records = [r for r in store.inspections.for_inspector(inspector_id, limit=limit, damaged=damaged)
+               if r.get("status") == "returned"]
     return sorted(records, key=lambda r: r.get("decided_at") or "", reverse=True)

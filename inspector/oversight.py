@@ -47,17 +47,19 @@ def _month(moment: datetime) -> str:
 
 
 def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | None = None,
-          kecamatan: str = "") -> Dashboard:
-    """The dashboard as of ``now``; ``kecamatan`` narrows the lists, not the per-kecamatan counts."""
+          kecamatan: str = "", damaged: list | None = None) -> Dashboard:
+    """The dashboard as of ``now``; ``kecamatan`` narrows the lists, not the per-kecamatan counts.
+
+    With ``damaged`` (a list), inspections and summaries that cannot be read are left out and noted there."""
     now = now or timefmt.now()
     board = Dashboard(now=now, overdue_days=overdue_days, waiting_days=waiting_days)
     cutoff = now - timedelta(days=overdue_days)
     every_lks = store.lks.all()
     by_id = {lks["id"]: lks for lks in every_lks}
-    window = store.review_index.rows(_month(cutoff), "999912")
+    window = store.review_index.rows(_month(cutoff), "999912", damaged)
     last = last_inspected(store, window, owners(every_lks))
 
-    pending = review.queue(store, "submitted")  # confirmed against each inspection
+    pending = review.queue(store, "submitted", damaged=damaged)  # confirmed against each inspection
     watched = [lks for lks in every_lks if lks.get("active") and not lks.get("provisional")]
     counts = {name: {"kecamatan": name, "lks": 0, "overdue": 0, "never": 0, "waiting": 0} for name in KECAMATAN}
 
@@ -87,7 +89,8 @@ def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | 
             board.waiting_long.append(row)
     board.waiting_long.sort(key=lambda r: r["submitted_at"] or "")
 
-    board.critical = [r for r in _open_critical(store, pending, window) if not kecamatan or r["kecamatan"] == kecamatan]
+    board.critical = [r for r in _open_critical(store, pending, window, damaged)
+                      if not kecamatan or r["kecamatan"] == kecamatan]
     for row in board.critical + board.waiting_long:
         row["lks"] = by_id.get(row["lks_id"], {})
     board.per_kecamatan = [row for row in counts.values() if row["lks"] or row["waiting"] or row["kecamatan"]]
@@ -95,13 +98,13 @@ def build(store, overdue_days: int = 90, waiting_days: int = 7, now: datetime | 
     return board
 
 
-def _open_critical(store, pending: list[dict], window: list[dict]) -> list[dict]:
+def _open_critical(store, pending: list[dict], window: list[dict], damaged: list | None = None) -> list[dict]:
     """Waiting or returned inspections with a critical finding: the pending set, the window's months, and
     the ones the state holds open (which reach back before the window), each confirmed against its record."""
     found = {r["id"]: r for r in pending if r["critical"]}
     found.update({r["id"]: r for r in window if r["critical"] and r["status"] == "returned" and r["id"] not in found})
     unseen = [i for i in dict.fromkeys(store.notifications.open_critical()) if i not in found]
-    records = {r["id"]: r for r in store.inspections.peek_many(unseen)}
+    records = {r["id"]: r for r in store.inspections.peek_many(unseen, damaged)}
     lks_by_id = {lks["id"]: lks for lks in store.lks.all()} if records else {}
     for inspection_id in unseen:
         record = records.get(inspection_id)

@@ -3,7 +3,8 @@ inspection, and the inspections with an open critical finding.
 
 A decision writes it (``note_decision``, from ``review.decide`` and the ``review.decided`` event); a
 critical inspection's event opens its finding (``events``). A data folder from before the state was kept
-is filled once from every month of the review index: by its first decision, or by ``flask index rebuild``.
+is filled once from every month of the review index: by its first decision, or by ``flask store repair``
+(``flask index rebuild``).
 Until then the dashboard reads the whole index instead; it never writes.
 """
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Iterator
 
 from . import oversight_state
+from .store.contract import DataDamaged
 from .timefmt import utcnow
 from .timefmt import to_wib
 
@@ -142,9 +143,12 @@ def index_row(store, record: dict, lks_by_id: dict[str, dict] | None = None) -> 
             "checklist_digest": record["checklist"].get("digest")}
 
 
-def rebuild_indexes(store) -> int:
-    """Recreate the review indexes from every inspection; returns how many rows."""
-    rows = [index_row(store, r) for r in store.inspections.every() if r["status"] != "draft"]
+def rebuild_indexes(store, records=None) -> int:
+    """Recreate the review indexes from every inspection (or from ``records``, one pass over all of them);
+    returns how many rows."""
+    lks_by_id = {lks["id"]: lks for lks in store.lks.all()}
+    rows = [index_row(store, r, lks_by_id) for r in (store.inspections.every() if records is None else records)
+            if r["status"] != "draft"]
     store.review_index.rebuild(rows)
     oversight_state.fill(store)
     return len(rows)
@@ -168,20 +172,22 @@ def _month_before(day: str) -> str:
 
 
 def queue(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "", inspector_id: str = "",
-          date_from: str = "", date_to: str = "") -> list[dict]:
+          date_from: str = "", date_to: str = "", damaged: list | None = None) -> list[dict]:
     """Rows for the reviewer's queue: critical first, then oldest first.
 
     Waiting inspections come from the pending index, each confirmed against
     its inspection; other states come from the monthly summaries of the
-    date range only.
+    date range only. With ``damaged`` (a list), what cannot be read is left out and noted there; without, it
+    raises ``DataDamaged``.
     """
-    rows = list(_selected(store, store.review_index.rows, status, kecamatan, lks_id, inspector_id, date_from, date_to))
+    rows = list(_selected(store, store.review_index.rows, status, kecamatan, lks_id, inspector_id, date_from, date_to,
+                          damaged))
     rows.sort(key=lambda r: (not r["critical"], r["submitted_at"] or ""))
     return rows
 
 
 def export_selection(store, status: str = "submitted", kecamatan: str = "", lks_id: str = "", inspector_id: str = "",
-                     date_from: str = "", date_to: str = "") -> tuple[list[str], set[str]]:
+                     date_from: str = "", date_to: str = "", damaged: list | None = None) -> tuple[list[str], set[str]]:
     """The queue's inspections for an export, without holding its rows: (their ids, their checklist versions).
 
     The same selection as ``queue``; the monthly summaries are read one month at a time and only the ids are
@@ -189,7 +195,7 @@ def export_selection(store, status: str = "submitted", kecamatan: str = "", lks_
     """
     ids, digests, older = [], set(), []
     for row in _selected(store, store.review_index.stream_rows, status, kecamatan, lks_id, inspector_id,
-                         date_from, date_to):
+                         date_from, date_to, damaged):
         ids.append(row["id"])
         if row.get("checklist_digest"):
             digests.add(row["checklist_digest"])
@@ -200,18 +206,18 @@ def export_selection(store, status: str = "submitted", kecamatan: str = "", lks_
 
 
 def _selected(store, month_rows, status: str, kecamatan: str, lks_id: str, inspector_id: str, date_from: str,
-              date_to: str) -> Iterator[dict]:
-    """The index rows the queue's filters select, in no promised order; ``month_rows(from, to)`` reads the
-    monthly summaries (all at once for a page, lazily for an export)."""
+              date_to: str, damaged: list | None = None) -> Iterator[dict]:
+    """The index rows the queue's filters select, in no promised order; ``month_rows(from, to, damaged)`` reads
+    the monthly summaries (all at once for a page, lazily for an export)."""
     if status == "submitted":
         lks_by_id = {lks["id"]: lks for lks in store.lks.all()}
-        pending = store.inspections.peek_many([row["id"] for row in store.review_index.pending_rows()])
+        pending = store.inspections.peek_many(_pending_ids(store, damaged), damaged)
         rows = (index_row(store, record, lks_by_id) for record in pending if record["status"] == "submitted")
     else:
         # The summaries are by the UTC month of first sending; a WIB day begins at 17.00 UTC the day before.
         month_from = _month_before(date_from) if date_from else "000000"
         month_to = date_to[:7].replace("-", "") if date_to else "999912"
-        rows = (r for r in month_rows(month_from, month_to) if not status or r["status"] == status)
+        rows = (r for r in month_rows(month_from, month_to, damaged) if not status or r["status"] == status)
     for row in rows:
         # Dates are the WIB day of the first sending: the day the page shows, and the one the summaries are kept by.
         day = _wib_day(row["first_submitted_at"]) if date_from or date_to else ""
@@ -221,18 +227,32 @@ def _selected(store, month_rows, status: str, kecamatan: str, lks_id: str, inspe
             yield row
 
 
-def last_approved(store, lks_id: str, before: str = "9999", exclude: str | None = None) -> dict | None:
+def _pending_ids(store, damaged: list | None) -> list[str]:
+    """The ids in the pending set; when it is damaged (and damage may be skipped), the waiting rows of the
+    monthly summaries instead, the damage noted: every id is confirmed against its inspection anyway."""
+    try:
+        return [row["id"] for row in store.review_index.pending_rows()]
+    except DataDamaged as error:
+        if damaged is None:
+            raise
+        damaged.append(error)
+        return [row["id"] for row in store.review_index.rows("000000", "999912", damaged)
+                if row["status"] == "submitted"]
+
+
+def last_approved(store, lks_id: str, before: str = "9999", exclude: str | None = None,
+                  damaged: list | None = None) -> dict | None:
     """The latest approved inspection of an LKS (and the field reports merged into it) sent before ``before``."""
     merged = [l["id"] for l in store.lks.all() if l.get("merged_into") == lks_id]
-    for other in store.inspections.newest_first([lks_id, *merged]):
+    for other in store.inspections.newest_first([lks_id, *merged], damaged):
         if other["id"] != exclude and other["status"] == "approved" and (other.get("submitted_at") or "") < before:
             return other
     return None
 
 
-def previous_approved(store, record: dict) -> dict | None:
+def previous_approved(store, record: dict, damaged: list | None = None) -> dict | None:
     """The latest approved inspection of the same LKS before this one, for comparison."""
-    return last_approved(store, record["lks_id"], record.get("submitted_at") or "9999", record["id"])
+    return last_approved(store, record["lks_id"], record.get("submitted_at") or "9999", record["id"], damaged)
 
 
 def version_changes(checklist, older: dict, newer: dict) -> list[dict]:

@@ -12,29 +12,10 @@ from inspector import export
 from inspector.store import engine
 from inspector.store.contract import DataDamaged
 from tests.support.auth import client_as
+from tests.support.damage import DAMAGE, emptied
 from tests.support.inspection_builders import sent_inspection
 
 UNREADABLE = "Data tidak dapat dibaca"
-
-
-def cut_in_half(path):
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
-
-
-def emptied(path):
-    path.write_bytes(b"")
-
-
-def garbled(path):
-    path.write_bytes(b"\x00\xff" + path.read_bytes()[2:])
-
-
-def not_tables(path):
-    path.write_bytes(b"[1, 2, 3]")
-
-
-DAMAGE = {"cut in half": cut_in_half, "emptied": emptied, "garbled": garbled, "not tables": not_tables}
 
 
 @pytest.fixture
@@ -58,10 +39,15 @@ def test_a_damaged_inspections_partition_makes_its_pages_say_so_and_leaves_the_r
     damaged = path.read_bytes()
     reviewer = client_as(app, "reviewer")
     with caplog.at_level(logging.ERROR):
-        for url in (f"/tinjau/{record['id']}", "/tinjau/", "/tinjau/ekspor/csv"):
+        response = reviewer.get(f"/tinjau/{record['id']}")  # the record itself cannot be read
+        assert response.status_code == 503 and UNREADABLE in response.get_data(as_text=True)
+        for url in ("/tinjau/", "/tinjau/pantauan"):  # lists name what is missing instead
             response = reviewer.get(url)
-            assert response.status_code == 503, url
-            assert UNREADABLE in response.get_data(as_text=True), url
+            assert response.status_code == 200, url
+            assert f"Sebagian data tidak dapat dibaca: {lks['name']}, " in response.get_data(as_text=True), url
+        with reviewer.get("/tinjau/ekspor/csv") as export_response:
+            assert export_response.status_code == 200
+            assert export_response.get_data().endswith(export.INCOMPLETE_LINE)
     assert str(path) in caplog.text  # the log names the file
     assert "Traceback" not in caplog.text
     assert path.read_bytes() == damaged  # nothing rewritten over the evidence
@@ -95,8 +81,11 @@ def test_an_export_that_meets_damage_part_way_says_so_in_its_last_line(app, capl
     later = max(records, key=lambda r: r["submitted_at"])  # the queue lists it after the other one
     emptied(partition_of(store, later))
     engine._cache.clear()
-    # The waiting queue reads its inspections before answering: the damage gets the error page.
-    assert reviewer.get("/tinjau/ekspor/csv").status_code == 503
+    # The waiting queue reads its inspections before answering: the rest, then the incomplete line.
+    with reviewer.get("/tinjau/ekspor/csv") as waiting:
+        body = waiting.get_data()
+    assert waiting.status_code == 200 and body.count(b"\r\n") == 3 and body.endswith(export.INCOMPLETE_LINE)
+    assert later["id"].encode() not in body
     # Every state reads the queue from the index: the damage is met while the file is already on its way.
     with caplog.at_level(logging.ERROR):
         with reviewer.get("/tinjau/ekspor/csv?status=") as response:

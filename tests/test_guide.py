@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from inspector import guide, inspections
+from inspector import guide
 from tests.support.answers import failing, passing
 
 PROTECTION = "perlindungan"

@@ -89,7 +89,7 @@ def test_the_dashboard_reads_only_the_months_of_its_window(store, lks, inspector
     (store.review_index.root / "months" / f"{month_of(old['created_at'])}.json").write_text("{kaputt")
     calls = []
     real_rows = store.review_index.rows
-    monkeypatch.setattr(store.review_index, "rows", lambda a, b: calls.append((a, b)) or real_rows(a, b))
+    monkeypatch.setattr(store.review_index, "rows", lambda a, b, *rest: calls.append((a, b)) or real_rows(a, b, *rest))
     monkeypatch.setattr(store.inspections, "every", lambda: pytest.fail("the whole archive was read"))
 
     board = oversight.build(store, overdue_days=90)
@@ -107,7 +107,7 @@ def test_an_approval_through_the_review_page_feeds_the_oversight_state(app, stor
     assert response.status_code == 303
 
     # Its month lies outside the window and the state is built: only the decision's event can tell.
-    monkeypatch.setattr(store.review_index, "rows", lambda a, b: [])
+    monkeypatch.setattr(store.review_index, "rows", lambda a, b, *rest: [])
     board = oversight.build(store, overdue_days=90)
     assert lks[2]["id"] not in {l["id"] for l in board.never}
     first_sent = waiting["versions"][0]["submitted_at"]

@@ -615,7 +615,7 @@ def test_flask_index_rebuild_restores_the_review_queue(tmp_path):
                               "checklist": {"id": "lksa"}, "photos": []})
     assert store.review_index.pending_rows() == []
     result = app.test_cli_runner().invoke(args=["index", "rebuild"])
-    assert result.exit_code == 0 and "1 inspections" in result.output
+    assert result.exit_code == 0 and "1 sent inspections" in result.output
     assert [r["id"] for r in store.review_index.pending_rows()] == [sent["id"]]
     assert [(r["id"], r["critical"], r["failed"]) for r in store.review_index.rows("202611", "202611")] == [
         (sent["id"], True, 1)]

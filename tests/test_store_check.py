@@ -12,7 +12,6 @@ import pytest
 
 from inspector import evidence, health, integrity
 from inspector.store import digests
-from inspector.store.check import check
 from tests.support.auth import client_as
 from tests.support.builders import make_app
 from tests.support.traced import traced_app_data, traced_sent

@@ -1,15 +1,17 @@
-"""The ``flask`` commands, one module per group; thin like the views: read the arguments, call the domain, print."""
+"""The ``flask`` commands, one module per group (the ``store`` group: one module per command, ``repair`` among
+them); thin like the views: read the arguments, call the domain, print."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from . import audit, backup, db, demo, forms, index, posters, store, users
+from . import audit, backup, db, demo, forms, index, posters, repair, store, store_group, users
 
 
 def init_app(app: Flask) -> None:
     """Add every command group to ``app.cli``."""
     for command in (demo.demo_group, users.users_group, forms.forms_group, index.index_group,
-                    posters.posters_group, audit.audit_group, store.store_group, backup.backup_command, backup.restore_command):
+                    posters.posters_group, audit.audit_group, backup.backup_command, backup.restore_command,
+                    store_group.store_group):
         app.cli.add_command(command)
     db.init_app(app)  # last: it makes every command added before it refuse a data folder whose layout is behind

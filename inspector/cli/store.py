@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
 from ..integrity import run_check
-
-
-@click.group("store", cls=AppGroup, help="The data folder as a whole.")
-def store_group():
-    pass
+from .store_group import store_group
 
 
 @store_group.command("check", help="Cross-check the audit chain, records, indexes, photos and the checklist "

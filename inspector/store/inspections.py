@@ -5,6 +5,11 @@ lookup by id opens exactly one small file. Each inspector has an index of
 the inspections they started, one file per year (written before the inspection
 itself, so a crash can leave a dangling reference, which reads skip, but
 never an unlisted inspection).
+
+Reads over many partitions (``peek_many``, ``newest_first``, ``for_inspector``) take a ``damaged`` list: a
+partition that cannot be read is then skipped and its ``DataDamaged`` (naming the LKS and month, or the
+inspector's year) appended there, so the caller lists the rest and says what is missing. Without the list they
+raise it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .contract.kinds import DataDamaged, skip_or_raise
 from .engine import Partition
 from .records import Record, RecordTable, new_id
 from ..timefmt import utcnow
@@ -32,12 +38,13 @@ class InspectionStore:
         self.index_root = root / "index" / "inspectors"
 
     def _table(self, lks_id: str, period: str) -> RecordTable:
-        return RecordTable(Partition(self.root / lks_id / f"{period}.json"), "inspections")
+        return _Named(Partition(self.root / lks_id / f"{period}.json"), "inspections", "inspections", lks_id, period)
 
     def _index(self, user_id: str, year: str) -> RecordTable:
         if not _USER_ID.fullmatch(user_id or "") or not (len(year) == 4 and year.isdigit()):
             raise ValueError("bad user id or year")
-        return RecordTable(Partition(self.index_root / user_id / f"{year}.json"), "inspections")
+        return _Named(Partition(self.index_root / user_id / f"{year}.json"), "inspections", "inspector_index", "",
+                      year)
 
     def _index_years(self, user_id: str) -> list[str]:
         if not _USER_ID.fullmatch(user_id or ""):
@@ -74,14 +81,14 @@ class InspectionStore:
         found = self._table(*located).find(lambda doc: doc.get("id") == inspection_id)
         return found[0] if found else None
 
-    def peek_many(self, inspection_ids: list[str]) -> list[Record]:
+    def peek_many(self, inspection_ids: list[str], damaged: list[DataDamaged] | None = None) -> list[Record]:
         """Several inspections, in the order asked, as shallow copies for reading only; unknown ids are skipped.
 
         Each partition is read once, however many of its inspections are asked for.
         """
         found: dict[str, Record] = {}
         for located, ids in self._by_partition(inspection_ids).items():
-            found.update((r["id"], r) for r in self._table(*located).all() if r.get("id") in ids)
+            found.update((r["id"], r) for r in self._table(*located).all_or_note(damaged) if r.get("id") in ids)
         return [found[i] for i in inspection_ids if i in found]
 
     def stream(self, inspection_ids: list[str], chunk: int = STREAM_CHUNK,
@@ -122,11 +129,11 @@ class InspectionStore:
             self._index(removed["inspector_id"], removed["created_at"][:4]).remove(inspection_id, lambda ref: True)
         return removed
 
-    def for_lks(self, lks_ids: str | list[str]) -> list[Record]:
+    def for_lks(self, lks_ids: str | list[str], damaged: list[DataDamaged] | None = None) -> list[Record]:
         """Every inspection of one LKS (or of several, e.g. merged records), newest first."""
-        return list(self.newest_first(lks_ids))
+        return list(self.newest_first(lks_ids, damaged))
 
-    def newest_first(self, lks_ids: str | list[str]):
+    def newest_first(self, lks_ids: str | list[str], damaged: list[DataDamaged] | None = None):
         """The inspections of one LKS (or of several), newest first, read one month's partitions at a time.
 
         A caller that stops early (the latest approved inspection) reads only the newest months.
@@ -141,22 +148,41 @@ class InspectionStore:
             for path in folder.glob("*.json"):
                 months.setdefault(path.stem, []).append(lks_id)
         for period in sorted(months, reverse=True):
-            records = [r for lks_id in months[period] for r in self._table(lks_id, period).all()]
+            records = [r for lks_id in months[period] for r in self._table(lks_id, period).all_or_note(damaged)]
             # Stable on ties: within a second, the later insert (later in its file) comes first.
             order = {id(r): n for n, r in enumerate(records)}
             records.sort(key=lambda r: (r["created_at"], order[id(r)]), reverse=True)
             yield from records
 
-    def every(self):
+    def every(self, damaged: list[DataDamaged] | None = None):
         """Every inspection of every LKS (for rebuilding indexes; reads the whole archive)."""
         if not self.root.is_dir():
             return
         for folder in sorted(self.root.iterdir()):
             if _LKS_ID.fullmatch(folder.name):
                 for path in sorted(folder.glob("*.json")):
-                    yield from self._table(folder.name, path.stem).all()
+                    yield from self._table(folder.name, path.stem).all_or_note(damaged)
 
-    def for_inspector(self, user_id: str, limit: int = 50, lks_id: str | None = None) -> list[Record]:
+    def rebuild_inspector_indexes(self, records=None, damaged: list[DataDamaged] | None = None) -> int:
+        """Every inspector's index made again from the inspections that can be read (or from ``records``, e.g.
+        those a pass over ``every`` kept); how many entries.
+
+        Each (inspector, year) file is replaced whole; a year no inspection names any more is emptied."""
+        refs: dict[tuple[str, str], list[Record]] = {}
+        for record in self.every(damaged) if records is None else records:
+            if record.get("inspector_id") and _USER_ID.fullmatch(record["inspector_id"]):
+                refs.setdefault((record["inspector_id"], record["created_at"][:4]), []).append(
+                    {"id": record["id"], "lks_id": record["lks_id"], "created_at": record["created_at"]})
+        present = {(path.parent.name, path.stem) for path in self.index_root.glob("*/*.json")
+                   if _USER_ID.fullmatch(path.parent.name) and len(path.stem) == 4 and path.stem.isdigit()}
+        for user_id, year in sorted(present | set(refs)):
+            with self._index(user_id, year).partition.transaction() as db:
+                db.table("inspections").truncate()
+                db.table("inspections").insert_multiple(refs.get((user_id, year), []))
+        return sum(len(rows) for rows in refs.values())
+
+    def for_inspector(self, user_id: str, limit: int = 50, lks_id: str | None = None,
+                      damaged: list[DataDamaged] | None = None) -> list[Record]:
         """The newest ``limit`` inspections an inspector started (of one LKS, if given), drafts included.
 
         Reads the index year by year from the newest and opens only the
@@ -164,9 +190,14 @@ class InspectionStore:
         """
         records: list[Record] = []
         for year in self._index_years(user_id):
-            refs = [r for r in self._index(user_id, year).all() if lks_id is None or r["lks_id"] == lks_id]
+            refs = [r for r in self._index(user_id, year).all_or_note(damaged)
+                    if lks_id is None or r["lks_id"] == lks_id]
             for ref in sorted(refs, key=lambda r: r["created_at"], reverse=True):
-                record = self.get(ref["id"])
+                try:
+                    record = self.get(ref["id"])
+                except DataDamaged as error:
+                    skip_or_raise(error, damaged)
+                    continue
                 if record is not None:
                     records.append(record)
                 if len(records) >= limit:
@@ -185,3 +216,25 @@ class InspectionStore:
     def _locate(self, inspection_id: str) -> tuple[str, str] | None:
         match = _ID.fullmatch(inspection_id or "")
         return (match.group(1), match.group(2)) if match else None
+
+
+class _Named(RecordTable):
+    """A record table whose damage names what it holds (an LKS's month, an inspector's year)."""
+
+    def __init__(self, partition: Partition, table: str, part: str, lks_id: str, period: str):
+        super().__init__(partition, table)
+        self._about = (part, lks_id, period)
+
+    def all_or_note(self, damaged: list[DataDamaged] | None) -> list[Record]:
+        """``all``; when the partition is damaged, [] with the damage noted in ``damaged`` (raised without it)."""
+        try:
+            return self.all()
+        except DataDamaged as error:
+            skip_or_raise(error.about(*self._about), damaged)
+            return []
+
+    def get(self, record_id: str) -> Record | None:
+        try:
+            return super().get(record_id)
+        except DataDamaged as error:
+            raise error.about(*self._about)

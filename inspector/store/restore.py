@@ -39,8 +39,7 @@ def restore(archive: str | Path, data_dir: str | Path) -> RestoreResult:
             _remove_stale(root, RESTORE_PREFIX)
             staging = Path(tempfile.mkdtemp(prefix=RESTORE_PREFIX, dir=root))
             try:
-                written, manifest = _unpack(source, staging)
-                listed = _check_manifest(manifest, written)
+                listed = unpack_checked(source, staging)
                 # The layout stamp a fresh start wrote is the backup's to give: without one it is an older layout.
                 (root / upgrade.SCHEMA_FILE).unlink(missing_ok=True)
                 _place(staging, root, sorted(listed))
@@ -51,6 +50,19 @@ def restore(archive: str | Path, data_dir: str | Path) -> RestoreResult:
     ok, problem, count = AuditLog(root).verify()
     return RestoreResult(files=len(listed), bytes=sum(size for size, _ in listed.values()),
                          audit_ok=ok, audit_problem=problem, audit_entries=count)
+
+
+def unpack_checked(archive: str | Path, staging: str | Path) -> dict[str, tuple[int, str]]:
+    """Every file of the backup ``archive`` into the empty folder ``staging``, the whole archive checked before
+    the caller may use any of it: {path in the data folder: (size, sha256)}, or BackupError saying what is wrong.
+
+    The reading half of ``restore``, and what ``flask store repair --from-backup`` takes a copy from: every
+    check an archive must pass belongs here, so both apply it."""
+    source = Path(archive)
+    if not source.is_file():
+        raise BackupError(f"no backup file {source}")
+    written, manifest = _unpack(source, Path(staging))
+    return _check_manifest(manifest, written)
 
 
 def _refuse_content(root: Path) -> None:

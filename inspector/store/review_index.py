@@ -7,6 +7,8 @@ A row is added to the pending index *before* its inspection is marked
 submitted, and removed *after* it leaves that state: a crash in between
 leaves an extra row (readers confirm rows against the inspection), never a
 missing one. ``rebuild`` recreates both from the inspections themselves.
+A damaged index file raises ``DataDamaged`` naming it (``review_pending``, ``review_month``); ``rows`` and
+``stream_rows`` given a ``damaged`` list skip a damaged month and note it there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Iterator
 
 from tinydb import Query
 
+from .contract.kinds import DataDamaged, skip_or_raise
 from .engine import Partition
 
 
@@ -64,25 +67,37 @@ class ReviewIndex:
         return True
 
     def pending_rows(self) -> list[dict]:
-        return [dict(r) for r in self.pending.reader().table("rows").all()]
+        try:
+            return [dict(r) for r in self.pending.reader().table("rows").all()]
+        except DataDamaged as error:
+            raise error.about("review_pending")
 
     def months(self) -> list[str]:
         folder = self.root / "months"
         return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
-    def rows(self, month_from: str, month_to: str) -> list[dict]:
+    def rows(self, month_from: str, month_to: str, damaged: list[DataDamaged] | None = None) -> list[dict]:
         """Every row of the months from ``month_from`` to ``month_to`` (yyyymm, inclusive)."""
         found = []
         for month in self.months():
             if month_from <= month <= month_to:
-                found.extend(dict(r) for r in self._month(month).reader().table("rows").all())
+                try:
+                    found.extend(dict(r) for r in self._month(month).reader().table("rows").all())
+                except DataDamaged as error:
+                    skip_or_raise(error.about("review_month", period=month), damaged)
         return found
 
-    def stream_rows(self, month_from: str, month_to: str) -> Iterator[dict]:
+    def stream_rows(self, month_from: str, month_to: str,
+                    damaged: list[DataDamaged] | None = None) -> Iterator[dict]:
         """The rows of ``rows``, lazily, one month at a time and none into the shared cache (an export)."""
         for month in self.months():
             if month_from <= month <= month_to:
-                yield from (self._month(month).read_once().get("rows") or {}).values()
+                try:
+                    data = self._month(month).read_once()
+                except DataDamaged as error:
+                    skip_or_raise(error.about("review_month", period=month), damaged)
+                    continue
+                yield from (data.get("rows") or {}).values()
 
     def rebuild(self, rows: list[dict]) -> None:
         """Replace every index with these rows (from a scan of all inspections)."""

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import health
+from ..store.audit import AuditError
 from ..store.contract import DataDamaged
 from .helpers import store
 
@@ -21,6 +22,8 @@ ERROR_TEXT = {
     503: ("Data tidak dapat dibaca", "Sebagian data yang dibutuhkan halaman ini rusak, jadi halaman ini belum bisa "
                                      "ditampilkan. Halaman lain tetap bisa dipakai. Beri tahu admin Inspector."),
 }
+AUDIT_UNWRITABLE = ("Jejak audit tidak dapat ditulis, jadi tindakan ini tidak dapat dicatat. Halaman lain tetap bisa "
+                    "dibaca. Beri tahu admin Inspector.")
 EXPIRED_FORM = "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi."
 
 
@@ -28,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(DataDamaged, data_damaged)
+    app.register_error_handler(AuditError, audit_unwritable)
     app.register_error_handler(Exception, server_error)
 
 
@@ -62,6 +66,15 @@ def data_damaged(error: DataDamaged):
     current_app.logger.error("damaged data on %s %s: %s", request.method, request.path, error)
     health.raise_alert(store(), "damage", error.where, error.why)
     return error_page(503)
+
+
+def audit_unwritable(error: AuditError):
+    """The audit trail's last entry is unreadable, so nothing can be chained to it: the action's page says so (503),
+    the log names the file, an admin alert is raised (``flask store repair`` cuts the line off, keeping it aside)."""
+    current_app.logger.error("audit trail not writable on %s %s: %s", request.method, request.path, error)
+    where = str(error).split(":", 1)[0]
+    health.raise_alert(store(), "damage", where, "the last audit entry is unreadable")
+    return error_page(503, AUDIT_UNWRITABLE)
 
 
 def server_error(error: Exception):

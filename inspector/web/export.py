@@ -33,7 +33,8 @@ def _no_store(response: Response) -> Response:
 def inspections_csv():
     """The queue's inspections, with the queue's filters, as a spreadsheet (confidential answers included)."""
     filters = queue_filters()
-    ids, digests = review.export_selection(store(), **filters)
+    skipped = []  # damaged data the selection could not read: the file ends saying it is incomplete
+    ids, digests = review.export_selection(store(), **filters, damaged=skipped)
     # Rows in the order the store reads fastest (grouped by month and LKS): the reviewer sorts the sheet.
     lines = export.csv_lines(store(), store().inspections.stream(ids, keep_order=False), digests,
                              include_confidential=True)
@@ -48,19 +49,24 @@ def inspections_csv():
     # Written to the response line by line: memory follows one chunk of inspections, not the export. The header
     # is made first, so that damaged data it needs (the register, the accounts) still gets the error page.
     first = next(lines)
-    return _no_store(Response(stream_with_context(_until_damage(first, lines)), mimetype="text/csv", headers={
+    health.contain(store(), skipped)
+    return _no_store(Response(stream_with_context(_until_damage(first, lines, skipped)), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"'}))
 
 
-def _until_damage(first: bytes, lines):
-    """The export's lines; if damaged data stops it part way (the status is sent by then), a last line says the
-    file is incomplete, so it is never taken for the whole export, and the log names the damaged file."""
+def _until_damage(first: bytes, lines, skipped=()):
+    """The export's lines; if damaged data stops it part way (the status is sent by then), or the selection
+    left damaged data out (``skipped``), a last line says the file is incomplete, so it is never taken for the
+    whole export, and the log names the damaged file."""
     yield first
     try:
         yield from lines
     except DataDamaged as error:
         current_app.logger.error("damaged data cut the CSV export short: %s", error)
         health.raise_alert(store(), "damage", error.where, error.why)
+        yield export.INCOMPLETE_LINE
+        return
+    if skipped:
         yield export.INCOMPLETE_LINE
 
 

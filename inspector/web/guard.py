@@ -7,15 +7,24 @@ from flask_login import current_user
 
 from ..auth import PUBLIC, SIGNED_IN, SignInThrottle, User
 from ..extensions import login_manager
+from ..store.contract import DataDamaged
 
 # Endpoints Flask itself adds; everything else must declare its access.
 BUILTIN_PUBLIC = {"static"}
 
 
 def load_user(session_id: str) -> User | None:
-    """A session is valid only while the account is active and its session version unchanged."""
+    """A session is valid only while the account is active and its session version unchanged.
+
+    When the accounts cannot be read, nobody is signed in for this request and the damage is kept for
+    ``enforce_access``, which answers with it: the error page then renders as for a visitor instead of failing
+    on the same damage again (a 500)."""
     user_id, _, version = session_id.partition(":")
-    record = current_app.extensions["store"].users.get(user_id)
+    try:
+        record = current_app.extensions["store"].users.get(user_id)
+    except DataDamaged as error:
+        g.users_damaged = error
+        return None
     if record is None or not record.get("active") or str(record.get("session_version", 1)) != version:
         return None
     return User(record)
@@ -33,6 +42,8 @@ def enforce_access():
     if PUBLIC in who:
         return None
     if not current_user.is_authenticated:
+        if "users_damaged" in g:
+            raise g.users_damaged
         return login_manager.unauthorized()
     if SIGNED_IN in who or current_user.role in who:
         return None

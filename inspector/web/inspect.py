@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import guide, provisional
+from .. import guide, health, provisional
 from ..auth import access
 from .helpers import get_lks_or_404, log, store
 from .pages import start_page
@@ -24,11 +24,12 @@ def index():
     kecamatan = kecamatan_arg()
     active = [r for r in store().lks.all() if r.get("active")]
     results = search_lks(active, query, kecamatan) if (query or kecamatan) else []
-    returned = guide.returned_to(store(), current_user.record["id"])
+    damaged = []
+    returned = guide.returned_to(store(), current_user.record["id"], damaged=damaged)
     names = {r["id"]: r["name"] for r in store().lks.all()} if returned else {}
     return render_template("inspect/index.html", query=query, kecamatan=kecamatan, results=results[:50],
                            more=len(results) > 50, searched=bool(query or kecamatan), returned=returned,
-                           lks_names=names)
+                           lks_names=names, damage_notes=health.contain(store(), damaged))
 
 
 @bp.route("/lks/<code>")

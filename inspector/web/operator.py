@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import followups, inspections
+from .. import followups, health, inspections
 from ..auth import access
 from ..chart import score_chart
 from ..timefmt import today_wib
@@ -48,19 +48,19 @@ def _photo_response(data: bytes | None, name: str) -> Response:
 @access("operator")
 def index():
     """Each of the operator's LKS: a chart of the score over time and the approved inspections, newest first."""
-    entries = []
+    entries, damaged = [], []
     for lks_id, ids in followups.family(store(), current_user.lks_ids).items():
         lks = store().lks.get(lks_id)
         if lks is None:
             continue
-        history = followups.approved_for(store(), ids)
+        history = followups.approved_for(store(), ids, damaged)
         chart = score_chart([(v.day, v.percent) for v in history], f"Skor inspeksi {lks['name']}")
         open_counts = {}
         for lks_part in ids:
             for f in store().followups.for_lks(lks_part):
                 open_counts[f["inspection_id"]] = open_counts.get(f["inspection_id"], 0) + (not f["accepted"])
         entries.append({"lks": lks, "history": history, "chart": Markup(chart), "open": open_counts})
-    return render_template("operator/index.html", entries=entries)
+    return render_template("operator/index.html", entries=entries, damage_notes=health.contain(store(), damaged))
 
 
 def _render_inspection(view, status: int = 200, errors: dict | None = None, posted: dict | None = None):

@@ -22,9 +22,11 @@ def dashboard():
     """Overdue and never-inspected LKS, counts per kecamatan, open critical findings, long waits."""
     kecamatan = kecamatan_arg()
     cfg = current_app.config
+    damaged = []
     board = oversight.build(store(), overdue_days=int(cfg["INSPECTOR_OVERDUE_DAYS"]),
-                            waiting_days=int(cfg["INSPECTOR_WAITING_DAYS"]), kecamatan=kecamatan)
-    return render_template("oversight/dashboard.html", board=board, kecamatan=kecamatan, labels=review.LABELS)
+                            waiting_days=int(cfg["INSPECTOR_WAITING_DAYS"]), kecamatan=kecamatan, damaged=damaged)
+    return render_template("oversight/dashboard.html", board=board, kecamatan=kecamatan, labels=review.LABELS,
+                           damage_notes=health.contain(store(), damaged))
 
 
 @bp.route("/tinjau/notifikasi")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
-from .. import checklists, guide, inspections, review
+from .. import checklists, guide, health, inspections, review
 from .helpers import catalog, get_lks_by_id_or_404, store
 from .webforms import ActionForm
 
@@ -15,13 +15,15 @@ from .webforms import ActionForm
 def start_page(lks: dict, status: int = 200):
     """The inspector's start page of an LKS: the checklists that apply, their open inspections there, and the
     findings of its last approved inspection to re-check."""
+    damaged = []
     open_inspections = [r for r in store().inspections.for_inspector(current_user.record["id"], limit=20,
-                                                                      lks_id=lks["id"])
+                                                                      lks_id=lks["id"], damaged=damaged)
                         if r["status"] in inspections.EDITABLE]
+    recheck = guide.recheck(store(), lks["id"], damaged)
     choices = checklists.for_kind(catalog(), lks["kind"])
     return render_template("inspect/start.html", lks=lks, checklists=choices, open_inspections=open_inspections,
                            action=ActionForm(), start_tokens=[inspections.start_token() for _ in choices],
-                           recheck=guide.recheck(store(), lks["id"])), status
+                           recheck=recheck, damage_notes=health.contain(store(), damaged)), status
 
 
 def inspection_summary(record: dict, status: int = 200):

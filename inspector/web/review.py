@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import concerns, events, evidence, followups, inspections, review
+from .. import concerns, events, evidence, followups, health, inspections, review
 from ..auth import access
 from .helpers import get_lks_by_id_or_404, get_sent_inspection_or_404, log, store
 from .pages import inspection_summary
@@ -20,7 +20,8 @@ bp = Blueprint("review", __name__, url_prefix="/tinjau")
 def index():
     """The queue: waiting inspections, critical first, then oldest first; filtered and paged."""
     filters = queue_filters()
-    rows = review.queue(store(), **filters)
+    damaged = []
+    rows = review.queue(store(), **filters, damaged=damaged)
     try:
         page = max(1, int(request.args.get("halaman", "1")))
     except ValueError:
@@ -33,7 +34,7 @@ def index():
     inspectors = sorted((u for u in users.values() if u["role"] == "inspector"), key=lambda u: u["name"])
     return render_template("review/queue.html", rows=shown, total=len(rows), page=page, pages=pages,
                            filters=filters, lks=lks, users=users, inspectors=inspectors, action=ActionForm(),
-                           labels=review.LABELS)
+                           labels=review.LABELS, damage_notes=health.contain(store(), damaged))
 
 
 @bp.route("/<inspection_id>")
@@ -42,7 +43,8 @@ def show(inspection_id: str):
     """Every answer with its note and photos, failed items marked, the previous approved inspection."""
     record = get_sent_inspection_or_404(inspection_id)
     checklist = inspections.checklist_of(store(), record)
-    previous = review.previous_approved(store(), record)
+    damaged = []
+    previous = review.previous_approved(store(), record, damaged)
     versions = record.get("versions", [])
     changes = review.version_changes(checklist, versions[-2], versions[-1]) if len(versions) > 1 else []
     users = {u["id"]: u for u in store().users.all()}
@@ -52,7 +54,7 @@ def show(inspection_id: str):
                            changes=changes, inspector=users.get(record["inspector_id"], {}),
                            can=lambda action: review.allowed(record, current_user, action),
                            tamper=evidence.marks(store(), record),
-                           action=ActionForm(), labels=review.LABELS)
+                           action=ActionForm(), labels=review.LABELS, damage_notes=health.contain(store(), damaged))
 
 
 @bp.route("/<inspection_id>/keputusan", methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, Protocol, runtime_checkable
 
-from .kinds import Change, Record
+from .kinds import Change, DataDamaged, Record
 
 
 @runtime_checkable
@@ -15,6 +15,10 @@ class Inspections(Protocol):
     inspection with an ``inspector_id`` is listed by ``for_inspector`` from
     the moment ``insert`` returns; a crash during ``insert`` may leave it
     listed but missing (lists skip it), never stored but unlisted.
+
+    Reads over many records take ``damaged``: with a list, stored data that cannot be read (``DataDamaged``,
+    with ``part``, ``lks_id`` and ``period`` set) is skipped and noted there, and the rest is returned;
+    without one, it raises.
     """
 
     def new_id(self, lks_id: str, period: str) -> str:
@@ -33,7 +37,7 @@ class Inspections(Protocol):
     def get(self, inspection_id: str) -> Record | None:
         """The inspection, as a deep copy; None when unknown or malformed."""
 
-    def peek_many(self, inspection_ids: list[str]) -> list[Record]:
+    def peek_many(self, inspection_ids: list[str], damaged: list[DataDamaged] | None = None) -> list[Record]:
         """Several inspections, in the order asked, for reading; unknown and malformed ids are skipped."""
 
     def stream(self, inspection_ids: list[str], chunk: int = 500, keep_order: bool = True) -> Iterator[Record]:
@@ -51,7 +55,7 @@ class Inspections(Protocol):
         From then on ``get`` answers None and ``for_inspector`` no longer lists it.
         """
 
-    def newest_first(self, lks_ids: str | list[str]) -> Iterator[Record]:
+    def newest_first(self, lks_ids: str | list[str], damaged: list[DataDamaged] | None = None) -> Iterator[Record]:
         """The inspections of one LKS (or of several: merged records), newest ``created_at`` first, for reading.
 
         Lazy: a caller that stops early does not pay for the older history.
@@ -59,13 +63,14 @@ class Inspections(Protocol):
         the order of equal times is not promised. Malformed ids are skipped.
         """
 
-    def for_lks(self, lks_ids: str | list[str]) -> list[Record]:
+    def for_lks(self, lks_ids: str | list[str], damaged: list[DataDamaged] | None = None) -> list[Record]:
         """``newest_first`` as a list."""
 
-    def every(self) -> Iterator[Record]:
+    def every(self, damaged: list[DataDamaged] | None = None) -> Iterator[Record]:
         """Every inspection of every LKS, in no promised order (for rebuilding indexes: reads all history)."""
 
-    def for_inspector(self, user_id: str, limit: int = 50, lks_id: str | None = None) -> list[Record]:
+    def for_inspector(self, user_id: str, limit: int = 50, lks_id: str | None = None,
+                      damaged: list[DataDamaged] | None = None) -> list[Record]:
         """The newest ``limit`` inspections an inspector started (of one LKS, if given), drafts included.
 
         Newest ``created_at`` first (equal times in no promised order); the cost follows ``limit``, not history.
@@ -109,10 +114,14 @@ class ReviewIndex(Protocol):
     def months(self) -> list[str]:
         """The months (yyyymm) that may hold rows, oldest first."""
 
-    def rows(self, month_from: str, month_to: str) -> list[Record]:
-        """Every row of the months from ``month_from`` to ``month_to`` (yyyymm, inclusive), no promised order."""
+    def rows(self, month_from: str, month_to: str, damaged: list[DataDamaged] | None = None) -> list[Record]:
+        """Every row of the months from ``month_from`` to ``month_to`` (yyyymm, inclusive), no promised order.
 
-    def stream_rows(self, month_from: str, month_to: str) -> Iterator[Record]:
+        With ``damaged``, a month that cannot be read is skipped and noted there (``part`` ``review_month``);
+        without, it raises ``DataDamaged``. So does ``pending_rows`` (``review_pending``)."""
+
+    def stream_rows(self, month_from: str, month_to: str, damaged: list[DataDamaged] | None = None
+                    ) -> Iterator[Record]:
         """The rows of ``rows``, lazily: memory follows one month, and nothing is kept for later reads."""
 
     def rebuild(self, rows: list[Record]) -> None:

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
-from ... import inspections
+from ... import health, inspections
 from ...auth import access
 from ..helpers import catalog, get_lks_or_404, log, refuse, store
 from ..routes import Routes
@@ -45,6 +45,8 @@ def start(code: str):
 @access("inspector")
 def mine():
     """The inspector's own inspections: drafts, submitted, and their review state, newest first."""
-    records = store().inspections.for_inspector(current_user.record["id"])
+    damaged = []
+    records = store().inspections.for_inspector(current_user.record["id"], damaged=damaged)
     names = {r["id"]: r["name"] for r in store().lks.all()}
-    return render_template("inspection/mine.html", records=records, lks_names=names)
+    return render_template("inspection/mine.html", records=records, lks_names=names,
+                           damage_notes=health.contain(store(), damaged))

@@ -134,13 +134,21 @@ class AuditLog:
         return sorted(p.stem for p in self.folder.glob("*.jsonl") if _MONTH.fullmatch(p.stem))
 
     def append(self, actor_id: str | None, actor_role: str, action: str, target_kind: str | None,
-               target_id: str | None, details: dict | None = None) -> dict:
-        """Chain one entry to the log and return it once it is on disk."""
+               target_id: str | None, details: dict | None = None, *, once: str | None = None,
+               since: str | None = None) -> dict:
+        """Chain one entry to the log and return it once it is on disk (with ``once``: at most once, see the
+        contract; only the entries chained since ``since`` are searched, so a first try searches nothing)."""
+        if once is not None:
+            details = {**(details or {}), "outbox_id": once}
         details = clean_details(details)
         engine.make_folders(self.folder)
         with self._lock:
             months = self.months()
             seq, prev = self._tip(months)
+            if once is not None and since is not None:
+                for earlier in self.entries(month_from=since[:7], since=since, limit=None):
+                    if (earlier.get("details") or {}).get("outbox_id") == once:
+                        return earlier
             moment = _now()
             # The newest file stays the one appended to, even if the clock went back a month.
             month = max([moment.strftime("%Y-%m"), *months[-1:]])

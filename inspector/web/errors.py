@@ -6,6 +6,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..audit import AuditUnavailable
 from ..store.contract import DataDamaged
 
 ERROR_TEXT = {
@@ -19,6 +20,8 @@ ERROR_TEXT = {
     503: ("Data tidak dapat dibaca", "Sebagian data yang dibutuhkan halaman ini rusak, jadi halaman ini belum bisa "
                                      "ditampilkan. Halaman lain tetap bisa dipakai. Beri tahu admin Inspector."),
 }
+UNRECORDED = ("Belum bisa dicatat", "Server sedang tidak bisa mencatat jejak audit, jadi tindakan ini belum dijalankan. "
+              "Coba lagi beberapa saat lagi; beri tahu admin Inspector bila terus terjadi.")
 EXPIRED_FORM = "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi."
 
 
@@ -26,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(DataDamaged, data_damaged)
+    app.register_error_handler(AuditUnavailable, audit_unavailable)
     app.register_error_handler(Exception, server_error)
 
 
@@ -59,6 +63,12 @@ def data_damaged(error: DataDamaged):
     """A damaged data file: this page is unavailable (never shown as empty), the log names the file."""
     current_app.logger.error("damaged data on %s %s: %s", request.method, request.path, error)
     return error_page(503)
+
+
+def audit_unavailable(error: AuditUnavailable):
+    """Neither the audit trail nor the outbox took the entry (the disk is full): a clear 503, not a 500."""
+    current_app.logger.error("audit entry %s could not be stored on %s %s", error, request.method, request.path)
+    return render_template("error.html", code=503, title=UNRECORDED[0], text=UNRECORDED[1]), 503
 
 
 def server_error(error: Exception):

@@ -130,27 +130,32 @@ class OutboxStore:
             yield partition, refs, entries
 
     def claim(self, worker: str, lease_seconds: float, ref: str | None = None,
-              kinds: tuple[str, ...] | None = None) -> list[Record]:
+              kinds: tuple[str, ...] | None = None, limit: int | None = None) -> list[Record]:
         claimed: list[Record] = []
         stale: list[str] = []
         for partition, refs, entries in self._each_partition():
             if ref is not None and ref not in {r["id"] for r in refs}:
                 continue
+            if limit is not None and len(claimed) >= limit:
+                break
             now = time.time()
             held = {e["ref"] for e in entries}
             stale += [r["id"] for r in refs if r["id"] not in held and now - r["at"] > GRACE_SECONDS]
             if any(_claimable(e, now, ref, kinds) for e in entries):  # the lock only when there is work
-                claimed += self._claim_in(partition, worker, lease_seconds, ref, kinds)
+                claimed += self._claim_in(partition, worker, lease_seconds, ref, kinds,
+                                          None if limit is None else limit - len(claimed))
         self._drop_refs(stale)
         return claimed
 
     @staticmethod
     def _claim_in(partition: Partition, worker: str, lease_seconds: float, ref: str | None,
-                  kinds: tuple[str, ...] | None) -> list[Record]:
+                  kinds: tuple[str, ...] | None, limit: int | None) -> list[Record]:
         now, found = time.time(), []
         with partition.transaction() as db:
             table = db.table(TABLE)
-            for doc in table.all():
+            for doc in sorted(table.all(), key=lambda d: (d["created_at"], d.doc_id)):
+                if limit is not None and len(found) >= limit:
+                    break
                 if _claimable(doc, now, ref, kinds):
                     changes = {"tries": doc["tries"] + 1, "lease_by": worker, "lease_until": now + lease_seconds,
                                "first_claimed_at": doc.get("first_claimed_at") or utcnow()}

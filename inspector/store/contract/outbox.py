@@ -41,8 +41,9 @@ class Outbox(Protocol):
         could not take) in one atomic write; the announcement names them."""
 
     def claim(self, worker: str, lease_seconds: float, ref: str | None = None,
-              kinds: tuple[str, ...] | None = None) -> list[Record]:
-        """Hand out the entries due now (of write ``ref`` and of ``kinds``, when given) that no lease holds:
+              kinds: tuple[str, ...] | None = None, limit: int | None = None) -> list[Record]:
+        """Hand out the entries due now (of write ``ref`` and of ``kinds``, when given; at most ``limit``), oldest
+        first, that no lease holds:
         each gets ``tries`` + 1 and a lease to ``worker`` for ``lease_seconds``, under the store's lock, so
         two workers never hold one entry at once. Returns copies."""
 

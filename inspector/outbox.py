@@ -39,8 +39,8 @@ def backoff(tries: int, base: float, cap: float = MAX_BACKOFF_SECONDS) -> float:
 class Runner:
     """The daemon thread of one data folder: runs ``work`` when woken or when its next entry falls due."""
 
-    def __init__(self, store, config: dict, work: Callable, poll: float = POLL_SECONDS):
-        self.store, self.config, self.work, self.poll = store, config, work, poll
+    def __init__(self, store, config: dict, work: Callable, poll: float = POLL_SECONDS, enabled: bool = True):
+        self.store, self.config, self.work, self.poll, self.enabled = store, config, work, poll, enabled
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -51,7 +51,9 @@ class Runner:
         return self._thread is not None and self._thread.is_alive()
 
     def wake(self) -> None:
-        """Run soon: starts the thread on first use."""
+        """Run soon: starts the thread on first use (never when the thread is switched off)."""
+        if not self.enabled:
+            return
         with self._start_guard:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="inspector-outbox", daemon=True)
@@ -82,15 +84,17 @@ class Runner:
 
 def attach(store, config: dict, work: Callable) -> Runner:
     """The runner of ``store``'s folder for this process (made once, with this ``config`` and ``work``);
-    its thread starts now when the store holds pending announcements (left by a stopped process)."""
+    its thread starts now when the store holds pending announcements (left by a stopped process), unless
+    ``INSPECTOR_OUTBOX_THREAD`` is off (then ``flask outbox run`` delivers, from cron)."""
     key = str(getattr(store, "root", id(store)))
+    poll = float(config.get("INSPECTOR_OUTBOX_POLL_SECONDS", POLL_SECONDS))
+    enabled = str(config.get("INSPECTOR_OUTBOX_THREAD", True)).strip().lower() not in ("0", "false", "no", "off")
     with _guard:
         runner = _runners.get(key)
         if runner is None:
-            runner = _runners[key] = Runner(store, config, work, float(config.get("INSPECTOR_OUTBOX_POLL_SECONDS",
-                                                                                POLL_SECONDS)))
+            runner = _runners[key] = Runner(store, config, work, poll, enabled)
         else:  # a newer app on the same folder: its settings
-            runner.store, runner.config, runner.work = store, config, work
+            runner.store, runner.config, runner.work, runner.poll, runner.enabled = store, config, work, poll, enabled
     try:
         pending = store.outbox.next_due() is not None
     except Exception:

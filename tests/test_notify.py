@@ -18,11 +18,10 @@ import pytest
 
 from inspector import announce, notify, outbox
 from inspector.store.notifications import NotificationStore
-from tests.support.answers import complete_form
 from tests.support.auth import client_as
 from tests.support.builders import ROLE_USERS, add_account, make_app, seed_app
+from tests.support.inspection_builders import sent_through_pages
 from tests.support.local_servers import closed_port
-from tests.support.photos import jpeg, upload
 from tests.support.waiting import WAIT_SECONDS, wait_until
 
 SECRET = "rahasia-webhook-uji"
@@ -45,23 +44,9 @@ def app_with(tmp_path, **settings):
 # --- an inspection sent through the pages ----------------------------------------------------
 
 def send_inspection(app, inspector, critical: bool) -> str:
-    """Start, fill and send an LKSA inspection of the first LKS as the inspector; its inspection id."""
-    store = app.extensions["store"]
-    lks = store.lks.all()[0]
-    response = inspector.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"})
-    assert response.status_code == 303
-    sid = response.location.rsplit("/", 1)[1]
-    key = store.inspections.get(sid)["inspection_key"]
-    checklist = app.extensions["checklists"]["lksa"]
-    answers = complete_form(checklist)
-    if critical:
-        answers.update(tanda_kekerasan="ya", tanda_kekerasan__note=NOTE)
-    response = inspector.post(f"/kunjungan/{sid}", content_type="multipart/form-data", data={
-        "inspection_key": key, "action": "simpan", **answers, "foto_depan__photos": upload(jpeg())})
-    assert response.status_code == 303
-    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
-    record = store.inspections.get(sid)
-    assert record["status"] == "submitted" and record["critical"] is critical
+    """Send an inspection through the pages (see ``sent_through_pages``); it waits for review."""
+    sid = sent_through_pages(app, inspector, critical, note=NOTE)
+    assert app.extensions["store"].inspections.get(sid)["status"] == "submitted"
     return sid
 
 

@@ -111,11 +111,11 @@ class OutboxStore:
         except Exception:  # a ref left behind costs a look, later; it never loses an entry
             log.exception("outbox: %d refs could not be removed (they go after the grace period)", len(ids))
 
-    def _each_partition(self) -> Iterator[tuple[Partition, list[Record], list[Record]]]:
-        """(partition, its refs, its entries as read now) for every partition a ref leads to."""
+    def _each_partition(self, ref: str | None = None) -> Iterator[tuple[Partition, list[Record], list[Record]]]:
+        """(partition, its refs, its entries as read now) for every partition a ref (or ref ``ref``) leads to."""
         by_path: dict[str, list[Record]] = {}
-        for ref in self._ref_list():
-            by_path.setdefault(ref["path"], []).append(ref)
+        for found in [r for r in self._ref_list() if ref is None or r["id"] == ref]:
+            by_path.setdefault(found["path"], []).append(found)
         for path, refs in sorted(by_path.items()):
             partition = self._partition(path)
             if partition is None:
@@ -133,9 +133,7 @@ class OutboxStore:
               kinds: tuple[str, ...] | None = None, limit: int | None = None) -> list[Record]:
         claimed: list[Record] = []
         stale: list[str] = []
-        for partition, refs, entries in self._each_partition():
-            if ref is not None and ref not in {r["id"] for r in refs}:
-                continue
+        for partition, refs, entries in self._each_partition(ref):
             if limit is not None and len(claimed) >= limit:
                 break
             now = time.time()

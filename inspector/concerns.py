@@ -90,19 +90,20 @@ def clean(raw) -> tuple[dict, dict[str, str]]:
 def create(store, lks: dict, values: dict, form_token: str, config=None) -> tuple[Record, bool]:
     """Store a report about ``lks`` once per form: (the report, whether it is new).
 
-    A new report's audit entry ("concern_received", by an anonymous visitor) and its ``concern.created``
-    event are staged in the outbox in the same atomic write, then delivered (see ``announce``)."""
+    With ``config`` (the app's settings: a report from the page), a new report's audit entry
+    ("concern_received", by an anonymous visitor) and its ``concern.created`` event are staged in the outbox
+    in the same atomic write, then delivered (see ``announce``)."""
     def build(report):
         return [audit.entry(None, "concern_received", "concern", report["id"], anonymous=True, lks_id=lks["id"]),
-                *events.entries(config or {}, "concern.created", events.concern_facts_of(report, lks))]
-    announced = announce.announcement(build)
+                *events.entries(config, "concern.created", events.concern_facts_of(report, lks))]
+    announced = announce.announcement(build) if config is not None else None
     record = {"id": store.concerns.new_id(), "lks_id": lks["id"], "created_at": utcnow(),
               "what": values["what"], "when": values["when"], "contact": values["contact"],
               "form_token": form_token, "status": "open", "handled_at": None, "handled_by": None,
               "handled_note": ""}
     stored, new = store.concerns.add_once(record, announced)
     if new:
-        announce.deliver_now(store, config or {}, announced)
+        announce.deliver_now(store, config, announced)
     return stored, new
 
 

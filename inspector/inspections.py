@@ -265,9 +265,9 @@ def claim_announcement(store, inspection_id: str, config=None, user=None) -> dic
     """
     current = store.inspections.get(inspection_id)
     sent = len((current or {}).get("versions", []))
-    if current is None or current["status"] != "submitted" or current.get("announced", sent) >= sent:
+    if config is None or current is None or current["status"] != "submitted" or current.get("announced", sent) >= sent:
         return None
-    announced = announcing_send(config or {}, user, store.lks.get(current["lks_id"]))
+    announced = announcing_send(config, user, store.lks.get(current["lks_id"]))
 
     def change(record):
         sent = len(record.get("versions", []))
@@ -276,7 +276,7 @@ def claim_announcement(store, inspection_id: str, config=None, user=None) -> dic
         return {**record, "announced": sent}
     record = store.inspections.modify(inspection_id, change, announced)
     if record is not None:
-        announce.deliver_now(store, config or {}, announced)
+        announce.deliver_now(store, config, announced)
     return record
 
 
@@ -287,9 +287,11 @@ def submit(store, checklist: Checklist, inspection_id: str, location: dict | Non
     ``location`` (see ``presence.read``) is kept on the version this send makes,
     so an inspection returned for revision and sent again has one per send.
 
-    The send's audit entry (by ``user``) and its events are staged in the outbox in the same atomic write
-    as the state (see ``announcing_send``), then delivered (``announce.deliver_now``): a decision landing
-    right after the state write, a trail that cannot be appended or a crash cannot lose them.
+    With ``config`` (the app's settings: a send from the pages), the send's audit entry (by ``user``) and
+    its events are staged in the outbox in the same atomic write as the state (see ``announcing_send``),
+    then delivered (``announce.deliver_now``): a decision landing right after the state write, a trail that
+    cannot be appended or a crash cannot lose them. Without it (builders, data made by commands) nothing is
+    announced.
 
     The review queue learns of it first (see ``ReviewIndex``): a crash right
     after can leave a queue row to be confirmed, never a sent inspection unseen. A
@@ -316,10 +318,10 @@ def submit(store, checklist: Checklist, inspection_id: str, location: dict | Non
             return None  # a concurrent repeat sent it first: this one changes nothing
         problems.update(missing(checklist, record))
         return None if problems else _sent(checklist, record, utcnow(), location)
-    announced = announcing_send(config or {}, user, store.lks.get(current["lks_id"]))
+    announced = announcing_send(config, user, store.lks.get(current["lks_id"])) if config is not None else None
     sent = store.inspections.modify(inspection_id, change, announced)
     if sent is not None:
-        announce.deliver_now(store, config or {}, announced)
+        announce.deliver_now(store, config, announced)
         row = index_row(store, sent)
         store.review_index.mark_pending(row)
         store.review_index.put(row)

@@ -71,8 +71,9 @@ def decide(store, inspection_id: str, user, action: str, comment: str = "", conf
            logged_as: str | None = None) -> tuple[dict | None, str | None]:
     """Approve, return or reject a waiting inspection: (record, None) or (None, Indonesian reason).
 
-    The decision's audit entry and its ``review.decided`` event are staged in the outbox in the same atomic
-    write as the new state, then delivered (see ``announce``)."""
+    With ``config`` (the app's settings: a decision from the pages), its audit entry and its
+    ``review.decided`` event are staged in the outbox in the same atomic write as the new state, then
+    delivered (see ``announce``); without it nothing is announced."""
     comment = _clean_text(comment)
     if action not in DECISIONS:
         return None, "Keputusan tidak dikenal."
@@ -93,13 +94,15 @@ def decide(store, inspection_id: str, user, action: str, comment: str = "", conf
             comments = comments + [{"id": secrets.token_hex(4), **signed, "text": comment}]
         return {**record, "status": DECISIONS[action], "decided_at": signed["at"], "updated_at": signed["at"],
                 "decisions": record.get("decisions", []) + [decision], "comments": comments}
-    current = store.inspections.get(inspection_id)
-    announced = announcing_decision(config or {}, user, store.lks.get(current["lks_id"]) if current else None,
-                                    logged_as)
+    announced = None
+    if config is not None:
+        current = store.inspections.get(inspection_id)
+        announced = announcing_decision(config, user, store.lks.get(current["lks_id"]) if current else None,
+                                        logged_as)
     record = store.inspections.modify(inspection_id, change, announced)
     if record is None:
         return None, refused[0] if refused else "Pengajuan tidak ditemukan."
-    announce.deliver_now(store, config or {}, announced)
+    announce.deliver_now(store, config, announced)
     row = index_row(store, record)
     store.review_index.put(row)
     store.review_index.clear_pending(inspection_id)

@@ -235,7 +235,7 @@ def test_concurrent_submits_of_one_inspection_submit_once(store, checklist, insp
 
     def send():
         barrier.wait()
-        results.append(inspections.submit(store, checklist, inspection["id"]))
+        results.append(inspections.submit(store, checklist, inspection["id"], config={}))
     threads = [threading.Thread(target=send) for _ in range(4)]
     for thread in threads:
         thread.start()

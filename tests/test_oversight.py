@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from inspector import announce, notify, outbox, oversight, oversight_state, review
+from inspector import announce, outbox, oversight, oversight_state, review
 from inspector.auth import User
 from tests.support.auth import client_as
 from tests.support.builders import ROLE_USERS, make_app, seed_app

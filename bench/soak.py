@@ -25,12 +25,18 @@ What it does, in order:
    reset connection, or a 5xx, waits a little and repeats the very same
    request (same body, same inspection key, same photo bytes), as a person
    pressing reload would;
-5. stops the server and checks the folder: every inspection whose sending was
+5. with ``--servers 2``, two server processes serve the same data folder (the inspectors take turns between
+   them; kills hit the first), and with ``--reviewers N``, N reviewers decide over HTTP, each on one of the
+   servers, while the inspectors send (``bench/soak_announce.py``); every server posts its webhooks to a
+   receiver in this process;
+6. waits for the servers' outbox to drain, stops the servers and checks the folder: every inspection whose sending was
    acknowledged (the summary said "Terkirim") is stored, submitted, with the
    answers sent and every acknowledged photo (full size and thumbnail open in
    Pillow); no inspection is stored as sent twice; every data file parses; the
    store loads (users, register, every inspection, the inspectors' indexes,
-   the review queue's pending index) and the audit trail verifies.
+   the review queue's pending index) and the audit trail verifies; and every sent inspection was announced
+   once: its audit entry and webhook, for a critical one every reviewer's alert and its webhook, for a decided
+   one the decision's audit entry and webhook (0 unannounced, 0 duplicated).
 
 It prints the figures (``--json``: one JSON object) and exits 1 when a sent
 inspection or photo was lost, an inspection was stored twice, the store does not load,
@@ -39,6 +45,7 @@ or a client met an answer no browser should get. Run from the repository root:
     .venv/bin/python bench/soak.py                                # 20 inspectors x 3 inspections, 5 kills
     .venv/bin/python bench/soak.py --inspectors 4 --inspections 1 --kills 2 --json
     .venv/bin/python bench/soak.py --inspectors 4 --inspections 2 --kill-at after:4,during:20 --json
+    .venv/bin/python bench/soak.py --servers 2 --reviewers 2 --kills 0         # two processes, two reviewers
 
 Only 127.0.0.1 is contacted; nothing outside the data folder is written
 (``--dir`` keeps it for a look afterwards; it must be empty or new).
@@ -67,11 +74,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script from a checkout, installed or not
     sys.path.insert(0, str(REPO))
 
+from bench import soak_announce  # noqa: E402
 from tests.support.field_client import RETRY_BUDGET_SECONDS, KillPoint, Stats  # noqa: E402
 from tests.support.field_inspector import FieldRun, Inspection, checklist_items, inspect  # noqa: E402
 
 PASSWORD = "soak-sandi-uji-2026"
 READY_TIMEOUT_SECONDS = 60
+DRAIN_SECONDS = 240  # a lease of a killed server's delivery ends after 60 s; then another server takes it
 
 
 # --------------------------------------------------------------------------
@@ -85,19 +94,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(data_dir: Path, port: int) -> dict:
+def server_env(data_dir: Path, port: int, webhook_url: str = "") -> dict:
     """The environment of a production start, on this data folder: no INSPECTOR_* setting leaks in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSPECTOR_")}
     env.update(INSPECTOR_DATA_DIR=str(data_dir), INSPECTOR_BASE_URL=f"http://127.0.0.1:{port}", INSPECTOR_FSYNC="1",
-               PYTHONUNBUFFERED="1")
+               INSPECTOR_WEBHOOK_URLS=webhook_url, INSPECTOR_SEND_BACKOFF_SECONDS="0.5", PYTHONUNBUFFERED="1")
     return env
 
 
 class Server:
     """``waitress-serve wsgi:app`` as a child process that can be killed and started again."""
 
-    def __init__(self, data_dir: Path, log_path: Path, port: int):
-        self.data_dir, self.log_path, self.port = data_dir, log_path, port
+    def __init__(self, data_dir: Path, log_path: Path, port: int, webhook_url: str = ""):
+        self.data_dir, self.log_path, self.port, self.webhook_url = data_dir, log_path, port, webhook_url
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -108,7 +117,7 @@ class Server:
             log.flush()
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{self.port}", "--threads=8", "wsgi:app"],
-                cwd=REPO, env=server_env(self.data_dir, self.port), stdout=log, stderr=subprocess.STDOUT,
+                cwd=REPO, env=server_env(self.data_dir, self.port, self.webhook_url), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
         self.starts += 1
         self.wait_ready()
@@ -147,8 +156,9 @@ class Server:
             return ""
 
 
-def prepare(data_dir: Path, inspectors: int) -> list[str]:
-    """Demo data as the README makes it, and ``inspectors`` more inspector accounts; their usernames."""
+def prepare(data_dir: Path, inspectors: int, reviewers: int = 0) -> tuple[list[str], list[str]]:
+    """Demo data as the README makes it, and ``inspectors`` more inspector accounts and ``reviewers`` reviewer
+    accounts; their usernames."""
     env = server_env(data_dir, 8000)
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "demo", "seed"], cwd=REPO, env=env, check=True,
                    stdout=subprocess.DEVNULL)
@@ -158,16 +168,18 @@ def prepare(data_dir: Path, inspectors: int) -> list[str]:
 
     store = Store(data_dir)
     password_hash = hash_password(PASSWORD)
-    usernames = []
-    for n in range(1, inspectors + 1):
-        username = f"petugas-soak-{n:02d}"
-        _, errors = accounts.create(store, {"username": username, "password": PASSWORD, "role": "inspector",
-                                            "name": f"Petugas Uji {n}", "agency": "Satpol PP", "lks_ids": []},
-                                    password_hash=password_hash)
-        if errors:
-            raise RuntimeError(f"account {username}: {errors}")
-        usernames.append(username)
-    return usernames
+    made: dict[str, list[str]] = {"inspector": [], "reviewer": []}
+    for role, count, prefix, agency in (("inspector", inspectors, "petugas", "Satpol PP"),
+                                        ("reviewer", reviewers, "peninjau", "Dinas Sosial")):
+        for n in range(1, count + 1):
+            username = f"{prefix}-soak-{n:02d}"
+            _, errors = accounts.create(store, {"username": username, "password": PASSWORD, "role": role,
+                                                "name": f"Uji {prefix} {n}", "agency": agency, "lks_ids": []},
+                                        password_hash=password_hash)
+            if errors:
+                raise RuntimeError(f"account {username}: {errors}")
+            made[role].append(username)
+    return made["inspector"], made["reviewer"]
 
 
 def lksa_codes(data_dir: Path) -> list[str]:
@@ -231,7 +243,8 @@ def kill_and_restart(server: Server, stats: Stats, rng: random.Random, record: l
 # --------------------------------------------------------------------------
 
 
-def check(data_dir: Path, ledger: list[Inspection], usernames: list[str], run_id: str) -> dict:
+def check(data_dir: Path, ledger: list[Inspection], usernames: list[str], run_id: str,
+          decided_ok: bool = False) -> dict:
     """Read the whole data folder after the server stopped; the figures and every problem found."""
     from PIL import Image
 
@@ -273,7 +286,8 @@ def check(data_dir: Path, ledger: list[Inspection], usernames: list[str], run_id
     unmarked_drafts = [r for r in by_marker.pop("", []) if r["status"] == "draft"]
     duplicates = sum(max(0, sum(r["status"] != "draft" for r in group) - 1) for group in by_marker.values())
     duplicate_drafts = sum(max(0, len(group) - 1) for group in by_marker.values()) - duplicates
-    stored = sum(any(r["status"] == "submitted" for r in group) for group in by_marker.values())
+    sent_states = ("submitted", "approved", "rejected") if decided_ok else ("submitted",)
+    stored = sum(any(r["status"] in sent_states for r in group) for group in by_marker.values())
     if duplicates:
         problems.append(f"{duplicates} inspection(s) stored as sent more than once")
 
@@ -290,8 +304,8 @@ def check(data_dir: Path, ledger: list[Inspection], usernames: list[str], run_id
             if marker_of(record) != inspection.marker:
                 why.append("its answers are not the ones saved")
             if inspection.acknowledged:
-                if record["status"] != "submitted":
-                    why.append(f"status {record['status']}, not submitted")
+                if record["status"] not in sent_states:
+                    why.append(f"status {record['status']}, not {' or '.join(sent_states)}")
                 stored_answers = {k: (v or {}).get("value") for k, v in record["answers"].items()}
                 if stored_answers != inspection.answers:
                     wrong = sorted(k for k in set(stored_answers) | set(inspection.answers)
@@ -357,8 +371,7 @@ def check(data_dir: Path, ledger: list[Inspection], usernames: list[str], run_id
         notes.append(f"{unsummarised} sent inspection(s) without their monthly summary row "
                      f"(a sending cut short after its state was written; 'flask index rebuild' adds it)")
     if unaudited:
-        notes.append(f"{unaudited} sent inspection(s) without a 'submitted' audit entry (a sending cut short after its "
-                     f"state was written; the repeated Kirim found it sent and logged nothing)")
+        problems.append(f"{unaudited} sent inspection(s) without a 'submitted' audit entry")
     if unmarked_drafts:
         notes.append(f"{len(unmarked_drafts)} empty draft(s) from a 'Mulai inspeksi' repeated after its answer "
                      f"was lost")
@@ -390,23 +403,35 @@ def run(args) -> dict:
             raise SystemExit(f"{workdir} is not empty; give a new or empty folder")
     data_dir = workdir / "data"
     began = time.monotonic()
-    usernames = prepare(data_dir, args.inspectors)
+    usernames, reviewer_names = prepare(data_dir, args.inspectors, args.reviewers)
     codes = lksa_codes(data_dir)
     items = checklist_items()
-    server = Server(data_dir, workdir / "server.log", free_port())
+    receiver = soak_announce.Receiver()
+    servers = [Server(data_dir, workdir / ("server.log" if n == 0 else f"server{n + 1}.log"), free_port(),
+                      receiver.url) for n in range(args.servers)]
+    server = servers[0]
     stats = Stats(args.kill_at)
     field_run = FieldRun(server.url, PASSWORD, codes, items, run_id, stats)
+    runs = [field_run] + [FieldRun(other.url, PASSWORD, codes, items, run_id, stats, field_run.ledger,
+                                   field_run.ledger_lock) for other in servers[1:]]
     ledger = field_run.ledger
     kills: list[dict] = []
     problems: list[str] = []
     done = threading.Event()
+    decisions = soak_announce.Decisions()
+    pending_left = 0
     try:
-        server.start()
+        for each in servers:
+            each.start()
         load_began = time.monotonic()
         deadline = load_began + args.seconds
         clients = [threading.Thread(target=inspect, name=name, daemon=True, args=(
-            field_run, name, args.inspections, random.Random(rng.random()), lambda: time.monotonic() < deadline))
-            for name in usernames]
+            runs[n % len(runs)], name, args.inspections, random.Random(rng.random()),
+            lambda: time.monotonic() < deadline)) for n, name in enumerate(usernames)]
+        inspectors_done = lambda: not any(t.is_alive() for t in clients)  # noqa: E731
+        reviewers = [threading.Thread(target=soak_announce.review, name=name, daemon=True, args=(
+            servers[n % len(servers)].url, name, PASSWORD, stats, random.Random(rng.random()), inspectors_done,
+            decisions, deadline + RETRY_BUDGET_SECONDS)) for n, name in enumerate(reviewer_names)]
         kill_rng = random.Random(rng.random())
         if args.kill_at:
             kill_thread = threading.Thread(target=point_killer, daemon=True, args=(
@@ -414,7 +439,7 @@ def run(args) -> dict:
         else:
             kill_thread = threading.Thread(target=random_killer, daemon=True, args=(
                 server, args.kills, args.kill_gap, stats, kill_rng, done, kills, problems))
-        for thread in clients:
+        for thread in clients + reviewers:
             thread.start()
         kill_thread.start()
         for thread in clients:
@@ -425,28 +450,46 @@ def run(args) -> dict:
         done.set()
         stats.close()
         kill_thread.join(READY_TIMEOUT_SECONDS + 10)
+        for thread in reviewers:
+            thread.join(max(0.0, deadline + 2 * RETRY_BUDGET_SECONDS - time.monotonic()))
         load_seconds = time.monotonic() - load_began
+        pending_left = soak_announce.drain(data_dir, DRAIN_SECONDS)  # the servers' outbox threads deliver
     finally:
         done.set()
         stats.close()
-        server.stop()
+        for each in servers:
+            each.stop()
+        receiver.close()
+    if pending_left:
+        problems.append(f"{pending_left} outbox entries still pending {DRAIN_SECONDS} s after the load")
+    problems += [f"reviewer: {e}" for e in decisions.errors]
     missed = [str(p) for p in args.kill_at if str(p) not in {k["point"] for k in kills}]
     try:
-        result = check(data_dir, ledger, usernames, run_id)
+        result = check(data_dir, ledger, usernames, run_id, decided_ok=bool(reviewer_names))
+        from inspector.store import Store
+
+        soak_ids = {u["id"] for u in Store(data_dir).users.all() if u["username"] in set(usernames)}
+        announced = soak_announce.check(data_dir, soak_ids, list(receiver.hits))
+        result["problems"] += announced.pop("announcement_problems")
+        result.update(announced)
     except Exception as error:  # noqa: BLE001 - the store does not load: that is the finding
         result = {"store_loaded": False, "problems": [f"the store does not load: {type(error).__name__}: {error}"],
                   "notes": [], "sent": sum(v.sent for v in ledger), "acknowledged": sum(v.acknowledged for v in ledger),
                   "stored": 0, "duplicates": 0, "lost": sum(v.acknowledged for v in ledger), "client_errors": 0,
-                  "photos_acknowledged": 0, "photos_checked": 0, "audit_ok": False, "audit_entries": 0}
+                  "photos_acknowledged": 0, "photos_checked": 0, "audit_ok": False, "audit_entries": 0,
+                  "unannounced": None, "announcements_duplicated": None}
     result["problems"] = problems + result["problems"]
     if missed:
         result["notes"].append(f"kill point(s) never reached (the run made fewer posts): {', '.join(missed)}")
     result.update({
         "inspectors": args.inspectors, "inspections_per_inspector": args.inspections, "kills": len(kills),
+        "servers": args.servers, "reviewers": args.reviewers, "approved": decisions.made["approve"],
+        "rejected": decisions.made["reject"], "decisions_lost_to_the_other_reviewer": decisions.lost_races,
+        "outbox_pending_after_drain": pending_left,
         "kills_with_posts_in_flight": sum(k["posts_in_flight"] > 0 for k in kills),
         "kills_with_requests_in_flight": sum(k["in_flight"] > 0 for k in kills),
         "kill_points": [k["point"] for k in kills if k["point"]],
-        "server_starts": server.starts, "requests": stats.requests, "retries": stats.retries,
+        "server_starts": sum(each.starts for each in servers), "requests": stats.requests, "retries": stats.retries,
         "retried_posts": stats.retried_posts, "load_seconds": round(load_seconds, 1),
         "elapsed_seconds": round(time.monotonic() - began, 1), "seed": args.seed, "data_dir": str(data_dir),
         "kept": bool(args.dir),
@@ -486,6 +529,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-at", type=_points, default=[], metavar="POINT,...",
                         help="kill at these points instead (--kills and --kill-gap then unused): after:N, once the "
                              "Nth POST was answered; during:N, while the Nth POST body sent is held half sent")
+    parser.add_argument("--servers", type=int, default=1, choices=(1, 2),
+                        help="server processes on the one data folder; default 1")
+    parser.add_argument("--reviewers", type=int, default=0,
+                        help="reviewers deciding over HTTP while the inspectors send; default 0")
     parser.add_argument("--dir", help="work in this new or empty folder and keep it (default: a temporary one)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a new one, printed)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -506,6 +553,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  kills {result['kills']} ({result['kills_with_posts_in_flight']} with posts in flight), "
               f"server starts {result['server_starts']}, requests {result['requests']}, retries {result['retries']} "
               f"({result['retried_posts']} posts)")
+        if result.get("unannounced") is not None:
+            print(f"  servers {result['servers']}, reviewers {result['reviewers']}: approved {result['approved']}, "
+                  f"rejected {result['rejected']} ({result['decisions_lost_to_the_other_reviewer']} lost to the other "
+                  f"reviewer); critical sent {result['critical_sent']}: unannounced {result['unannounced']}, "
+                  f"duplicated {result['announcements_duplicated']}; webhooks {result['webhooks_received']} "
+                  f"({result['webhook_repeats']} repeats of one delivery id)")
         print(f"  audit trail {'OK' if result['audit_ok'] else 'BROKEN'} ({result['audit_entries']} entries); "
               f"load {result['load_seconds']} s, elapsed {result['elapsed_seconds']} s")
         for note in result["notes"]:

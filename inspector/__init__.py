@@ -53,6 +53,10 @@ def init_store(app: Flask, strict: bool) -> None:
     # The server refuses a data folder whose layout is behind; the flask commands open it for `flask db upgrade`.
     app.extensions["store"] = Store(app.config["INSPECTOR_DATA_DIR"], layout_behind_ok=not strict)
     config.take_secret_key(app, app.extensions["store"])
+    if strict:  # a server: its outbox worker thread (the flask commands run `flask outbox run` instead)
+        from . import announce, outbox
+
+        outbox.attach(app.extensions["store"], app.config, announce.run_pending)
 
 
 def init_checklists(app: Flask, strict: bool) -> None:

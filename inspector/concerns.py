@@ -17,6 +17,7 @@ import secrets
 import time
 import unicodedata
 
+from . import announce, audit, events
 from .lks import plain_text
 from .store.records import Record
 from .timefmt import utcnow
@@ -86,13 +87,24 @@ def clean(raw) -> tuple[dict, dict[str, str]]:
     return {"what": what, "when": when, "contact": contact}, errors
 
 
-def create(store, lks: dict, values: dict, form_token: str) -> tuple[Record, bool]:
-    """Store a report about ``lks`` once per form: (the report, whether it is new)."""
+def create(store, lks: dict, values: dict, form_token: str, config=None) -> tuple[Record, bool]:
+    """Store a report about ``lks`` once per form: (the report, whether it is new).
+
+    With ``config`` (the app's settings: a report from the page), a new report's audit entry
+    ("concern_received", by an anonymous visitor) and its ``concern.created`` event are staged in the outbox
+    in the same atomic write, then delivered (see ``announce``)."""
+    def build(report):
+        return [audit.entry(None, "concern_received", "concern", report["id"], anonymous=True, lks_id=lks["id"]),
+                *events.entries(config, "concern.created", events.concern_facts_of(report, lks))]
+    announced = announce.announcement(build) if config is not None else None
     record = {"id": store.concerns.new_id(), "lks_id": lks["id"], "created_at": utcnow(),
               "what": values["what"], "when": values["when"], "contact": values["contact"],
               "form_token": form_token, "status": "open", "handled_at": None, "handled_by": None,
               "handled_note": ""}
-    return store.concerns.add_once(record)
+    stored, new = store.concerns.add_once(record, announced)
+    if new:
+        announce.deliver_now(store, config, announced)
+    return stored, new
 
 
 def handle(store, concern_id: str, user, raw_note) -> tuple[Record | None, str | None]:

@@ -36,12 +36,15 @@ DEFAULTS = {
     # Outgoing webhooks: comma-separated http(s) URLs; bodies signed with the secret (HMAC-SHA256)
     "INSPECTOR_WEBHOOK_URLS": "",
     "INSPECTOR_WEBHOOK_SECRET": "",
-    # Background sending (e-mail and webhooks): tries, first retry delay (doubling), timeout, queue size
+    # The outbox (audit entries, alerts, e-mail, webhooks): tries per e-mail or webhook, first retry delay
+    # (doubling), network timeout; whether the server runs its delivery thread (else `flask outbox run` from cron)
+    # and how often that thread looks for work left by another process
     "INSPECTOR_SEND_TRIES": 5,
     "INSPECTOR_SEND_BACKOFF_SECONDS": 1.0,
     "INSPECTOR_SEND_TIMEOUT_SECONDS": 10,
-    "INSPECTOR_SEND_QUEUE": 200,
     "INSPECTOR_CHECK_EVERY_HOURS": 24,  # the server's own store check; 0: none (tests; cron runs `flask store check`)
+    "INSPECTOR_OUTBOX_THREAD": True,
+    "INSPECTOR_OUTBOX_POLL_SECONDS": 5.0,
 }
 
 

@@ -18,6 +18,7 @@ import secrets
 import time
 from functools import lru_cache
 
+from . import announce, audit, events
 from .checklists import Checklist, build, score
 from .timefmt import utcnow
 
@@ -235,30 +236,62 @@ def _sent(checklist: Checklist, record: dict, now: str, location: dict | None = 
     if location is not None:
         version["location"] = {**location, "at": now}
     return {**record, "status": "submitted", "submitted_at": now, "updated_at": now, "score": scored,
-            "critical": bool(result.critical_failed), "versions": versions + [version], "announced": len(versions)}
+            "critical": bool(result.critical_failed), "versions": versions + [version], "announced": len(versions) + 1}
 
 
-def claim_announcement(store, inspection_id: str) -> dict | None:
-    """The sent inspection, if its newest send is not yet announced (audit entry, alerts) and this caller now is to.
+def announcing_send(config, user, lks: dict | None) -> announce.Announcement:
+    """What a send announces, built from the record as written: its audit entry ("submitted", or
+    "resubmitted" from the second send on), ``inspection.created`` and, with a critical finding,
+    ``inspection.critical``."""
+    def build(record):
+        sends = record["versions"]
+        made = [audit.entry(user, "resubmitted" if len(sends) > 1 else "submitted", "inspection", record["id"],
+                            anonymous=user is not None, version=len(sends), critical=bool(record.get("critical")),
+                            location=(sends[-1].get("location") or {}).get("status", "none"))]
+        found = events.facts_of(record, lks)
+        made += events.entries(config, "inspection.created", found)
+        if record.get("critical"):
+            made += events.entries(config, "inspection.critical", found)
+        return made
+    return announce.announcement(build)
 
-    Exactly one caller claims each send: the request that sent it, or, when the
-    server died between sending and announcing, the phone's repeat of the same
-    "Kirim". An inspection stored without the field was announced when it was sent.
+
+def claim_announcement(store, inspection_id: str, config=None, user=None) -> dict | None:
+    """A send stored by an earlier version between its state write and its announcement (``announced`` behind
+    its versions): announce it now, in one write that also marks it announced. None when nothing is owed.
+
+    Sends made now are announced in their own write (see ``submit``); an inspection stored without the field
+    was announced when it was sent.
     """
+    current = store.inspections.get(inspection_id)
+    sent = len((current or {}).get("versions", []))
+    if config is None or current is None or current["status"] != "submitted" or current.get("announced", sent) >= sent:
+        return None
+    announced = announcing_send(config, user, store.lks.get(current["lks_id"]))
+
     def change(record):
         sent = len(record.get("versions", []))
         if record["status"] != "submitted" or record.get("announced", sent) >= sent:
             return None
         return {**record, "announced": sent}
-    return store.inspections.modify(inspection_id, change)
+    record = store.inspections.modify(inspection_id, change, announced)
+    if record is not None:
+        announce.deliver_now(store, config, announced)
+    return record
 
 
-def submit(store, checklist: Checklist, inspection_id: str,
-           location: dict | None = None) -> tuple[dict | None, dict[str, str]]:
+def submit(store, checklist: Checklist, inspection_id: str, location: dict | None = None, user=None,
+           config=None) -> tuple[dict | None, dict[str, str]]:
     """Turn an editable inspection into an inspection, once. (record, problems); a repeat returns the record as is.
 
     ``location`` (see ``presence.read``) is kept on the version this send makes,
     so an inspection returned for revision and sent again has one per send.
+
+    With ``config`` (the app's settings: a send from the pages), the send's audit entry (by ``user``) and
+    its events are staged in the outbox in the same atomic write as the state (see ``announcing_send``),
+    then delivered (``announce.deliver_now``): a decision landing right after the state write, a trail that
+    cannot be appended or a crash cannot lose them. Without it (builders, data made by commands) nothing is
+    announced.
 
     The review queue learns of it first (see ``ReviewIndex``): a crash right
     after can leave a queue row to be confirmed, never a sent inspection unseen. A
@@ -272,6 +305,7 @@ def submit(store, checklist: Checklist, inspection_id: str,
         if current is not None and current["status"] == "submitted":
             # A repeat (a retry after a lost answer): finish the indexing a crash may have cut short.
             store.review_index.put_missing(index_row(store, current))
+            claim_announcement(store, inspection_id, config, user)
         return current, {}
     problems: dict[str, str] = dict(missing(checklist, current))
     if problems:
@@ -284,8 +318,10 @@ def submit(store, checklist: Checklist, inspection_id: str,
             return None  # a concurrent repeat sent it first: this one changes nothing
         problems.update(missing(checklist, record))
         return None if problems else _sent(checklist, record, utcnow(), location)
-    sent = store.inspections.modify(inspection_id, change)
+    announced = announcing_send(config, user, store.lks.get(current["lks_id"])) if config is not None else None
+    sent = store.inspections.modify(inspection_id, change, announced)
     if sent is not None:
+        announce.deliver_now(store, config, announced)
         row = index_row(store, sent)
         store.review_index.mark_pending(row)
         store.review_index.put(row)

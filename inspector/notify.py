@@ -1,27 +1,22 @@
-"""Sending alerts out of the request: e-mail over SMTP and signed webhooks, run by background workers.
+"""Sending alerts out of the request: e-mail over SMTP and signed webhooks, one try per call.
 
-Each data folder gets one worker thread per channel ("email", "webhook"),
-started on its first job. A worker takes jobs from a bounded queue (a full
-queue refuses at once, so a request never waits) and retries a failed job
-after ``base``, ``2 * base``, ``4 * base`` ... seconds, up to ``tries`` tries,
-without holding up the jobs behind it. Retries still waiting when the process
-stops are lost: their webhook deliveries stay visible as "mencoba ulang".
-Logs name the inspection and the kind of error, never addresses or names.
+What to send is an outbox entry (see ``announce``), stored with the change that caused it; this module
+turns one into one try: an e-mail to the alert addresses, or one POST to one configured webhook URL. It
+raises on failure; the outbox keeps the entry and its retry schedule (``base``, ``2 * base``, ``4 * base``
+... seconds, up to ``tries`` tries). A webhook carries its outbox entry's id as ``X-Inspector-Delivery`` and
+``Idempotency-Key`` (the same on every retry, so a receiver can drop a repeat); an e-mail's ``Message-ID``
+is made from it too. Logs name the inspection and the kind of error, never addresses or names.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
 import hmac
-import itertools
 import json
 import logging
-import queue
 import smtplib
 import socket
 import ssl
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -35,107 +30,6 @@ from .timefmt import format_wib
 log = logging.getLogger(__name__)
 # Delivery states: codes in data, their Indonesian labels on the admin's page.
 DELIVERY_STATES = {"pending": "menunggu", "retrying": "mencoba ulang", "sent": "terkirim", "failed": "gagal"}
-_STOP = object()
-_workers: dict[tuple[str, str], "Worker"] = {}
-_workers_guard = threading.Lock()
-
-
-class Worker:
-    """One daemon thread running jobs from a bounded queue; a job returns a delay to be run again, or None."""
-
-    def __init__(self, name: str, size: int):
-        self.name = name
-        self.size = max(1, size)
-        self.jobs: queue.Queue = queue.Queue(maxsize=self.size)
-        self.waiting = 0  # retries scheduled for later (read from other threads: an estimate is enough)
-        self._thread: threading.Thread | None = None
-        self._start_guard = threading.Lock()
-
-    def submit(self, job) -> bool:
-        """Queue ``job`` (a callable taking the try number); False at once when the worker is full."""
-        with self._start_guard:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=f"inspector-{self.name}", daemon=True)
-                self._thread.start()
-        if self.waiting >= self.size:
-            return False
-        try:
-            self.jobs.put_nowait(job)
-        except queue.Full:
-            return False
-        return True
-
-    def stop(self, timeout: float = 10.0) -> bool:
-        """Run what is queued, drop retries still waiting, end the thread; True when it ended."""
-        thread = self._thread
-        if thread is None:
-            return True
-        try:
-            self.jobs.put(_STOP, timeout=timeout)
-        except queue.Full:
-            return False
-        thread.join(timeout)
-        return not thread.is_alive()
-
-    def _run(self) -> None:
-        later: list = []  # (due, seq, job, try number)
-        order = itertools.count()
-        while True:
-            timeout = max(0.0, later[0][0] - time.monotonic()) if later else None
-            try:
-                job = self.jobs.get(timeout=timeout)
-            except queue.Empty:
-                job = None
-            if job is _STOP:
-                if later:
-                    log.warning("%s worker stopped with %d retries not made", self.name, len(later))
-                return
-            if job is not None:
-                heapq.heappush(later, (time.monotonic(), next(order), job, 1))
-            while later and later[0][0] <= time.monotonic():
-                _, _, due_job, attempt = heapq.heappop(later)
-                try:
-                    delay = due_job(attempt)
-                except Exception:  # a job must not end the worker
-                    log.exception("%s job failed unexpectedly", self.name)
-                    delay = None
-                if delay is not None:
-                    heapq.heappush(later, (time.monotonic() + delay, next(order), due_job, attempt + 1))
-            self.waiting = len(later)
-
-
-def worker(store, channel: str, config) -> Worker:
-    """The worker of this data folder and channel, made on first use."""
-    key = (str(store.root), channel)
-    with _workers_guard:
-        if key not in _workers:
-            _workers[key] = Worker(channel, int(config.get("INSPECTOR_SEND_QUEUE", 200)))
-        return _workers[key]
-
-
-def stop_all(timeout: float = 10.0) -> bool:
-    """Stop every worker of this process (tests; shutdown); True when all ended."""
-    with _workers_guard:
-        stopping = list(_workers.values())
-        _workers.clear()
-    return all([w.stop(timeout) for w in stopping])
-
-
-class Retrying:
-    """A job trying ``action`` up to ``tries`` times, waiting ``base`` seconds and doubling between tries."""
-
-    def __init__(self, action, report, tries: int, base: float):
-        self.action, self.report, self.tries, self.base = action, report, max(1, tries), max(0.0, base)
-
-    def __call__(self, attempt: int) -> float | None:
-        try:
-            result = self.action()
-        except Exception as error:  # every failure is reported, none escapes
-            final = attempt >= self.tries
-            self.report(attempt, error, final, None)
-            return None if final else self.base * 2 ** (attempt - 1)
-        self.report(attempt, None, True, result)
-        return None
 
 
 def describe(error: BaseException) -> str:
@@ -153,7 +47,8 @@ def describe(error: BaseException) -> str:
     return type(error).__name__
 
 
-def _settings(config) -> tuple[int, float, float]:
+def settings(config) -> tuple[int, float, float]:
+    """(tries per e-mail or webhook, seconds before the first retry, network timeout of one try)."""
     return (int(config.get("INSPECTOR_SEND_TRIES", 5)), float(config.get("INSPECTOR_SEND_BACKOFF_SECONDS", 1)),
             float(config.get("INSPECTOR_SEND_TIMEOUT_SECONDS", 10)))
 
@@ -201,7 +96,7 @@ def send_email(config, message: EmailMessage) -> None:
     """Hand one message to the configured SMTP server (STARTTLS, SSL or plain, as configured)."""
     host = str(config["INSPECTOR_SMTP_HOST"]).strip()
     port = int(config.get("INSPECTOR_SMTP_PORT") or 587)
-    timeout = _settings(config)[2]
+    timeout = settings(config)[2]
     mode = str(config.get("INSPECTOR_SMTP_TLS") or "starttls").strip().lower()
     if mode == "ssl":
         client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
@@ -213,13 +108,6 @@ def send_email(config, message: EmailMessage) -> None:
         if config.get("INSPECTOR_SMTP_USER"):
             client.login(str(config["INSPECTOR_SMTP_USER"]), str(config.get("INSPECTOR_SMTP_PASSWORD") or ""))
         client.send_message(message)
-
-
-def queue_critical_email(store, config, facts: dict) -> bool:
-    """Send the critical alert in the background; False when e-mail is off or the queue is full."""
-    if not email_configured(config):
-        return False
-    return _queue_email(store, config, critical_message(config, facts), "critical", f"inspection {facts['inspection_id']}")
 
 
 def concern_message(config, facts: dict) -> EmailMessage:
@@ -234,25 +122,27 @@ def concern_message(config, facts: dict) -> EmailMessage:
         f"Baca dan tangani segera (perlu masuk sebagai peninjau):\n{base}/tinjau/laporan-masyarakat/{facts['concern_id']}\n")
 
 
-def queue_concern_email(store, config, facts: dict) -> bool:
-    """Send the alert for a public concern in the background; False when e-mail is off or the queue is full."""
-    if not email_configured(config):
-        return False
-    return _queue_email(store, config, concern_message(config, facts), "concern", f"concern {facts['concern_id']}")
+MESSAGES = {"inspection.critical": critical_message, "concern.created": concern_message}
 
 
-def _queue_email(store, config, message: EmailMessage, what: str, about: str) -> bool:
-    settings = dict(config)  # the worker must not read a config that may change under it
-    tries, base, _ = _settings(config)
+def deliver_email(config, entry: dict) -> None:
+    """One try of an e-mail entry; raises (after logging the try) when the server does not take it."""
+    message = MESSAGES[entry["event"]](config, entry["facts"])
+    host = urlsplit(str(config.get("INSPECTOR_BASE_URL", ""))).hostname or "localhost"
+    del message["Message-ID"]
+    message["Message-ID"] = f"<{entry['id']}@{host}>"  # the same on a repeat: a mail client can drop it
+    tries = settings(config)[0]
+    try:
+        send_email(config, message)
+    except Exception as error:
+        what = "critical" if entry["event"] == "inspection.critical" else "concern"
+        log.warning("%s e-mail for %s not sent (try %d of %d): %s", what, _about(entry["facts"]), entry["tries"],
+                    tries, describe(error))
+        raise
 
-    def report(attempt, error, final, _result):
-        if error is not None:
-            log.warning("%s e-mail for %s not sent (try %d of %d): %s", what, about, attempt, tries, describe(error))
 
-    if not worker(store, "email", config).submit(Retrying(lambda: send_email(settings, message), report, tries, base)):
-        log.warning("%s e-mail for %s dropped: the send queue is full", what, about)
-        return False
-    return True
+def _about(facts: dict) -> str:
+    return f"inspection {facts['inspection_id']}" if facts.get("inspection_id") else f"concern {facts.get('concern_id')}"
 
 
 # --- webhooks -----------------------------------------------------------------------
@@ -301,42 +191,59 @@ def post(url: str, body: bytes, headers: dict, timeout: float) -> int:
         raise
 
 
-def queue_webhooks(store, config, event: str, payload: dict) -> int:
-    """Record and send ``payload`` to every configured URL in the background; returns how many were queued."""
-    urls = webhook_urls(config)
-    if not urls:
-        return 0
-    body = json.dumps({"event": event, **payload}, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    secret = str(config.get("INSPECTOR_WEBHOOK_SECRET") or "")
-    tries, base, timeout = _settings(config)
+def url_key(url: str) -> str:
+    """What an entry keeps to find its URL again: a digest, so that a token in the URL is not stored."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def webhook_entries(config, event: str, payload: dict) -> list[dict]:
+    """One outbox entry per configured URL, each with the exact body every try of it sends."""
+    body = json.dumps({"event": event, **payload}, separators=(",", ":"), sort_keys=True)
+    return [{"kind": "webhook", "event": event, "url_key": url_key(url), "url": shown_url(url), "body": body,
+             "inspection_id": payload.get("inspection_id"), "concern_id": payload.get("concern_id")}
+            for url in webhook_urls(config)]
+
+
+def delivery_id(entry: dict) -> str:
+    """The delivery's id on the admin's page and in its headers: made from the outbox entry's id."""
+    return "w" + entry["id"][1:]
+
+
+def note_webhook(store, entry: dict) -> None:
+    """Show the delivery to the admin as waiting ("menunggu") until its first try."""
+    store.notifications.delivery_add({
+        "id": delivery_id(entry), "event": entry["event"], "inspection_id": entry.get("inspection_id"),
+        "url": entry["url"], **({"concern_id": entry["concern_id"]} if entry.get("concern_id") else {}),
+        "state": "pending", "tries": 0, "last_error": "", "last_status": None})
+
+
+def deliver_webhook(store, config, entry: dict) -> None:
+    """One try of a webhook entry: POST its body, log the outcome for the admin; raises on failure."""
+    tries, _, timeout = settings(config)
+    url = next((u for u in webhook_urls(config) if url_key(u) == entry["url_key"]), None)
+    body = entry["body"].encode("utf-8")
+    payload = json.loads(body)
     sent_at = datetime.fromisoformat(payload["time"]).timestamp() if payload.get("time") else time.time()
-    stamp = str(int(sent_at))
-    about = (f"inspection {payload['inspection_id']}" if payload.get("inspection_id")
-             else f"concern {payload.get('concern_id')}")
-    queued = 0
-    for url in urls:
-        delivery = store.notifications.delivery_add({
-            "event": event, "inspection_id": payload.get("inspection_id"), "url": shown_url(url),
-            **({"concern_id": payload["concern_id"]} if payload.get("concern_id") else {}), "state": "pending", "tries": 0, "last_error": "", "last_status": None})
-        headers = {"Content-Type": "application/json", "User-Agent": "Inspector-Webhook/1",
-                   "X-Inspector-Event": event, "X-Inspector-Delivery": delivery["id"], "X-Inspector-Timestamp": stamp}
-        if secret:
-            headers["X-Inspector-Signature"] = sign(secret, body)
-
-        def report(attempt, error, final, status, delivery_id=delivery["id"]):
-            if error is None:
-                changes = {"state": "sent", "tries": attempt, "last_status": status}
-            else:
-                log.warning("webhook %s for %s failed (try %d of %d): %s", event, about, attempt, tries,
-                            describe(error))
-                changes = {"state": "failed" if final else "retrying", "tries": attempt,
-                           "last_error": describe(error), "last_status": getattr(error, "code", None)}
-            store.notifications.delivery_update(delivery_id, changes)
-
-        job = Retrying(lambda url=url, headers=headers: post(url, body, headers, timeout), report, tries, base)
-        if worker(store, "webhook", config).submit(job):
-            queued += 1
-        else:
-            store.notifications.delivery_update(delivery["id"], {"state": "failed", "last_error": "antrean penuh"})
-            log.warning("webhook %s for %s dropped: the send queue is full", event, about)
-    return queued
+    headers = {"Content-Type": "application/json", "User-Agent": "Inspector-Webhook/1",
+               "X-Inspector-Event": entry["event"], "X-Inspector-Delivery": delivery_id(entry),
+               "Idempotency-Key": delivery_id(entry), "X-Inspector-Timestamp": str(int(sent_at))}
+    secret = str(config.get("INSPECTOR_WEBHOOK_SECRET") or "")
+    if secret:
+        headers["X-Inspector-Signature"] = sign(secret, body)
+    if entry["tries"] == 1:
+        note_webhook(store, entry)
+    try:
+        if url is None:
+            raise LookupError("the URL is no longer configured")
+        status = post(url, body, headers, timeout)
+    except Exception as error:
+        final = entry["tries"] >= tries or url is None
+        log.warning("webhook %s for %s failed (try %d of %d): %s", entry["event"], _about(payload), entry["tries"],
+                    tries, describe(error))
+        store.notifications.delivery_update(delivery_id(entry), {
+            "state": "failed" if final else "retrying", "tries": entry["tries"],
+            "last_error": "alamat tidak lagi dikonfigurasi" if url is None else describe(error),
+            "last_status": getattr(error, "code", None)})
+        raise
+    store.notifications.delivery_update(delivery_id(entry), {"state": "sent", "tries": entry["tries"],
+                                                             "last_status": status})

@@ -14,7 +14,7 @@ import secrets
 from datetime import date, timedelta
 from typing import Iterator
 
-from . import oversight_state
+from . import announce, audit, events, oversight_state
 from .store.contract import DataDamaged
 from .timefmt import utcnow
 from .timefmt import to_wib
@@ -58,8 +58,23 @@ def _clean_text(text: str | None) -> str:
     return (text or "").strip()
 
 
-def decide(store, inspection_id: str, user, action: str, comment: str = "") -> tuple[dict | None, str | None]:
-    """Approve, return or reject a waiting inspection: (record, None) or (None, Indonesian reason)."""
+def announcing_decision(config, user, lks: dict | None, logged_as: str | None) -> announce.Announcement:
+    """What a decision announces, built from the record as written: its audit entry (the new state's code,
+    or ``logged_as``: "bulk_approved") and ``review.decided``."""
+    def build(record):
+        return [audit.entry(user, logged_as or record["status"], "inspection", record["id"], anonymous=True,
+                            lks_id=record["lks_id"]),
+                *events.entries(config, "review.decided", events.facts_of(record, lks))]
+    return announce.announcement(build)
+
+
+def decide(store, inspection_id: str, user, action: str, comment: str = "", config=None,
+           logged_as: str | None = None) -> tuple[dict | None, str | None]:
+    """Approve, return or reject a waiting inspection: (record, None) or (None, Indonesian reason).
+
+    With ``config`` (the app's settings: a decision from the pages), its audit entry and its
+    ``review.decided`` event are staged in the outbox in the same atomic write as the new state, then
+    delivered (see ``announce``); without it nothing is announced."""
     comment = _clean_text(comment)
     if action not in DECISIONS:
         return None, "Keputusan tidak dikenal."
@@ -80,9 +95,15 @@ def decide(store, inspection_id: str, user, action: str, comment: str = "") -> t
             comments = comments + [{"id": secrets.token_hex(4), **signed, "text": comment}]
         return {**record, "status": DECISIONS[action], "decided_at": signed["at"], "updated_at": signed["at"],
                 "decisions": record.get("decisions", []) + [decision], "comments": comments}
-    record = store.inspections.modify(inspection_id, change)
+    announced = None
+    if config is not None:
+        current = store.inspections.get(inspection_id)
+        announced = announcing_decision(config, user, store.lks.get(current["lks_id"]) if current else None,
+                                        logged_as)
+    record = store.inspections.modify(inspection_id, change, announced)
     if record is None:
         return None, refused[0] if refused else "Pengajuan tidak ditemukan."
+    announce.deliver_now(store, config, announced)
     row = index_row(store, record)
     store.review_index.put(row)
     store.review_index.clear_pending(inspection_id)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector import concerns, events, notify
+from inspector import announce, concerns, outbox
 from tests.support.auth import client_as
 from tests.support.builders import ROLE_USERS, make_app, seed_app
 from tests.support.waiting import wait_until
@@ -116,7 +116,7 @@ def test_webhook_and_email_carry_no_text_nor_contact(app, store, client, code, r
         (hit,) = wait_until(lambda: receiver.hits, "the webhook")
         (mail,) = wait_until(lambda: sink.messages, "the e-mail")
     finally:
-        assert notify.stop_all()
+        assert outbox.stop_all()
     payload = json.loads(hit["body"])
     assert payload == {"event": "concern.created", "concern_id": record["id"], "lks_id": record["lks_id"],
                        "lks_code": code, "time": payload["time"]}
@@ -140,7 +140,7 @@ def test_an_alert_that_fails_does_not_lose_the_report(app, store, client, code, 
     assert len(store.concerns.all()) == 1
     assert any("alert_reviewers_of_concern failed" in r.getMessage() for r in caplog.records)
     with pytest.raises(ValueError):
-        events.emit(store, app.config, "concern.deleted", store.concerns.all()[0])
+        announce.emit(store, app.config, "concern.deleted", store.concerns.all()[0])
 
 
 INVALID = [
@@ -309,6 +309,8 @@ def test_handled_flow_and_its_audit_entry(app, store, client, code):
     assert store.concerns.get(record["id"])["handled_note"] == note
 
     entries = [e for e in audit_lines(app) if e["action"] in ("concern_received", "concern_handled")]
+    # The report's entry came through the outbox (staged with the report): it names its outbox entry.
+    assert entries[0]["details"].pop("outbox_id").startswith("o")
     assert [(e["action"], e["target_id"], e["details"]) for e in entries] == [
         ("concern_received", record["id"], {"lks_id": record["lks_id"]}),
         ("concern_handled", record["id"], {"lks_id": record["lks_id"]})]

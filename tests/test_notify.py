@@ -16,14 +16,13 @@ from datetime import datetime
 
 import pytest
 
-from inspector import events, notify
+from inspector import announce, notify, outbox
 from inspector.store.notifications import NotificationStore
-from tests.support.answers import complete_form
 from tests.support.auth import client_as
 from tests.support.builders import ROLE_USERS, add_account, make_app, seed_app
+from tests.support.inspection_builders import sent_through_pages
 from tests.support.local_servers import closed_port
-from tests.support.photos import jpeg, upload
-from tests.support.waiting import WAIT_SECONDS, wait_until
+from tests.support.waiting import wait_until
 
 SECRET = "rahasia-webhook-uji"
 ALERT_EMAILS = "dinsos.satu@contoh.test, dinsos.dua@contoh.test"
@@ -33,7 +32,7 @@ NOTE = "memar di lengan"  # a confidential note: must never leave in an e-mail o
 @pytest.fixture(autouse=True)
 def stop_workers():
     yield
-    assert notify.stop_all(), "a background worker did not stop"
+    assert outbox.stop_all(), "a background worker did not stop"
 
 
 def app_with(tmp_path, **settings):
@@ -45,23 +44,9 @@ def app_with(tmp_path, **settings):
 # --- an inspection sent through the pages ----------------------------------------------------
 
 def send_inspection(app, inspector, critical: bool) -> str:
-    """Start, fill and send an LKSA inspection of the first LKS as the inspector; its inspection id."""
-    store = app.extensions["store"]
-    lks = store.lks.all()[0]
-    response = inspector.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"})
-    assert response.status_code == 303
-    sid = response.location.rsplit("/", 1)[1]
-    key = store.inspections.get(sid)["inspection_key"]
-    checklist = app.extensions["checklists"]["lksa"]
-    answers = complete_form(checklist)
-    if critical:
-        answers.update(tanda_kekerasan="ya", tanda_kekerasan__note=NOTE)
-    response = inspector.post(f"/kunjungan/{sid}", content_type="multipart/form-data", data={
-        "inspection_key": key, "action": "simpan", **answers, "foto_depan__photos": upload(jpeg())})
-    assert response.status_code == 303
-    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
-    record = store.inspections.get(sid)
-    assert record["status"] == "submitted" and record["critical"] is critical
+    """Send an inspection through the pages (see ``sent_through_pages``); it waits for review."""
+    sid = sent_through_pages(app, inspector, critical, note=NOTE)
+    assert app.extensions["store"].inspections.get(sid)["status"] == "submitted"
     return sid
 
 
@@ -167,14 +152,14 @@ def test_emit_never_raises_and_one_broken_reaction_spares_the_others(app, store,
                                                                                 "inspection.critical"}, "webhooks")
     assert store.notifications.open_critical() == [sid]  # the reaction before the broken one ran
     with pytest.raises(ValueError):
-        events.emit(store, app.config, "inspection.deleted", store.inspections.get(sid))
-    events.emit(store, app.config, "review.decided", {"id": "nothing"})  # unreadable: logged, not raised
+        announce.emit(store, app.config, "inspection.deleted", store.inspections.get(sid))
+    announce.emit(store, app.config, "review.decided", {"id": "nothing"})  # unreadable: logged, not raised
 
 
 def test_nothing_configured_starts_no_background_thread(app, store):
     inspector = client_as(app, ROLE_USERS["inspector"])
     send_inspection(app, inspector, critical=True)
-    assert notify._workers == {}
+    assert outbox.running() == []
     assert not [t for t in threading.enumerate() if t.name.startswith("inspector-")]
 
 
@@ -189,7 +174,7 @@ def test_a_critical_inspection_is_mailed_to_the_alert_addresses(tmp_path, sink):
     send_inspection(app, inspector, critical=False)
     sid = send_inspection(app, inspector, critical=True)
     sent = wait_until(lambda: sink.messages, "the e-mail")
-    assert notify.stop_all()  # everything queued has run: the non-critical inspection sent nothing
+    assert outbox.stop_all()  # everything queued has run: the non-critical inspection sent nothing
     assert len(sink.messages) == 1
     lks = store.lks.all()[0]
     mail = sent[0]
@@ -300,38 +285,3 @@ def test_webhook_urls_are_shown_without_credentials_or_query():
     assert shown == "https://hooks.contoh.test:8443/a/b?…"
     assert notify.webhook_urls({"INSPECTOR_WEBHOOK_URLS": " http://127.0.0.1/a ,file:///etc/passwd,, "}) == [
         "http://127.0.0.1/a"]
-
-
-# --- the worker ------------------------------------------------------------------------
-
-def test_retries_wait_twice_as_long_each_time_and_stop_after_the_last_try():
-    reports = []
-
-    def fail():
-        raise ConnectionRefusedError()
-
-    job = notify.Retrying(fail, lambda *a: reports.append(a[:3]), tries=4, base=0.5)
-    assert [job(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, None]
-    assert [(n, final) for n, _, final in reports] == [(1, False), (2, False), (3, False), (4, True)]
-    assert notify.describe(reports[0][1]) == "koneksi ditolak"
-    done = notify.Retrying(lambda: 201, lambda *a: reports.append(a), tries=4, base=0.5)
-    assert done(1) is None and reports[-1] == (1, None, True, 201)
-
-
-def test_a_full_queue_refuses_at_once_and_stop_joins_the_thread():
-    worker = notify.Worker("uji", size=1)
-    started, release, ran = threading.Event(), threading.Event(), []
-
-    def blocking(attempt):
-        started.set()
-        release.wait(WAIT_SECONDS)  # until the test lets it go: the queue stays full meanwhile
-        ran.append("first")
-
-    assert worker.submit(blocking)
-    assert started.wait(WAIT_SECONDS)
-    assert worker.submit(lambda attempt: ran.append("second"))  # waits in the queue
-    assert worker.submit(lambda attempt: ran.append("third")) is False  # full: refused, not blocked
-    release.set()
-    assert worker.stop(10)
-    assert ran == ["first", "second"]
-    assert not worker._thread.is_alive()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from inspector import events, notify, oversight, oversight_state, review
+from inspector import announce, outbox, oversight, oversight_state, review
 from inspector.auth import User
 from tests.support.auth import client_as
 from tests.support.builders import ROLE_USERS, make_app, seed_app
@@ -15,7 +15,7 @@ from tests.support.builders import ROLE_USERS, make_app, seed_app
 @pytest.fixture(autouse=True)
 def no_workers_left():
     yield
-    assert notify.stop_all()
+    assert outbox.stop_all()
 
 
 def ago(days: float) -> str:
@@ -129,7 +129,7 @@ def test_open_critical_findings_and_long_waits(app, store, lks, inspector_id):
     returned = sent(store, lks[1], inspector_id, "returned", first=ago(20), critical=True)
     sent(store, lks[2], inspector_id, "approved", first=ago(15), critical=True)  # decided: no longer open
     old_returned = sent(store, lks[0], inspector_id, "returned", first=ago(300), critical=True)
-    events.emit(store, app.config, "inspection.critical", old_returned)  # marked open when it was sent
+    announce.emit(store, app.config, "inspection.critical", old_returned)  # marked open when it was sent
 
     board = oversight.build(store, overdue_days=90, waiting_days=7)
     assert [r["id"] for r in board.critical] == [old_returned["id"], returned["id"], waiting_critical["id"]]
@@ -150,9 +150,9 @@ def test_open_critical_findings_and_long_waits(app, store, lks, inspector_id):
     assert store.notifications.open_critical() == []
     # A decision through the events closes it as well.
     again = sent(store, lks[0], inspector_id, "returned", first=ago(250), critical=True)
-    events.emit(store, app.config, "inspection.critical", again)
+    announce.emit(store, app.config, "inspection.critical", again)
     assert again["id"] in {r["id"] for r in oversight.build(store).critical}
-    events.emit(store, app.config, "review.decided", {**again, "status": "rejected"})
+    announce.emit(store, app.config, "review.decided", {**again, "status": "rejected"})
     assert store.notifications.open_critical() == []
 
 
@@ -200,7 +200,7 @@ def test_the_dashboard_page_writes_nothing(app, store, lks, inspector_id, client
     """Its state is written where it changes (a decision, an event): a page view never repairs it."""
     sent(store, lks[0], inspector_id, "approved", first=ago(200))  # not yet in the state: read from the index
     stale = sent(store, lks[1], inspector_id, "returned", first=ago(300), critical=True)
-    events.emit(store, app.config, "inspection.critical", stale)
+    announce.emit(store, app.config, "inspection.critical", stale)
     store.inspections.modify(stale["id"], lambda r: {**r, "status": "rejected"})  # no longer open
     auth.login_as("reviewer")
 

@@ -5,6 +5,9 @@
   (right after the 6th answered post, and while the 20th post is held half sent) and started again; afterwards
   nothing acknowledged is lost and nothing is stored twice. The points are counted in posts, not seconds, so
   the run kills twice however fast the machine is.
+* With two server processes on one data folder and two reviewers deciding while the inspectors send: every
+  sent inspection announced exactly once (its audit entry, its webhooks; for a critical one every reviewer's
+  alert; for a decided one the decision's audit entry and webhook), none lost or stored twice.
 * The crash window it found: a kill after an inspection's state became "submitted" but before its monthly summary
   row was written; the repeated "Kirim" now adds the row.
 """
@@ -53,6 +56,25 @@ def test_acknowledged_inspections_survive_sigkills_of_the_server_and_none_stored
     # Each kill came at its point; the post held half sent failed with the server and was repeated.
     assert sorted(result["kill_points"]) == ["after:6", "during:20"]
     assert result["retried_posts"] >= 1
+
+
+@pytest.mark.system
+def test_two_servers_on_one_folder_with_two_reviewers_deciding_announce_every_send_once(tmp_path):
+    work = tmp_path / "soak"
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT), "--servers", "2", "--reviewers", "2", "--inspectors", "4", "--inspections", "2",
+         "--kills", "0", "--seconds", "200", "--seed", "2027", "--dir", str(work), "--json"],
+        capture_output=True, text=True, timeout=600)  # bounds for a stuck run, not measurements
+    lines = completed.stdout.strip().splitlines()
+    assert lines, completed.stderr[-3000:]
+    result = json.loads(lines[-1])
+    assert completed.returncode == 0, result["problems"]
+    assert (result["lost"], result["duplicates"], result["client_errors"]) == (0, 0, 0)
+    assert (result["unannounced"], result["announcements_duplicated"], result["outbox_pending_after_drain"]) == (0, 0, 0)
+    assert result["acknowledged"] == result["stored"] == result["announced_checked"] == 8
+    assert result["servers"] == 2 and result["server_starts"] == 2
+    assert result["approved"] + result["rejected"] == result["decided"] >= 1  # the reviewers really decided
+    assert result["webhooks_received"] >= 8 + result["decided"]
 
 
 # --------------------------------------------------------------------------

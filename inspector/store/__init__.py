@@ -13,6 +13,7 @@ from .checklists import ChecklistArchive
 from .keys import SecretStore
 from .lks import LksStore
 from .notifications import NotificationStore
+from .outbox import OutboxStore
 from .photos import PhotoStore
 from .review_index import ReviewIndex
 from .inspections import InspectionStore
@@ -42,6 +43,7 @@ class Store:
     concerns: contract.Concerns
     throttle: contract.Throttle
     secrets: contract.Secrets
+    outbox: contract.Outbox
 
     def __init__(self, root: str | Path, layout_behind_ok: bool = False):
         self.root = Path(root)
@@ -54,9 +56,10 @@ class Store:
                 raise
             self.layout_behind = behind
         sweep_stale_temporaries(self.root)
+        self.outbox = OutboxStore(self.root)
         self.users = UserStore(self.root)
         self.lks = LksStore(self.root)
-        self.inspections = InspectionStore(self.root)
+        self.inspections = InspectionStore(self.root, self.outbox)
         self.throttle = ThrottleStore(self.root)
         self.photos = PhotoStore(self.root)
         self.checklists = ChecklistArchive(self.root)
@@ -64,7 +67,7 @@ class Store:
         self.review_index = ReviewIndex(self.root)
         self.notifications = NotificationStore(self.root)
         self.followups = FollowupStore(self.root)
-        self.concerns = ConcernStore(self.root)
+        self.concerns = ConcernStore(self.root, self.outbox)
         self.secrets = SecretStore(self.root)
 
     def layout(self) -> tuple[int, int]:

@@ -135,13 +135,17 @@ class AuditLog:
 
     def append(self, actor_id: str | None, actor_role: str, action: str, target_kind: str | None,
                target_id: str | None, details: dict | None = None,
-               traces: Callable[[], list[str]] | None = None) -> dict:
+               traces: Callable[[], list[str]] | None = None, *, once: str | None = None,
+               since: str | None = None) -> dict:
         """Chain one entry to the log and return it once it is on disk.
 
         ``traces``, when given, is called under the log's lock and its result is kept as ``details["digests"]``
         (see ``digests``): read there, the digest of the record a write changed is never older than an entry
-        chained before it, however the writes and their entries interleave.
+        chained before it, however the writes and their entries interleave. With ``once``: at most once, see the
+        contract; only the entries chained since ``since`` are searched, so a first try searches nothing.
         """
+        if once is not None:
+            details = {**(details or {}), "outbox_id": once}
         details = clean_details(details)
         engine.make_folders(self.folder)
         with self._lock:
@@ -151,6 +155,10 @@ class AuditLog:
                     details = clean_details({**(details or {}), digests.KEY: found})
             months = self.months()
             seq, prev = self._tip(months)
+            if once is not None and since is not None:
+                for earlier in self.entries(month_from=since[:7], since=since, limit=None):
+                    if (earlier.get("details") or {}).get("outbox_id") == once:
+                        return earlier
             moment = _now()
             # The newest file stays the one appended to, even if the clock went back a month.
             month = max([moment.strftime("%Y-%m"), *months[-1:]])

@@ -10,12 +10,15 @@ nothing), ``status`` ("open" or "handled"), ``handled_at``, ``handled_by``,
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable
 
 from tinydb import Query
 
+from .contract.outbox import Announcement
 from .engine import Partition
+from .outbox import OutboxStore
 from .records import Record, RecordTable, new_id
 
 _CONCERN_ID = re.compile(r"^c[0-9a-f]{12}$")
@@ -25,25 +28,29 @@ TABLE = "concerns"
 class ConcernStore:
     """Public concerns keyed by id, in one small file."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, outbox: OutboxStore | None = None):
         self.partition = Partition(root / "concerns.json")
         self.records = RecordTable(self.partition, TABLE)
+        self.outbox = outbox or OutboxStore(root)
 
     @staticmethod
     def new_id() -> str:
         return new_id("c")
 
-    def add_once(self, record: Record) -> tuple[Record, bool]:
+    def add_once(self, record: Record, announce: Announcement | None = None) -> tuple[Record, bool]:
         """Store ``record`` unless one from the same form is stored already: (the stored one, whether new).
 
         The check and the insert share one lock, so two posts of one form racing each other store one record.
+        What ``announce`` builds for a new record goes into the outbox table of the same file, in the same write.
         """
-        with self.partition.transaction() as db:
+        with self.outbox.staging(self.partition, announce) if announce is not None else nullcontext(), \
+                self.partition.transaction() as db:
             table = db.table(TABLE)
             existing = table.get(Query().form_token == record["form_token"])
             if existing is not None:
                 return dict(existing), False
             table.insert(record)
+            self.outbox.stage(db, announce, record)
         return record, True
 
     def get(self, concern_id: str) -> Record | None:

@@ -20,6 +20,8 @@ from typing import Callable, Iterator
 
 from .contract.kinds import DataDamaged, skip_or_raise
 from .engine import Partition
+from .contract.outbox import Announcement
+from .outbox import OutboxStore
 from .records import Record, RecordTable, new_id
 from ..timefmt import utcnow
 
@@ -33,9 +35,10 @@ _USER_ID = re.compile(r"^u[0-9a-f]{12}$")
 class InspectionStore:
     """Inspections of every LKS, and each inspector's index of them."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, outbox: OutboxStore | None = None):
         self.root = root / "inspections"
         self.index_root = root / "index" / "inspectors"
+        self.outbox = outbox or OutboxStore(root)
 
     def _table(self, lks_id: str, period: str) -> RecordTable:
         return _Named(Partition(self.root / lks_id / f"{period}.json"), "inspections", "inspections", lks_id, period)
@@ -113,10 +116,12 @@ class InspectionStore:
                 found.update((r["id"], r) for r in (data.get("inspections") or {}).values() if r.get("id") in some)
             yield from (found[i] for i in ids if i in found)
 
-    def modify(self, inspection_id: str, change: Callable[[Record], Record | None]) -> Record | None:
-        """Read, change and write one inspection under its partition's lock (``change`` may veto with None)."""
+    def modify(self, inspection_id: str, change: Callable[[Record], Record | None],
+               announce: Announcement | None = None) -> Record | None:
+        """Read, change and write one inspection under its partition's lock (``change`` may veto with None);
+        what ``announce`` builds goes into the outbox table of the same partition, in the same write."""
         located = self._locate(inspection_id)
-        return self._table(*located).modify(inspection_id, change) if located else None
+        return self._table(*located).modify(inspection_id, change, announce, self.outbox) if located else None
 
     def remove(self, inspection_id: str, only_if: Callable[[Record], bool]) -> Record | None:
         """Remove one inspection under its partition's lock when ``only_if`` holds; then its inspector's index entry.

@@ -14,6 +14,7 @@ Layout under ``<data>/notify/``:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -46,12 +47,15 @@ class NotificationStore:
             raise ValueError("bad user id")
         return Partition(self.root / "users" / f"{user_id}.json")
 
-    def add(self, user_ids: list[str], alert: Record) -> None:
-        """Give each account its own unread copy of ``alert``."""
+    def add(self, user_ids: list[str], alert: Record, once: str | None = None) -> None:
+        """Give each account its own unread copy of ``alert``; with ``once``, at most one per account."""
         for user_id in user_ids:
-            record = {"id": new_id("n"), "created_at": utcnow(), "read_at": None, **alert}
+            alert_id = ("n" + hashlib.sha256(f"{once}\0{user_id}".encode()).hexdigest()[:12]) if once else new_id("n")
+            record = {"id": alert_id, "created_at": utcnow(), "read_at": None, **alert}
             with self._user(user_id).transaction() as db:
                 table = db.table("alerts")
+                if once and table.contains(Query().id == alert_id):
+                    continue
                 table.insert(record)
                 extra = len(table) - self.MAX_PER_USER
                 if extra > 0:
@@ -89,6 +93,11 @@ class NotificationStore:
         record = {"id": new_id("w"), "created_at": utcnow(), "updated_at": utcnow(), **record}
         with self.deliveries.transaction() as db:
             table = db.table("deliveries")
+            kept = table.get(Query().id == record["id"])
+            if kept is not None:
+                changes = {k: v for k, v in record.items() if k not in ("id", "created_at")}
+                table.update(changes, doc_ids=[kept.doc_id])
+                return {**dict(kept), **changes}
             table.insert(record)
             extra = len(table) - self.MAX_DELIVERIES
             if extra > 0:

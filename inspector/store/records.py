@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+from contextlib import nullcontext
 from typing import Callable, Iterable
 
 from tinydb import Query
@@ -63,13 +64,16 @@ class RecordTable:
             table.update(changes, Query().id == record_id)
             return copy.deepcopy(dict(table.get(Query().id == record_id)))
 
-    def modify(self, record_id: str, change: Callable[[Record], Record | None]) -> Record | None:
+    def modify(self, record_id: str, change: Callable[[Record], Record | None], announce=None,
+               outbox=None) -> Record | None:
         """Read, change and write one record under the lock; ``change`` may veto by returning None.
 
         The record becomes what ``change`` returns (a key left out is removed); ValueError, and nothing
-        written, when that has another id.
+        written, when that has another id. With ``announce`` (and the ``outbox`` store), the entries it builds
+        for the new record are written in the same atomic write (see ``outbox``).
         """
-        with self.partition.transaction() as db:
+        with outbox.staging(self.partition, announce) if announce is not None else nullcontext(), \
+                self.partition.transaction() as db:
             table = db.table(self.table)
             current = table.get(Query().id == record_id)
             if current is None:
@@ -81,6 +85,8 @@ class RecordTable:
                 raise ValueError(f"a change may not alter the id of {record_id}")
             stored = copy.deepcopy(updated)
             table.update(lambda doc: (doc.clear(), doc.update(stored)), doc_ids=[current.doc_id])
+            if announce is not None:
+                outbox.stage(db, announce, updated)
             return copy.deepcopy(updated)
 
     def remove(self, record_id: str, only_if: Callable[[Record], bool]) -> Record | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from .. import accounts
+from .. import accounts, audit
 from ..auth import PUBLIC, SIGNED_IN, User, access, role_home
 from ..passwords import verify_password
 from .guard import throttle
@@ -40,7 +40,11 @@ def login():
     session.clear()
     session.permanent = True
     login_user(User(record))
-    log("sign_in", "user", record["id"])
+    try:
+        log("sign_in", "user", record["id"])  # a trail that cannot be appended: the entry waits in the outbox
+    except audit.AuditUnavailable:  # nor the outbox: no sign-in without its entry (a 503, see web.errors)
+        logout_user()
+        raise
     return redirect(next_path or url_for(role_home(current_user)))
 
 

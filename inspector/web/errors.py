@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import health
+from ..audit import AuditUnavailable
 from ..store.audit import AuditError
 from ..store.contract import DataDamaged
 from .helpers import store
@@ -24,6 +25,8 @@ ERROR_TEXT = {
 }
 AUDIT_UNWRITABLE = ("Jejak audit tidak dapat ditulis, jadi tindakan ini tidak dapat dicatat. Halaman lain tetap bisa "
                     "dibaca. Beri tahu admin Inspector.")
+UNRECORDED = ("Belum bisa dicatat", "Server sedang tidak bisa mencatat jejak audit, jadi tindakan ini belum dijalankan. "
+              "Coba lagi beberapa saat lagi; beri tahu admin Inspector bila terus terjadi.")
 EXPIRED_FORM = "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi."
 
 
@@ -32,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(DataDamaged, data_damaged)
     app.register_error_handler(AuditError, audit_unwritable)
+    app.register_error_handler(AuditUnavailable, audit_unavailable)
     app.register_error_handler(Exception, server_error)
 
 
@@ -75,6 +79,12 @@ def audit_unwritable(error: AuditError):
     where = str(error).split(":", 1)[0]
     health.raise_alert(store(), "damage", where, "the last audit entry is unreadable")
     return error_page(503, AUDIT_UNWRITABLE)
+
+
+def audit_unavailable(error: AuditUnavailable):
+    """Neither the audit trail nor the outbox took the entry (the disk is full): a clear 503, not a 500."""
+    current_app.logger.error("audit entry %s could not be stored on %s %s", error, request.method, request.path)
+    return render_template("error.html", code=503, title=UNRECORDED[0], text=UNRECORDED[1]), 503
 
 
 def server_error(error: Exception):

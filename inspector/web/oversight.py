@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import health, notify, oversight, review
+from .. import announce, health, notify, oversight, review
 from ..auth import access
 from ..oversight import ALERTED
 from .helpers import store
@@ -79,4 +79,6 @@ def webhooks():
     urls = [notify.shown_url(url) for url in notify.webhook_urls(cfg)]
     return render_template("oversight/webhooks.html", urls=urls, signed=bool(cfg.get("INSPECTOR_WEBHOOK_SECRET")),
                            deliveries=store().notifications.delivery_list(), DELIVERY_STATES=notify.DELIVERY_STATES,
+                           outbox=announce.status(store()), failed=store().outbox.failed()[:50],
+                           OUTBOX_KINDS=announce.KIND_LABELS,
                            email_on=notify.email_configured(cfg), email_count=len(notify.alert_addresses(cfg)))

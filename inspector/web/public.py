@@ -7,11 +7,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 
-from .. import concerns, events, review
+from .. import concerns, review
 from ..auth import PUBLIC, access, role_home
 from ..timefmt import to_wib, today_wib
 from .errors import EXPIRED_FORM, error_page
-from .helpers import client_address, get_lks_or_404, log, store
+from .helpers import client_address, get_lks_or_404, store
 from .pages import start_page
 from .webforms import options
 
@@ -94,11 +94,9 @@ def concern(code: str):
     full = limiter.refused(client_address(), record["id"])
     if full:
         return _concern_page(record, form, 429, LIMITED[full])
-    report, new = concerns.create(store(), record, values, token)
+    report, new = concerns.create(store(), record, values, token, current_app.config)  # its audit entry too
     if new:
         limiter.count(client_address(), record["id"])
-        log("concern_received", "concern", report["id"], lks_id=record["id"])
-        events.emit(store(), current_app.config, "concern.created", report)
     return redirect(url_for("public.concern_sent", code=record["code"]), 303)
 
 

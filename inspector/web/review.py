@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import concerns, events, evidence, followups, health, inspections, review
+from .. import concerns, evidence, followups, health, inspections, review
 from ..auth import access
 from .helpers import get_lks_by_id_or_404, get_sent_inspection_or_404, log, store
 from .pages import inspection_summary
@@ -61,13 +61,12 @@ def show(inspection_id: str):
 @access("reviewer")
 def decide(inspection_id: str):
     get_sent_inspection_or_404(inspection_id)
+    # Its audit entry and alerts are stored with the decision itself (see review.decide).
     record, reason = review.decide(store(), inspection_id, current_user, request.form.get("keputusan", ""),
-                                   request.form.get("komentar", ""))
+                                   request.form.get("komentar", ""), current_app.config)
     if reason:
         flash(reason, "error")
         return show(inspection_id), 400
-    log(record["status"], "inspection", inspection_id, lks_id=record["lks_id"])
-    events.emit(store(), current_app.config, "review.decided", record)
     flash(f"Keputusan tersimpan: {review.LABELS[record['status']]}.", "success")
     return redirect(url_for("review.index"), 303)
 
@@ -134,10 +133,8 @@ def bulk_approve():
         if record is None or record.get("critical") or not review.allowed(record, current_user, "approve"):
             skipped += 1
             continue
-        _, reason = review.decide(store(), inspection_id, current_user, "approve")
-        if reason is None:
-            log("bulk_approved", "inspection", inspection_id, lks_id=record["lks_id"])
-            events.emit(store(), current_app.config, "review.decided", store().inspections.get(inspection_id))
+        _, reason = review.decide(store(), inspection_id, current_user, "approve", config=current_app.config,
+                                  logged_as="bulk_approved")
         approved, skipped = (approved + 1, skipped) if reason is None else (approved, skipped + 1)
     if not ids:
         flash("Pilih dulu pengajuan yang akan disetujui.", "error")

@@ -130,6 +130,19 @@ def _read_during_writes(store, worker, target, inspection_id):
     return seen
 
 
-TASKS = {"increment": _increment, "append": _append, "fail_sign_in": _fail_sign_in, "create_user": _create_user,
+def _deliver_outbox(store, worker, count):
+    """Claim and deliver audit entries until none is left: the ids this worker delivered."""
+    delivered, deadline = [], time.monotonic() + TIMEOUT_SECONDS
+    while store.outbox.pending() and time.monotonic() < deadline:
+        for entry in store.outbox.claim(f"w{worker}", lease_seconds=60, limit=1):  # one at a time: interleaved
+            since = entry["first_claimed_at"] if entry["tries"] > 1 else None
+            store.audit.append(None, "system", "contract.test", "worker", f"w{worker}", {"n": entry["n"]},
+                               once=entry["id"], since=since)
+            store.outbox.finish(entry)
+            delivered.append(entry["id"])
+    return delivered
+
+
+TASKS = {"deliver_outbox": _deliver_outbox, "increment": _increment, "append": _append, "fail_sign_in": _fail_sign_in, "create_user": _create_user,
          "add_concern": _add_concern, "insert_inspection": _insert_inspection, "session_key": _session_key,
          "read_during_writes": _read_during_writes}

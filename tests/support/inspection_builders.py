@@ -11,9 +11,9 @@ from inspector import inspections, review, timefmt
 from inspector.auth import User
 from inspector.photos import process
 from inspector.timefmt import today_wib
-from tests.support.answers import failing, passing
+from tests.support.answers import complete_form, failing, passing
 from tests.support.builders import ROLE_USERS
-from tests.support.photos import drawn_jpeg, jpeg
+from tests.support.photos import drawn_jpeg, jpeg, upload
 
 VISIBLE_NOTE = "Dua pengasuh belum punya SKCK, sedang diurus."  # a note the LKS operator may read
 SECRET_NOTE = "Anak R. bercerita dipukul pengasuh berinisial T — rahasia"  # a confidential note: never shown outside
@@ -100,3 +100,24 @@ def approved_with_followup(app, lks: dict) -> dict:
     assert reason is None, reason
     return {"approved_id": record["id"], "inspection_photo_id": photos_of(record, "skck_pengasuh")[0],
             "followup_id": followup["id"]}
+
+
+def sent_through_pages(app, inspector, critical: bool, note: str = "memar di lengan") -> str:
+    """Start, fill and send an LKSA inspection of the first LKS through the pages, as the signed-in
+    ``inspector`` client (with a critical finding and its confidential ``note`` when ``critical``); its id."""
+    store = app.extensions["store"]
+    lks = store.lks.all()[0]
+    response = inspector.post(f"/inspeksi/lks/{lks['code']}/mulai", data={"checklist": "lksa"})
+    assert response.status_code == 303
+    sid = response.location.rsplit("/", 1)[1]
+    key = store.inspections.get(sid)["inspection_key"]
+    answers = complete_form(app.extensions["checklists"]["lksa"])
+    if critical:
+        answers.update(tanda_kekerasan="ya", tanda_kekerasan__note=note)
+    response = inspector.post(f"/kunjungan/{sid}", content_type="multipart/form-data", data={
+        "inspection_key": key, "action": "simpan", **answers, "foto_depan__photos": upload(jpeg())})
+    assert response.status_code == 303
+    assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
+    record = store.inspections.get(sid)
+    assert record["status"] in ("submitted", "approved") and record["critical"] is critical
+    return sid

@@ -12,7 +12,7 @@ import threading
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from inspector import notify
+from inspector import outbox
 from tests.support.waiting import WAIT_SECONDS
 
 
@@ -111,7 +111,7 @@ def serve(server):
     finally:
         if isinstance(server, Receiver):
             server.hold.set()
-        assert notify.stop_all()  # no delivery left talking to the server
+        assert outbox.stop_all()  # no delivery left talking to the server
         server.shutdown()
         server.server_close()
         thread.join(10)

@@ -42,13 +42,12 @@ def traced_sent(app, lks: dict, fail=(), photos: int = 1, decide: str | None = N
                                      60) is None
         stored = store.inspections.get(record["id"])["photos"][-1]
         audit.record(store, inspector, "draft_saved", "inspection", record["id"], photo=stored["id"])
-    _, problems = inspections.submit(store, checklist, record["id"])
+    # As the pages send and decide: the audit entry staged with the new state, then delivered.
+    _, problems = inspections.submit(store, checklist, record["id"], user=inspector, config=app.config)
     assert problems == {}, problems
-    announced = inspections.claim_announcement(store, record["id"])
-    audit.record(store, inspector, "submitted", "inspection", record["id"], version=len(announced["versions"]))
     if decide:
         reviewer = User(store.users.by_username(ROLE_USERS["reviewer"]))
-        decided, reason = review.decide(store, record["id"], reviewer, decide, "" if decide == "approve" else "Kurang.")
+        _, reason = review.decide(store, record["id"], reviewer, decide, "" if decide == "approve" else "Kurang.",
+                                  config=app.config)
         assert reason is None, reason
-        audit.record(store, reviewer, decided["status"], "inspection", record["id"], lks_id=lks["id"])
     return store.inspections.get(record["id"])

@@ -45,11 +45,12 @@ from typing import Callable, Protocol, runtime_checkable
 from .inspections import ChecklistArchive, Inspections, Photos, ReviewIndex
 from .kinds import Change, DataDamaged, Record
 from .lks import Concerns, Followups, Lks
+from .outbox import Announcement, Outbox
 from .trail import AuditTrail, Notifications
 from .users import Secrets, Throttle, Users
 
-__all__ = ["AuditTrail", "Change", "ChecklistArchive", "Concerns", "DataDamaged", "Followups", "Inspections", "KINDS", "Lks",
-           "Notifications", "Photos", "Record", "ReviewIndex", "Secrets", "Store", "Throttle", "Users"]
+__all__ = ["Announcement", "AuditTrail", "Change", "ChecklistArchive", "Concerns", "DataDamaged", "Followups", "Inspections", "KINDS", "Lks",
+           "Notifications", "Outbox", "Photos", "Record", "ReviewIndex", "Secrets", "Store", "Throttle", "Users"]
 
 
 @runtime_checkable
@@ -68,6 +69,7 @@ class Store(Protocol):
     concerns: Concerns
     throttle: Throttle
     secrets: Secrets
+    outbox: Outbox
 
     # Each engine also sets ``layout_behind``: the refusal (an exception) when the data's layout is older than this
     # code reads and the store was opened anyway, for the ``flask db`` commands; None otherwise. Opened without
@@ -87,4 +89,4 @@ class Store(Protocol):
 KINDS: dict[str, type] = {"users": Users, "lks": Lks, "inspections": Inspections, "review_index": ReviewIndex,
                           "photos": Photos, "checklists": ChecklistArchive, "audit": AuditTrail,
                           "notifications": Notifications, "followups": Followups, "concerns": Concerns,
-                          "throttle": Throttle, "secrets": Secrets}
+                          "throttle": Throttle, "secrets": Secrets, "outbox": Outbox}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterator, Protocol, runtime_checkable
 
 from .kinds import Change, DataDamaged, Record
+from .outbox import Announcement
 
 
 @runtime_checkable
@@ -45,8 +46,9 @@ class Inspections(Protocol):
         nothing is kept for later reads (an export of 100,000 inspections). In the same order; with
         ``keep_order=False`` in the order the engine reads fastest (each asked for exactly once)."""
 
-    def modify(self, inspection_id: str, change: Change) -> Record | None:
-        """Read-change-write of one inspection (see the package's rules for ``modify``)."""
+    def modify(self, inspection_id: str, change: Change, announce: Announcement | None = None) -> Record | None:
+        """Read-change-write of one inspection (see the package's rules for ``modify``); the entries
+        ``announce`` builds for the new record are staged in the outbox in the same atomic write."""
 
     def remove(self, inspection_id: str, only_if: Callable[[Record], bool]) -> Record | None:
         """Remove one inspection when ``only_if(record)`` holds, judged under the same lock as ``modify``.

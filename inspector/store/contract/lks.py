@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from .kinds import Change, Record
+from .outbox import Announcement
 
 
 @runtime_checkable
@@ -76,11 +77,12 @@ class Concerns(Protocol):
     def new_id(self) -> str:
         """A fresh concern id, unused and unguessable."""
 
-    def add_once(self, record: Record) -> tuple[Record, bool]:
+    def add_once(self, record: Record, announce: Announcement | None = None) -> tuple[Record, bool]:
         """Store ``record`` unless one with its ``form_token`` is stored: (the stored record, whether it is new).
 
         Idempotent per form token, and atomic: of several posts of one form
         racing each other exactly one stores a record, and every one gets it.
+        What ``announce`` builds for a new record is staged in the outbox in the same atomic write.
         """
 
     def get(self, concern_id: str) -> Record | None:

@@ -22,11 +22,16 @@ class AuditTrail(Protocol):
 
     def append(self, actor_id: str | None, actor_role: str, action: str, target_kind: str | None,
                target_id: str | None, details: dict | None = None,
-               traces: Callable[[], list[str]] | None = None) -> dict:
+               traces: Callable[[], list[str]] | None = None, *, once: str | None = None,
+               since: str | None = None) -> dict:
         """Chain one entry after the last and return it once it is durable.
 
         ``traces`` (optional) is called while the entry is being chained, after every entry before it: its
         list of digest traces (``store.digests``) is kept as the entry's ``details["digests"]``.
+
+        With ``once`` (an outbox entry's id, kept in ``details`` as ``outbox_id``), an entry already chained
+        with that id at or after ``since`` (UTC ISO: when its delivery was first tried) is returned instead of
+        a second one: delivering one announcement twice chains it once.
 
         Appends from any threads and processes are serialised into one
         unbroken chain: n appends make seq last+1 .. last+n, each linked to the
@@ -63,8 +68,11 @@ class Notifications(Protocol):
     The alert methods raise ``ValueError`` for a malformed user id.
     """
 
-    def add(self, user_ids: list[str], alert: Record) -> None:
+    def add(self, user_ids: list[str], alert: Record, once: str | None = None) -> None:
         """Give each account its own unread copy of ``alert`` (with ``id``, ``created_at``, ``read_at`` None).
+
+        With ``once`` (an outbox entry's id), an account that already has the alert of that id gets nothing
+        more: delivering one announcement twice stores one alert.
 
         Keeps at most ``MAX_ALERTS_PER_USER`` per account: read ones go
         first, oldest first; unread ones only when nothing else is left.
@@ -84,6 +92,8 @@ class Notifications(Protocol):
 
     def delivery_add(self, record: Record) -> Record:
         """Log a webhook delivery (with its ``state``) and return it with ``id``, ``created_at``, ``updated_at``.
+
+        A record carrying the ``id`` of a kept delivery updates that one instead (a retry of the same delivery).
 
         Keeps at most ``MAX_DELIVERIES``: finished ones go first, oldest first.
         """

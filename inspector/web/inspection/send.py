@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, url_for
+from flask_login import current_user
 
-from ... import events, inspections
+from ... import inspections
 from ...auth import PUBLIC, access
 from ...extensions import csrf
-from ..helpers import log, store
+from ..helpers import store
 from ..pages import inspection_summary
 from ..routes import Routes
 from .fetch import get_inspection_or_404, location_or_400, posted_inspection
@@ -32,16 +33,9 @@ def submit(inspection_id: str):
         flash("Sesi Anda sudah berakhir. Draf tetap tersimpan; masuk lagi lalu kirim.", "info")
         return redirect(url_for("account.login", next=url_for("inspection.summary", inspection_id=inspection_id)), 303)
     checklist = inspections.checklist_of(store(), record)
-    record, problems = inspections.submit(store(), checklist, inspection_id, location)
-    announced = inspections.claim_announcement(store(), inspection_id)
-    if announced is not None:
-        sends = announced["versions"]
-        log("resubmitted" if len(sends) > 1 else "submitted", "inspection", inspection_id,
-            version=len(sends), critical=bool(announced.get("critical")),
-            location=(sends[-1].get("location") or {}).get("status", "none"))
-        events.emit(store(), current_app.config, "inspection.created", announced)
-        if announced.get("critical"):
-            events.emit(store(), current_app.config, "inspection.critical", announced)
+    # Its audit entry, alerts, e-mail and webhooks are stored with the send itself (see inspections.submit).
+    record, problems = inspections.submit(store(), checklist, inspection_id, location, current_user,
+                                          current_app.config)
     if problems:
         flash("Belum bisa dikirim: masih ada isian wajib atau foto yang kurang.", "error")
         return inspection_summary(record, 400)

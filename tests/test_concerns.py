@@ -311,9 +311,11 @@ def test_handled_flow_and_its_audit_entry(app, store, client, code):
     entries = [e for e in audit_lines(app) if e["action"] in ("concern_received", "concern_handled")]
     # The report's entry came through the outbox (staged with the report): it names its outbox entry.
     assert entries[0]["details"].pop("outbox_id").startswith("o")
-    assert [(e["action"], e["target_id"], e["details"]) for e in entries] == [
-        ("concern_received", record["id"], {"lks_id": record["lks_id"]}),
-        ("concern_handled", record["id"], {"lks_id": record["lks_id"]})]
+    assert [(e["action"], e["target_id"], {k: v for k, v in e["details"].items() if k != "digests"})
+            for e in entries] == [("concern_received", record["id"], {"lks_id": record["lks_id"]}),
+                                  ("concern_handled", record["id"], {"lks_id": record["lks_id"]})]
+    # Each carries the digest of the concern as it wrote it, never the concern itself
+    assert [e["details"]["digests"][0].rsplit(":", 1)[0] for e in entries] == [f"concern:{record['id']}"] * 2
     trail = json.dumps(audit_lines(app), ensure_ascii=False)
     for secret in (WHAT, "Ibu Sari", "0812", note, "127.0.0.1"):
         assert secret not in trail, secret

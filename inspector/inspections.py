@@ -317,7 +317,11 @@ def submit(store, checklist: Checklist, inspection_id: str, location: dict | Non
         if record["status"] not in EDITABLE:
             return None  # a concurrent repeat sent it first: this one changes nothing
         problems.update(missing(checklist, record))
-        return None if problems else _sent(checklist, record, utcnow(), location)
+        if problems:
+            return None
+        made = _sent(checklist, record, utcnow(), location)
+        # Not announced in this write: left owed, so that a repeat from the pages announces it.
+        return made if announced is not None else {**made, "announced": len(made["versions"]) - 1}
     announced = announcing_send(config, user, store.lks.get(current["lks_id"])) if config is not None else None
     sent = store.inspections.modify(inspection_id, change, announced)
     if sent is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector import health
+from inspector import health, outbox
 from inspector.store import audit as audit_store
 from inspector.store import engine
 from inspector.store.backup import create as create_backup
@@ -206,6 +206,8 @@ def test_a_damaged_last_audit_line_is_seen_and_repaired(site, case):
     response = login(site.app.test_client(), "peninjau1")  # a sign-in is audited
     assert response.status_code == 302
     assert [e["action"] for e in site.store.outbox.pending()] == ["sign_in"] * waiting
+    # The delivery thread retries the waiting entry: stopped, so that it cannot append while the file is rewritten.
+    assert outbox.stop_all()
     path.write_bytes(damaged)  # the repair meets the file as it was
     audit_store._tips.clear()
     result = repair(site)

@@ -41,6 +41,13 @@ DEFAULTS = {
     "INSPECTOR_SEND_BACKOFF_SECONDS": 1.0,
     "INSPECTOR_SEND_TIMEOUT_SECONDS": 10,
     "INSPECTOR_SEND_QUEUE": 200,
+    # The Ed25519 private key (PEM) that signs backups and evidence bundles: a path OUTSIDE the data folder.
+    # Empty: no backup and no evidence bundle is made (see docs/deployment.md); `flask keys generate PATH` makes one.
+    "INSPECTOR_SIGNING_KEY": "",
+    # Free space on the data folder's disk: writes that would leave less are refused (507); below the warning
+    # figure every admin is alerted once, until space returns.
+    "INSPECTOR_MIN_FREE_MB": 200,
+    "INSPECTOR_WARN_FREE_MB": 1000,
 }
 
 

@@ -10,8 +10,11 @@ no confidential column, answer or note is written.
 
 Bundle: a zip of one inspection for investigators (police, Kemensos) with
 every answer (confidential ones too), the checklist definition it was
-filled against, the original photos, its audit entries and a SHA-256 of
-every file in ``MANIFEST.sha256`` (``sha256sum -c`` format).
+filled against, the original photos, its audit entries, the server's public
+signing key (``key.pub.pem``), a SHA-256 of every file in ``MANIFEST.sha256``
+(``sha256sum -c`` format) and ``MANIFEST.sha256.sig``: the Ed25519 signature
+of the manifest's exact bytes, which ``openssl pkeyutl -verify -rawin`` checks
+without the server (README.md shows how).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ FIXED_COLUMNS = ("ID pengajuan", "Kode LKS", "Nama LKS", "Kecamatan", "Kelurahan
 # Fields of an inspection that are keys, not evidence: never written to a bundle.
 SECRET_FIELDS = ("inspection_key",)
 MANIFEST = "MANIFEST.sha256"
+SIGNATURE = "MANIFEST.sha256.sig"
+PUBLIC_KEY = "key.pub.pem"
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -217,19 +222,31 @@ Isi paket:
   photos/*.jpg      foto asli seperti tersimpan di server ({photo_count} berkas){missing}
   audit.jsonl       catatan jejak audit pengajuan ini (satu entri per baris, berantai SHA-256:
                     'prev' menunjuk entri sebelumnya di log lengkap server, bukan di berkas ini)
+  {public_key}       kunci publik server yang menandatangani paket ini
   {manifest}   SHA-256 setiap berkas di atas
+  {signature} tanda tangan Ed25519 server atas {manifest}
 
-Memeriksa keutuhan (Linux/macOS):  sha256sum -c {manifest}
-Setiap baris harus berstatus OK. Kode SHA-256 paket zip ini juga tercatat di
-jejak audit server (aksi 'export_bundle').
+Sidik jari kunci penanda tangan: {fingerprint}
+
+Memeriksa paket tanpa server (Linux/macOS, OpenSSL 3), di folder hasil ekstrak:
+1. Tanda tangan (harus "Signature Verified Successfully"):
+   openssl pkeyutl -verify -pubin -inkey {public_key} -rawin -in {manifest} -sigfile {signature}
+2. Keutuhan setiap berkas (setiap baris harus berstatus OK):
+   sha256sum -c {manifest}
+3. Kunci: sidik jari berikut harus sama dengan yang di atas DAN dengan sidik jari
+   yang diberikan Dinas Sosial lewat jalur lain (surat resmi, bukan paket ini):
+   openssl pkey -pubin -in {public_key} -outform DER | sha256sum
+Kode SHA-256 paket zip ini juga tercatat di jejak audit server (aksi 'export_bundle').
 
 DOKUMEN RAHASIA: berisi data anak/penghuni dan temuan pengawasan.
 Hanya untuk penyidik dan pejabat yang berwenang.
 """
 
 
-def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None = None) -> dict[str, bytes]:
-    """Every file of the bundle by its path in the zip, the manifest last."""
+def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None = None, *,
+                 signer) -> dict[str, bytes]:
+    """Every file of the bundle by its path in the zip, the manifest and then its signature by ``signer`` (a
+    ``store.signing.Signer``) last."""
     exported_at = exported_at or timefmt.utcnow()
     lks = store.lks.get(record["lks_id"]) or {}
     inspector = store.users.get(record["inspector_id"]) or {}
@@ -251,15 +268,17 @@ def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None
     })
     files["checklist.json"] = _json(definition)
     files["audit.jsonl"] = audit_lines(store, record["id"])
+    files[PUBLIC_KEY] = signer.public_pem
     files["README.txt"] = README.format(
         inspection_id=record["id"], lks_name=lks.get("name", "?"), lks_code=lks.get("code", "?"),
         exported_at=format_wib(exported_at), exported_by=f"{exported_by.get('name', '')} "
         f"({exported_by.get('username', '')})", photo_count=len(photo_ids(record)) - len(missing),
-        manifest=MANIFEST,
+        manifest=MANIFEST, signature=SIGNATURE, public_key=PUBLIC_KEY, fingerprint=signer.fingerprint,
         missing=f"\n                    tidak ditemukan di server: {', '.join(missing)}" if missing else "",
     ).encode("utf-8")
     ordered = dict(sorted(files.items()))
     ordered[MANIFEST] = "".join(f"{sha256(data)}  {path}\n" for path, data in ordered.items()).encode("utf-8")
+    ordered[SIGNATURE] = signer.sign(ordered[MANIFEST])
     return ordered
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
+from ... import disk
 from ... import health as health_alerts
 from ...auth import access
 from ..helpers import store
@@ -15,5 +16,7 @@ routes = Routes()
 @routes.route("/data")
 @access("admin")
 def health():
-    """What is wrong with the data now, newest first; nothing when all is well."""
-    return render_template("admin/health.html", alerts=health_alerts.open_alerts(store()))
+    """What is wrong with the data now, newest first; nothing when all is well; the disk's free space (measured
+    first, so that an alert it raises or closes shows at once)."""
+    space = disk.watch(store(), current_app.config, always=True)
+    return render_template("admin/health.html", alerts=health_alerts.open_alerts(store()), space=space)

@@ -10,6 +10,12 @@ port="${PORT:-8000}"
 # Wi-Fi can scan them (localhost when the machine has no network address).
 lan="$( (hostname -I 2>/dev/null || true) | awk '{print $1}')"
 export INSPECTOR_BASE_URL="${INSPECTOR_BASE_URL:-http://${lan:-localhost}:${port}}"
+# Backups and evidence bundles are signed with a key kept outside the data folder (docs/deployment.md#signing-key):
+# the demo makes its own beside the demo's data folder (instance/) unless INSPECTOR_SIGNING_KEY names one.
+export INSPECTOR_SIGNING_KEY="${INSPECTOR_SIGNING_KEY:-$PWD/signing-key.demo.pem}"
+if [ ! -e "$INSPECTOR_SIGNING_KEY" ]; then
+  .venv/bin/flask --app wsgi keys generate "$INSPECTOR_SIGNING_KEY"
+fi
 .venv/bin/flask --app wsgi db upgrade  # a data folder of an older version is brought up to date
 .venv/bin/flask --app wsgi demo seed
 .venv/bin/flask --app wsgi users list

@@ -60,17 +60,19 @@ def main() -> None:
     try:
         os.environ["INSPECTOR_FSYNC"] = "0"  # building thousands of partitions is not what is measured
         import export_bench
-        from inspector.store import backup, engine
+        from inspector.store import backup, engine, signing
 
         folder = tmp / "data"
         export_bench.build(folder, args.size, args.seed)
         archive = tmp / "backup.tar.gz"
-        backup.create(folder, archive)
+        key = tmp / "signing-key.pem"  # beside the data folder, never in it
+        backup.create(folder, archive, signer=signing.generate(key, folder))
         engine.FSYNC = True  # the repair itself as in production
 
         from inspector import create_app
 
-        app = create_app({"INSPECTOR_DATA_DIR": str(folder), "SECRET_KEY": "bench", "TESTING": True})
+        app = create_app({"INSPECTOR_DATA_DIR": str(folder), "SECRET_KEY": "bench", "TESTING": True,
+                          "INSPECTOR_SIGNING_KEY": str(key)})
         files = sum(1 for _ in folder.rglob("*.json"))
         print("repair benchmark --", datetime.now(timezone.utc).replace(microsecond=0).isoformat())
         print(f"{args.size} inspections, {files} partition files; load average at start: "

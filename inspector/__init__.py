@@ -20,6 +20,7 @@ def create_app(overrides: dict | None = None, strict: bool = True) -> Flask:
     config.load(app, overrides)
     init_proxy(app)
     init_store(app, strict)
+    init_signing(app, strict)
     init_checklists(app, strict)
     init_security(app)
     init_pages(app)
@@ -57,6 +58,24 @@ def init_store(app: Flask, strict: bool) -> None:
         from . import announce, outbox
 
         outbox.attach(app.extensions["store"], app.config, announce.run_pending)
+
+
+def init_signing(app: Flask, strict: bool) -> None:
+    """The key that signs backups and evidence bundles (``extensions["signer"]``, None without one). The server
+    refuses to start on a key that is set but unusable; the ``flask`` commands start, to say why where it is used
+    (and so that ``flask keys generate`` can make the key the setting names)."""
+    from .store import signing
+
+    app.extensions["signer"], app.extensions["signer_problem"] = None, "INSPECTOR_SIGNING_KEY is not set"
+    path = str(app.config.get("INSPECTOR_SIGNING_KEY") or "")
+    if not path:
+        return
+    try:
+        app.extensions["signer"] = signing.load(path, app.config["INSPECTOR_DATA_DIR"])
+    except signing.SigningError as error:
+        if strict:
+            raise signing.SigningError(f"Inspector cannot start: {error}") from None
+        app.extensions["signer_problem"] = str(error)
 
 
 def init_checklists(app: Flask, strict: bool) -> None:

@@ -45,6 +45,13 @@ DEFAULTS = {
     "INSPECTOR_CHECK_EVERY_HOURS": 24,  # the server's own store check; 0: none (tests; cron runs `flask store check`)
     "INSPECTOR_OUTBOX_THREAD": True,
     "INSPECTOR_OUTBOX_POLL_SECONDS": 5.0,
+    # The Ed25519 private key (PEM) that signs backups and evidence bundles: a path OUTSIDE the data folder.
+    # Empty: no backup and no evidence bundle is made (see docs/deployment.md); `flask keys generate PATH` makes one.
+    "INSPECTOR_SIGNING_KEY": "",
+    # Free space on the data folder's disk: writes that would leave less are refused (507); below the warning
+    # figure every admin is alerted once, until space returns.
+    "INSPECTOR_MIN_FREE_MB": 200,
+    "INSPECTOR_WARN_FREE_MB": 1000,
 }
 
 

@@ -10,8 +10,11 @@ no confidential column, answer or note is written.
 
 Bundle: a zip of one inspection for investigators (police, Kemensos) with
 every answer (confidential ones too), the checklist definition it was
-filled against, the original photos, its audit entries and a SHA-256 of
-every file in ``MANIFEST.sha256`` (``sha256sum -c`` format).
+filled against, the original photos, its audit entries, the server's public
+signing key (``key.pub.pem``), a SHA-256 of every file in ``MANIFEST.sha256``
+(``sha256sum -c`` format) and ``MANIFEST.sha256.sig``: the Ed25519 signature
+of the manifest's exact bytes, which ``openssl pkeyutl -verify -rawin`` checks
+without the server (README.md shows how).
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ SECRET_FIELDS = ("inspection_key",)
 MANIFEST = "MANIFEST.sha256"
 MISMATCHED_FOLDER = "photos-tidak-cocok"  # photos that do not match the audit chain: never under photos/
 MISMATCH_NOTE = "TIDAK-COCOK.txt"
+SIGNATURE = "MANIFEST.sha256.sig"
+PUBLIC_KEY = "key.pub.pem"
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -224,18 +229,30 @@ Isi paket:
                     tercatat di jejak audit server untuk tiap foto dan rekaman, dan apakah cocok
   TIDAK-COCOK.txt   (hanya bila ada) data yang tidak cocok dengan jejak audit; foto seperti itu
                     ada di photos-tidak-cocok/, bukan di photos/
+  {public_key}       kunci publik server yang menandatangani paket ini
+  {signature} tanda tangan Ed25519 server atas {manifest}
 
-Memeriksa keutuhan (Linux/macOS):  sha256sum -c {manifest}
-Setiap baris harus berstatus OK. Kode SHA-256 paket zip ini juga tercatat di
-jejak audit server (aksi 'export_bundle').
+Sidik jari kunci penanda tangan: {fingerprint}
+
+Memeriksa paket tanpa server (Linux/macOS, OpenSSL 3), di folder hasil ekstrak:
+1. Tanda tangan (harus "Signature Verified Successfully"):
+   openssl pkeyutl -verify -pubin -inkey {public_key} -rawin -in {manifest} -sigfile {signature}
+2. Keutuhan setiap berkas (setiap baris harus berstatus OK):
+   sha256sum -c {manifest}
+3. Kunci: sidik jari berikut harus sama dengan yang di atas DAN dengan sidik jari
+   yang diberikan Dinas Sosial lewat jalur lain (surat resmi, bukan paket ini):
+   openssl pkey -pubin -in {public_key} -outform DER | sha256sum
+Kode SHA-256 paket zip ini juga tercatat di jejak audit server (aksi 'export_bundle').
 
 DOKUMEN RAHASIA: berisi data anak/penghuni dan temuan pengawasan.
 Hanya untuk penyidik dan pejabat yang berwenang.
 """
 
 
-def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None = None) -> dict[str, bytes]:
-    """Every file of the bundle by its path in the zip, the manifest last.
+def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None = None, *,
+                 signer) -> dict[str, bytes]:
+    """Every file of the bundle by its path in the zip, the manifest and then its signature by ``signer`` (a
+    ``store.signing.Signer``) last.
 
     Held against the audit chain (``evidence``): a photo whose file does not match the chain or its record goes
     under ``photos-tidak-cocok/`` (never ``photos/``), and ``TIDAK-COCOK.txt`` says what does not match. The
@@ -279,17 +296,19 @@ def bundle_files(store, record: dict, exported_by: dict, exported_at: str | None
     files["audit.jsonl"] = audit_lines(store, record["id"])
     if mismatched or not record_ok:
         files[MISMATCH_NOTE] = _mismatch_note(record["id"], record_ok, mismatched)
+    files[PUBLIC_KEY] = signer.public_pem
     files["README.txt"] = README.format(
         inspection_id=record["id"], lks_name=lks.get("name", "?"), lks_code=lks.get("code", "?"),
         exported_at=format_wib(exported_at), exported_by=f"{exported_by.get('name', '')} "
         f"({exported_by.get('username', '')})", photo_count=len(photo_ids(record)) - len(missing) - len(mismatched),
-        manifest=MANIFEST,
+        manifest=MANIFEST, signature=SIGNATURE, public_key=PUBLIC_KEY, fingerprint=signer.fingerprint,
         missing=f"\n                    tidak ditemukan di server: {', '.join(missing)}" if missing else "",
     ).encode("utf-8")
     ordered = dict(sorted(files.items()))
     lines = [f"{sha256(data)}  {path}\n" for path, data in ordered.items()]
     lines += [f"# jejak audit: {path} {note}\n" for path, note in sorted(chain_notes.items())]
     ordered[MANIFEST] = "".join(lines).encode("utf-8")
+    ordered[SIGNATURE] = signer.sign(ordered[MANIFEST])
     return ordered
 
 

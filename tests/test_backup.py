@@ -25,7 +25,7 @@ from inspector.store import Store, backup, engine, upgrade
 from inspector.store.audit import AuditLog
 from inspector.store.backup import BackupError
 from inspector.store.restore import restore
-from tests.support.builders import PASSWORD, ROLE_USERS, make_app, seed_app
+from tests.support.builders import PASSWORD, ROLE_USERS, make_app, seed_app, signing_key
 from tests.support.waiting import wait_until
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -105,6 +105,7 @@ def test_backup_then_restore_gives_identical_files_and_a_working_app(tmp_path, s
 
     inside = members(archive)
     manifest = json.loads(inside.pop("manifest.json"))
+    assert len(inside.pop("manifest.json.sig")) == 64
     # Every file and nothing else: no lock, temporary or secret key; each with its SHA-256.
     assert inside == {f"data/{path}": content for path, content in source.items()}
     assert {e["path"]: e["sha256"] for e in manifest["files"]} == {
@@ -137,8 +138,9 @@ def test_an_unfinished_last_audit_line_is_left_out_and_the_copy_verifies(tmp_pat
     with open(month_file, "ab") as handle:
         handle.write(b'{"seq": 4, "torn')  # an append killed half way: never acknowledged
     assert not log.verify()[0]
-    backup.create(root, tmp_path / "b.tar.gz")
-    result = restore(tmp_path / "b.tar.gz", tmp_path / "restored")
+    key = signing_key(tmp_path / "signing-key.pem")
+    backup.create(root, tmp_path / "b.tar.gz", key)
+    result = restore(tmp_path / "b.tar.gz", tmp_path / "restored", [key.public])
     assert (result.audit_ok, result.audit_entries) == (True, 3)
     assert (tmp_path / "restored" / "audit" / month_file.name).read_bytes() == whole
 
@@ -163,10 +165,10 @@ def test_backup_refuses_to_overwrite_or_to_write_into_the_data_folder(tmp_path, 
     root, archive = seeded
     before = archive.read_bytes()
     with pytest.raises(BackupError, match="already exists"):
-        backup.create(root, archive)
+        backup.create(root, archive, signing_key(tmp_path / "signing-key.pem"))
     assert archive.read_bytes() == before
     with pytest.raises(BackupError, match="inside the data folder"):
-        backup.create(root, root / "b.tar.gz")
+        backup.create(root, root / "b.tar.gz", signing_key(tmp_path / "signing-key.pem"))
     assert not (root / "b.tar.gz").exists()
 
 
@@ -236,6 +238,7 @@ def test_hostile_archives_are_refused_and_nothing_is_written_outside(tmp_path, c
     with tarfile.open(archive, "w:gz") as tar:
         for info, data in [_file("data/users.json", b"{}"), *_hostile(case, outside), manifest]:
             tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    signing_key(tmp_path / "signing-key.pem")  # the key the app is given, made before the snapshot of the files
     before = everything(tmp_path)
     target = work / "data"
     result = restore_cli(tmp_path, target, archive)
@@ -327,6 +330,7 @@ def _check_point_in_time(root: Path, acked_before: set[str], begun_after: int) -
 def test_a_backup_taken_while_four_processes_insert_is_one_point_in_time(tmp_path):
     root = tmp_path / "data"
     Store(root)
+    key = signing_key(tmp_path / "signing-key.pem")
     stop = SPAWN.Event()
     readies = [SPAWN.Event() for _ in range(WORKERS)]
     begun = [tmp_path / f"begun-{w}" for w in range(WORKERS)]
@@ -344,7 +348,7 @@ def test_a_backup_taken_while_four_processes_insert_is_one_point_in_time(tmp_pat
             wait_until(lambda: len(_lines(acks)) >= 30 * (round_ + 1), "the writers' acknowledged inserts")
             acked_before = set(_lines(acks))
             archive = tmp_path / f"backup-{round_}.tar.gz"
-            result = backup.create(root, archive)
+            result = backup.create(root, archive, key)
             taken.append((archive, acked_before, len(_lines(begun)), result))
     finally:
         stop.set()
@@ -357,7 +361,7 @@ def test_a_backup_taken_while_four_processes_insert_is_one_point_in_time(tmp_pat
     assert [p.exitcode for p in processes] == [0] * WORKERS
     for n, (archive, acked_before, begun_after, result) in enumerate(taken):
         target = tmp_path / f"restored-{n}"
-        restored = restore(archive, target)
+        restored = restore(archive, target, [key.public])
         assert restored.audit_ok, restored.audit_problem
         assert restored.files == result.files
         _check_point_in_time(target, acked_before, begun_after)

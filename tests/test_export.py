@@ -342,7 +342,8 @@ def test_bundle_holds_record_checklist_photos_audit_and_a_manifest_that_verifies
     names = set(bundle.namelist())
     photo_names = {f"photos/{p['id']}.jpg" for p in case["photos"]}
     assert len(photo_names) == 3  # the front, the failing kitchen, one general photo
-    assert names == {"inspection.json", "checklist.json", "audit.jsonl", "README.txt", "MANIFEST.sha256"} | photo_names
+    assert names == {"inspection.json", "checklist.json", "audit.jsonl", "README.txt", "key.pub.pem",
+                     "MANIFEST.sha256", "MANIFEST.sha256.sig"} | photo_names
     # The manifest: a sha256sum line for every other file, each matching the file's bytes
     manifest = {}
     for line in bundle.read("MANIFEST.sha256").decode().splitlines():
@@ -350,7 +351,7 @@ def test_bundle_holds_record_checklist_photos_audit_and_a_manifest_that_verifies
             continue
         digest, path = re.fullmatch(r"([0-9a-f]{64})  (\S+)", line).groups()
         manifest[path] = digest
-    assert set(manifest) == names - {"MANIFEST.sha256"}
+    assert set(manifest) == names - {"MANIFEST.sha256", "MANIFEST.sha256.sig"}
     assert {path: hashlib.sha256(bundle.read(path)).hexdigest() for path in manifest} == manifest
     # The photos are the stored originals, byte for byte
     for photo in case["photos"]:
@@ -418,7 +419,7 @@ def test_bundle_names_a_photo_missing_from_disk_and_still_verifies(app, store, r
     assert json.loads(bundle.read("inspection.json"))["export"]["missing_photo_ids"] == [gone]
     manifest = read_manifest(bundle.read("MANIFEST.sha256").decode())
     assert manifest == {p: hashlib.sha256(bundle.read(p)).hexdigest()
-                        for p in bundle.namelist() if p != "MANIFEST.sha256"}
+                        for p in bundle.namelist() if p not in ("MANIFEST.sha256", "MANIFEST.sha256.sig")}
 
 
 def test_bundle_keeps_photos_of_earlier_versions(app, store, reviewer, case):

@@ -33,7 +33,7 @@ class Site:
         self.c = inspection_in(app, self.lks[0], status="approved")
         self.clients = {role: client_as(app, role) for role in ("reviewer", "inspector", "admin", "operator")}
         self.backup = tmp_path / "backup.tar.gz"
-        create_backup(self.store.root, self.backup)
+        create_backup(self.store.root, self.backup, signer=app.extensions["signer"])
         created = self.a["created_at"]
         self.month = f"{MONTHS[int(created[5:7]) - 1]} {created[:4]}"
         self.year = created[:4]

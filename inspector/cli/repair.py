@@ -32,7 +32,9 @@ def run_repair(backup: Path | None = None) -> bool:
     store = current_app.extensions["store"]
     root = Path(current_app.config["INSPECTOR_DATA_DIR"])
     started = time.perf_counter()
-    report = store_repair.repair(root, backup, now=timefmt.now().strftime("%Y%m%dT%H%M%SZ"))
+    signer = current_app.extensions.get("signer")
+    report = store_repair.repair(root, backup, now=timefmt.now().strftime("%Y%m%dT%H%M%SZ"),
+                                 trusted=[signer.public] if signer is not None else [])
     if report.backup_problem:
         click.echo(f"Backup not used: {report.backup_problem}", err=True)
     for damage in report.damaged:

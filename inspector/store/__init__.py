@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import contract, upgrade
+from . import contract, space, upgrade
 from .audit import AuditLog
 from .concerns import ConcernStore
 from .engine import sweep_stale_temporaries
@@ -73,6 +73,10 @@ class Store:
     def layout(self) -> tuple[int, int]:
         """(the data folder's layout version, the version this Inspector reads)."""
         return upgrade.version(self.root), upgrade.CURRENT
+
+    def disk_space(self) -> tuple[int, int]:
+        """(free bytes, total bytes) of the disk holding the data folder."""
+        return space.usage(self.root)
 
     def upgrade_layout(self, say=lambda line: None) -> list[int]:
         """Bring the data folder's layout up to date (see ``upgrade``); the versions reached."""

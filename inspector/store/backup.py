@@ -1,7 +1,11 @@
 """Backup of a whole data folder: one point in time, taken while the server keeps serving (restore: restore.py).
 
 A backup is a tar.gz holding ``data/<path>`` for every file of the data
-folder and, last, ``manifest.json`` with the size and SHA-256 of each.
+folder, then ``manifest.json`` with the size and SHA-256 of each, and last
+``manifest.json.sig``: the Ed25519 signature of the manifest's exact bytes by
+the installation's signing key (``signing``; the key lives outside the data
+folder, so a backup never holds it). Restore refuses an archive whose
+signature is missing, wrong, or made by a key it was not told to trust.
 
 Left out: lock files (``*.lock``), hidden entries (the writers' ``.*.tmp``
 temporaries, a backup's own staging folder) and ``secret_key``. The key signs
@@ -26,11 +30,17 @@ of ``modify`` are pure; audit appends happen after, not inside, them). So:
    appeared meanwhile; repeat until a scan finds nothing new. The audit lock is
    taken with them. Writers hold one lock at a time and backups exclude each
    other (``backup.lock``), so this cannot deadlock;
-2. with every lock held, hard-link each partition file into a staging folder
-   (instant: the link keeps that version, since writers replace files rather
-   than change them) and note where the audit files end;
-3. release every lock, then link the photos (written once, never changed),
-   copy the audit files up to the noted ends (the log only grows), and pack.
+2. with every lock held, open each partition file (instant: the open file
+   keeps that version, since writers replace files rather than change them)
+   and note where the audit files end;
+3. release every lock, then list the photos (written once, never changed) and
+   stream everything into the archive: the partitions from the files opened in
+   step 2, the audit files up to the noted ends (the log only grows).
+
+Nothing is written inside the data folder (no staging copy, no links): the
+only file made is the archive, written as a hidden ``.partial`` file beside
+its target and published whole, so a full disk or a folder that cannot be
+written ends the backup with a one-line ``BackupError`` and no file left.
 
 The guarantee. Let t be the start of the last scan of step 1, which found
 no file whose lock we did not already hold. Every partition file existing at
@@ -48,15 +58,17 @@ one; the app already tolerates every such prefix (dangling index entries are
 skipped, queue rows are confirmed against the inspection, ``flask index
 rebuild`` recreates the queue indexes). Photos: every one a record in the
 backup refers to (photos are removed only when nothing refers to them), plus
-perhaps some that none does. A file outside the lock protocol (none today
-besides ``secret_key``) is copied after step 3, as it is then.
+perhaps some that none does; a photo is opened when it is packed, so one that
+a draft at t referred to and that its inspector removed while the archive was
+being written is left out. A file outside the lock protocol (none today
+besides ``secret_key``) is read when packed, as it is then.
 
 This rests on what ``engine`` does today: a partition file is created and
 replaced only under its lock, and never removed; a writer holds one
 partition lock at a time.
 
 Each partition is blocked for writers from the moment its lock is taken to
-the end of step 2: the links, not the copying or packing (``BackupResult``
+the end of step 2: the opens, not the packing (``BackupResult``
 reports the times). A folder that keeps gaining partitions faster than a scan
 (never seen in use: a new partition is a new LKS month or a new account) makes
 step 1 start over, and after a few tries the backup gives up.
@@ -94,6 +106,7 @@ from .keys import FILE_NAME as KEY_FILE
 FORMAT = "inspector-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
+MANIFEST_SIG = "manifest.json.sig"  # the Ed25519 signature of manifest.json's exact bytes
 DATA = "data"
 BACKUP_LOCK = "backup.lock"
 SECRET_KEY = KEY_FILE
@@ -121,9 +134,10 @@ class BackupResult:
     locks: int  # partition locks taken (the audit lock among them)
     scans: int  # scans of step 1 in the try that succeeded
     lock_wait_ms: float  # from the first lock taken to the last (a scan included)
-    frozen_ms: float  # every lock held: the hard links
+    frozen_ms: float  # every lock held: opening the partitions
     longest_hold_ms: float  # first lock taken to last released: the longest a writer could wait on us
     skipped: list[str] = field(default_factory=list)  # symlinks and special files, never backed up
+    signed_by: str = ""  # the fingerprint of the key that signed the manifest
 
 
 @dataclass
@@ -176,8 +190,10 @@ def _remove_stale(root: Path, prefix: str) -> None:
 # --------------------------------------------------------------------------
 
 
-def create(data_dir: str | Path, archive: str | Path) -> BackupResult:
-    """Write a consistent snapshot of ``data_dir`` to the new tar.gz file ``archive``."""
+def create(data_dir: str | Path, archive: str | Path, signer) -> BackupResult:
+    """Write a consistent snapshot of ``data_dir`` to the new tar.gz file ``archive``, its manifest signed by
+    ``signer`` (a ``signing.Signer``). Nothing is written inside the data folder; any failure is a
+    ``BackupError`` saying why in one line (no space, a folder that cannot be written, ...), and no file is left."""
     root = Path(data_dir).resolve()
     out = Path(archive).absolute()
     if not root.is_dir():
@@ -188,20 +204,35 @@ def create(data_dir: str | Path, archive: str | Path) -> BackupResult:
         raise BackupError(f"no folder {out.parent} to write the backup in")
     if out.exists() or out.is_symlink():
         raise BackupError(f"{out} already exists: a backup never overwrites a file")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise BackupError(f"cannot write in {out.parent} (permission denied): choose a folder this account can write")
     _check_owner(root)
     try:
         with _serialised(root):
-            _remove_stale(root, STAGING_PREFIX)
-            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+            _remove_stale(root, STAGING_PREFIX)  # left by versions that staged inside the data folder
+            result, sources = _snapshot(root)
             try:
-                result = _snapshot(root, staging)
                 result.path = out
-                result.files, result.bytes, result.archive_bytes = _pack(staging, out, result)
+                result.signed_by = signer.fingerprint
+                result.files, result.bytes, result.archive_bytes = _pack(sources, out, result, signer)
                 return result
             finally:
-                shutil.rmtree(staging, ignore_errors=True)
+                _close_all(sources)
     except Timeout:
         raise BackupError(f"another backup or restore of {root} is running") from None
+    except OSError as error:
+        raise BackupError(_why(error, out)) from None
+
+
+def _why(error: OSError, out: Path) -> str:
+    """One line for the person running the backup: what failed, where."""
+    where = error.filename or out.parent
+    if error.errno == errno.ENOSPC:
+        return f"no space left on the disk of {where}: free some space or write the backup to another disk; " \
+               "no backup was written"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {where} ({error.strerror}); no backup was written"
+    return f"backup failed at {where} ({error.strerror or error}); no backup was written"
 
 
 def _scan(root: Path) -> tuple[list[Path], list[Path], list[str]]:
@@ -315,21 +346,42 @@ def _ensure_open_files(count: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def _snapshot(root: Path, staging: Path) -> BackupResult:
-    """Steps 1-3 of the module docstring: every file in ``staging`` as it was at one instant."""
+
+@dataclass
+class _Source:
+    """One file of the archive, by its path in the data folder. A partition is opened under its lock (``fd``):
+    the open file keeps that version, as writers replace files rather than change them. An audit file is read
+    up to ``length``; the others (photos, files outside the lock protocol) are opened when packed."""
+
+    rel: str
+    path: Path
+    fd: int | None = None
+    length: int | None = None
+
+
+def _close_all(sources: list[_Source]) -> None:
+    for source in sources:
+        if source.fd is not None:
+            os.close(source.fd)
+            source.fd = None
+
+
+def _snapshot(root: Path) -> tuple[BackupResult, list[_Source]]:
+    """Steps 1-3 of the module docstring: every file as it was at one instant."""
     for _ in range(TRIES):
-        result = _try_snapshot(root, staging)
-        if result is not None:
-            return result
+        found = _try_snapshot(root)
+        if found is not None:
+            return found
         time.sleep(0.2)
     raise BackupError(f"the data folder kept gaining new files through {TRIES} tries of {SCAN_ROUNDS} scans; "
                       "try again later")
 
 
-def _try_snapshot(root: Path, staging: Path) -> BackupResult | None:
+def _try_snapshot(root: Path) -> tuple[BackupResult, list[_Source]] | None:
     audit_folder = root / AUDIT
     audit_lock = str(audit_folder / "audit.lock")
     locks = _Locks()
+    sources: list[_Source] = []
     started = None  # when the first lock is taken
     try:
         for scans in range(1, SCAN_ROUNDS + 1):
@@ -340,7 +392,7 @@ def _try_snapshot(root: Path, staging: Path) -> BackupResult | None:
             new = sorted(wanted - locks.keys())
             if not new:
                 break
-            _ensure_open_files(len(locks) + len(new))
+            _ensure_open_files(2 * (len(locks) + len(new)))  # a lock and an open partition each
             started = started or time.perf_counter()
             for lock_path in new:
                 locks.take(lock_path)
@@ -349,57 +401,34 @@ def _try_snapshot(root: Path, staging: Path) -> BackupResult | None:
         count = len(locks)
         all_held = time.perf_counter()
         started = started or all_held
-        _link_all(root, staging, partitions)
+        _open_all(root, partitions, sources)
         audit_ends = _audit_ends(audit_folder) if audit_lock in locks else {}
         captured = time.perf_counter()
+    except BaseException:
+        _close_all(sources)
+        raise
     finally:
         locks.release_all()
     released = time.perf_counter()
 
     for name, end in audit_ends.items():
-        _copy_prefix(audit_folder / name, staging / AUDIT / name, end)
-    for path in others:
-        try:
-            target = staging / path.relative_to(root)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-        except FileNotFoundError:
-            pass
-    skipped += _capture_photos(root, staging)
+        sources.append(_Source(f"{AUDIT}/{name}", audit_folder / name, length=end))
+    sources += [_Source(path.relative_to(root).as_posix(), path) for path in others]
+    photos, missed = _capture_photos(root)
+    sources += photos
+    sources.sort(key=lambda source: source.rel)
     return BackupResult(path=Path(), files=0, bytes=0, archive_bytes=0, locks=count, scans=scans,
                         lock_wait_ms=(all_held - started) * 1000, frozen_ms=(captured - all_held) * 1000,
-                        longest_hold_ms=(released - started) * 1000, skipped=skipped)
+                        longest_hold_ms=(released - started) * 1000, skipped=skipped + missed), sources
 
 
-def _link_all(root: Path, staging: Path, paths: list[Path]) -> None:
-    """Hard-link every file of ``paths`` into ``staging`` (the locks are held: plain strings, folders made once)."""
+def _open_all(root: Path, paths: list[Path], sources: list[_Source]) -> None:
+    """Open every file of ``paths`` (the locks are held: plain opens, nothing written anywhere)."""
     skip = len(str(root)) + 1
-    made: set[str] = set()
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
     for path in paths:
         source = str(path)
-        rel = source[skip:]
-        folder = os.path.dirname(rel)
-        if folder not in made:
-            os.makedirs(os.path.join(staging, folder), exist_ok=True)
-            made.add(folder)
-        target = os.path.join(staging, rel)
-        try:
-            os.link(source, target, follow_symlinks=False)
-        except FileNotFoundError:
-            raise
-        except OSError:  # a file system without hard links, or one that refuses them here
-            shutil.copyfile(source, target)
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """Hard-link ``source`` (instant, and that version stays); copy where links are not possible."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target, follow_symlinks=False)
-    except FileNotFoundError:
-        raise
-    except OSError:  # a file system without hard links, or one that refuses them here
-        shutil.copyfile(source, target)
+        sources.append(_Source(source[skip:], path, fd=os.open(source, flags)))
 
 
 def _whole_lines_end(path: Path) -> int:
@@ -431,26 +460,14 @@ def _audit_ends(folder: Path) -> dict[str, int]:
     return ends
 
 
-def _copy_prefix(source: Path, target: Path, length: int) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(source, "rb") as src, open(target, "wb") as dst:
-        left = length
-        while left > 0:
-            chunk = src.read(min(_CHUNK, left))
-            if not chunk:
-                raise BackupError(f"{source} became shorter during the backup")
-            dst.write(chunk)
-            left -= len(chunk)
-    status = os.stat(source)
-    os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
-
-
-def _capture_photos(root: Path, staging: Path) -> list[str]:
-    """Link every photo (after the locks: photos are written once, and one that a record refers to stays)."""
+def _capture_photos(root: Path) -> tuple[list[_Source], list[str]]:
+    """Every photo, after the locks (photos are written once; one that a record refers to stays): (sources,
+    skipped special files)."""
     skipped: list[str] = []
+    found: list[_Source] = []
     photos = root / PHOTOS
     if photos.is_symlink():
-        return [PHOTOS]
+        return [], [PHOTOS]
     for folder, dirs, files in os.walk(photos):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if not _hidden_or_lock(d) and not os.path.islink(here / d))
@@ -462,65 +479,89 @@ def _capture_photos(root: Path, staging: Path) -> list[str]:
                 if not stat.S_ISREG(os.lstat(path).st_mode):
                     skipped.append(path.relative_to(root).as_posix())
                     continue
-                _link_or_copy(path, staging / path.relative_to(root))
             except FileNotFoundError:  # an unreferenced photo removed meanwhile
-                pass
-    return skipped
+                continue
+            found.append(_Source(path.relative_to(root).as_posix(), path))
+    return found, skipped
 
 
 class _Hashing:
-    """A reader that hashes what passes through it (``tarfile`` reads the file through it)."""
+    """A reader that hashes what passes through it (``tarfile`` reads the file through it), at most ``limit``."""
 
-    def __init__(self, handle):
+    def __init__(self, handle, limit: int | None = None):
         self.handle = handle
         self.digest = hashlib.sha256()
         self.size = 0
+        self.limit = limit
 
     def read(self, size: int = -1) -> bytes:
+        if self.limit is not None:
+            left = self.limit - self.size
+            size = left if size < 0 else min(size, left)
         data = self.handle.read(size)
         self.digest.update(data)
         self.size += len(data)
         return data
 
 
-def _staged_files(staging: Path) -> list[str]:
-    found = []
-    for folder, dirs, files in os.walk(staging):
-        dirs.sort()
-        found.extend((Path(folder) / name).relative_to(staging).as_posix() for name in files)
-    return sorted(found)
+def _open_source(source: _Source):
+    """(an open binary file, its status) of ``source``; None when a file opened late is gone."""
+    if source.fd is not None:
+        fd, source.fd = source.fd, None
+        return os.fdopen(fd, "rb"), os.fstat(fd)
+    try:
+        handle = open(source.path, "rb")
+    except FileNotFoundError:
+        if source.length is not None:
+            raise BackupError(f"{source.path} disappeared during the backup") from None
+        return None  # a photo nothing refers to, removed meanwhile
+    return handle, os.fstat(handle.fileno())
 
 
-def _pack(staging: Path, out: Path, result: BackupResult) -> tuple[int, int, int]:
-    """Write the archive beside ``out`` and publish it under that name only when complete."""
+def signed_manifest(manifest: dict, signer) -> tuple[bytes, bytes]:
+    """The manifest's bytes as stored in the archive, and ``signer``'s signature of exactly those bytes."""
+    body = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8")
+    return body, signer.sign(body)
+
+
+def _pack(sources: list[_Source], out: Path, result: BackupResult, signer) -> tuple[int, int, int]:
+    """Stream every source into the archive beside ``out``; publish it under that name only when complete."""
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")  # mode 0600
     entries = []
     try:
         with os.fdopen(fd, "wb") as raw:
             with tarfile.open(out.name, fileobj=raw, mode="w:gz", compresslevel=COMPRESSLEVEL,
                               format=tarfile.PAX_FORMAT) as tar:
-                for rel in _staged_files(staging):
-                    path = staging / rel
-                    status = os.stat(path)
-                    info = tarfile.TarInfo(f"{DATA}/{rel}")
-                    info.size, info.mtime, info.mode = status.st_size, int(status.st_mtime), 0o600
-                    with open(path, "rb") as handle:
-                        hashing = _Hashing(handle)
-                        tar.addfile(info, hashing)
-                    if hashing.size != status.st_size:  # pragma: no cover - staged files are private
-                        raise BackupError(f"{rel} changed while it was packed")
-                    entries.append({"path": rel, "size": status.st_size, "sha256": hashing.digest.hexdigest()})
+                for source in sources:
+                    opened = _open_source(source)
+                    if opened is None:
+                        continue
+                    handle, status = opened
+                    with handle:
+                        size = status.st_size if source.length is None else source.length
+                        info = tarfile.TarInfo(f"{DATA}/{source.rel}")
+                        info.size, info.mtime, info.mode = size, int(status.st_mtime), 0o600
+                        hashing = _Hashing(handle, size)
+                        try:
+                            tar.addfile(info, hashing)
+                        except OSError as error:
+                            if error.errno is not None:
+                                raise
+                            raise BackupError(f"{source.path} became shorter during the backup") from None
+                    entries.append({"path": source.rel, "size": size, "sha256": hashing.digest.hexdigest()})
                 manifest = {
                     "format": FORMAT, "version": VERSION,
                     "created_at": timefmt.utcnow(),
                     "excluded": [SECRET_KEY, "*.lock", "hidden files (temporaries)"],
                     "snapshot": {"locks": result.locks, "longest_hold_ms": round(result.longest_hold_ms, 1)},
+                    "signed_by": signer.fingerprint,
                     "files": entries,
                 }
-                body = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8")
-                info = tarfile.TarInfo(MANIFEST)
-                info.size, info.mtime, info.mode = len(body), int(time.time()), 0o600
-                tar.addfile(info, io.BytesIO(body))
+                body, signature = signed_manifest(manifest, signer)
+                for name, data in ((MANIFEST, body), (MANIFEST_SIG, signature)):
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
+                    tar.addfile(info, io.BytesIO(data))
             raw.flush()
             if engine.FSYNC:
                 os.fsync(raw.fileno())

@@ -188,8 +188,9 @@ def cut_audit_tail(root: Path, rel: str) -> int:
         return 0
 
 
-def repair(root: str | Path, backup: str | Path | None = None, now: str = "") -> Report:
-    """Move every damaged file aside and put back what ``backup`` holds of it (see the module's guarantees).
+def repair(root: str | Path, backup: str | Path | None = None, now: str = "", trusted=()) -> Report:
+    """Move every damaged file aside and put back what ``backup`` (signed by one of the ``trusted`` public keys)
+    holds of it (see the module's guarantees).
 
     The indexes are rebuilt by the caller afterwards (``rebuild_inspector_indexes``, ``review.rebuild_indexes``).
     ``now`` names the folder things are moved into (UTC, ``20261207T141500Z``)."""
@@ -203,7 +204,7 @@ def repair(root: str | Path, backup: str | Path | None = None, now: str = "") ->
     if backup is not None:
         staging = Path(tempfile.mkdtemp(prefix="inspector-repair-"))
         try:
-            copies = unpack_checked(backup, staging)
+            copies = unpack_checked(backup, staging, trusted)
         except (BackupError, OSError) as error:
             report.backup_problem = str(error)
             copies = {}

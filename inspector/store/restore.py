@@ -1,4 +1,11 @@
-"""Restore a backup into an empty data folder: check every file against the manifest, refuse hostile archives."""
+"""Restore a backup into an empty data folder: check the manifest's signature and every file against the manifest,
+refuse hostile archives.
+
+An archive is read (``open_checked``) into a hidden staging folder and trusted only when all of this holds: it
+carries ``manifest.json.sig``, that is the signature of the manifest's exact bytes by one of the ``trusted``
+public keys (the installation's own, or one the operator names), and every file matches the manifest. Any
+failure is a ``BackupError`` saying why, and the data folder is left as it was.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +23,17 @@ from filelock import Timeout
 
 from . import engine, upgrade
 from .audit import AuditLog
-from .backup import (_CHUNK, DATA, FORMAT, MANIFEST, MAX_MANIFEST_BYTES, RESTORE_PREFIX, SECRET_KEY, VERSION,
-                     BackupError, RestoreResult, _check_owner, _hidden_or_lock, _remove_stale,
+from . import signing
+from .backup import (_CHUNK, DATA, FORMAT, MANIFEST, MANIFEST_SIG, MAX_MANIFEST_BYTES, RESTORE_PREFIX, SECRET_KEY,
+                     VERSION, BackupError, RestoreResult, _check_owner, _hidden_or_lock, _remove_stale,
                      _serialised)
 
+_SIGNATURE = "/signature"  # what _checked_member answers for the signature (a data path never starts with "/")
 
-def restore(archive: str | Path, data_dir: str | Path) -> RestoreResult:
-    """Put the backup ``archive`` into the empty folder ``data_dir``, then verify the audit trail."""
+
+def restore(archive: str | Path, data_dir: str | Path, trusted) -> RestoreResult:
+    """Put the backup ``archive``, signed by one of the ``trusted`` public keys, into the empty folder
+    ``data_dir``, then verify the audit trail."""
     source = Path(archive)
     root = Path(data_dir)
     if not source.is_file():
@@ -39,7 +50,7 @@ def restore(archive: str | Path, data_dir: str | Path) -> RestoreResult:
             _remove_stale(root, RESTORE_PREFIX)
             staging = Path(tempfile.mkdtemp(prefix=RESTORE_PREFIX, dir=root))
             try:
-                listed = unpack_checked(source, staging)
+                listed = unpack_checked(source, staging, trusted)
                 # The layout stamp a fresh start wrote is the backup's to give: without one it is an older layout.
                 (root / upgrade.SCHEMA_FILE).unlink(missing_ok=True)
                 _place(staging, root, sorted(listed))
@@ -52,17 +63,50 @@ def restore(archive: str | Path, data_dir: str | Path) -> RestoreResult:
                          audit_ok=ok, audit_problem=problem, audit_entries=count)
 
 
-def unpack_checked(archive: str | Path, staging: str | Path) -> dict[str, tuple[int, str]]:
+def unpack_checked(archive: str | Path, staging: str | Path, trusted) -> dict[str, tuple[int, str]]:
     """Every file of the backup ``archive`` into the empty folder ``staging``, the whole archive checked before
     the caller may use any of it: {path in the data folder: (size, sha256)}, or BackupError saying what is wrong.
 
     The reading half of ``restore``, and what ``flask store repair --from-backup`` takes a copy from: every
-    check an archive must pass belongs here, so both apply it."""
+    check an archive must pass (its signature by one of the ``trusted`` keys, every file against the manifest)
+    belongs here, so both apply it."""
     source = Path(archive)
     if not source.is_file():
         raise BackupError(f"no backup file {source}")
-    written, manifest = _unpack(source, Path(staging))
+    return open_checked(source, Path(staging), trusted)
+
+
+def open_checked(source: Path, staging: Path, trusted) -> dict[str, tuple[int, str]]:
+    """Every file of the archive ``source`` into the empty folder ``staging``, checked: {path: (size, sha256)}.
+
+    Refused (``BackupError``, whatever was written to ``staging`` is the caller's to remove) unless the manifest
+    is signed by one of ``trusted`` (Ed25519 public keys) and lists exactly the files read, with their hashes.
+    """
+    written, manifest, signature = _unpack_signed(source, staging)
+    check_signature(manifest, signature, trusted)
     return _check_manifest(manifest, written)
+
+
+def check_signature(manifest: bytes, signature: bytes | None, trusted) -> None:
+    """Refuse a manifest without a signature, or whose signature is not one of the ``trusted`` keys'."""
+    if signature is None:
+        raise BackupError(f"refused: the archive has no {MANIFEST_SIG}: an unsigned backup (or one cut short) is "
+                          "never restored. Nothing was restored.")
+    keys = list(trusted)
+    if not keys:
+        raise BackupError("no key to check the backup's signature with: set INSPECTOR_SIGNING_KEY, or name the "
+                          "public key that signed it (--trusted-key PUB.pem). Nothing was restored.")
+    if any(signing.verify(key, manifest, signature) for key in keys):
+        return
+    try:
+        claimed = str(json.loads(manifest).get("signed_by") or "an unnamed key")
+    except (ValueError, AttributeError):
+        claimed = "an unnamed key"
+    ours = ", ".join(signing.fingerprint(key) for key in keys)
+    raise BackupError(f"refused: the signature of {MANIFEST} does not verify with the trusted key ({ours}); the "
+                      f"manifest says it was signed by {claimed}. The archive was changed, or signed by another "
+                      "key: if you trust that key, name its public key with --trusted-key PUB.pem. "
+                      "Nothing was restored.")
 
 
 def _refuse_content(root: Path) -> None:
@@ -125,6 +169,8 @@ def _checked_member(info: tarfile.TarInfo) -> str | None:
         raise _refuse(name, "is an absolute path")
     if name == MANIFEST and info.isreg():
         return ""
+    if name == MANIFEST_SIG and info.isreg():
+        return _SIGNATURE
     if info.isdir() and name == DATA:
         return None
     if not name.startswith(f"{DATA}/"):
@@ -135,9 +181,17 @@ def _checked_member(info: tarfile.TarInfo) -> str | None:
 
 
 def _unpack(source: Path, staging: Path) -> tuple[dict[str, tuple[int, str]], bytes]:
-    """Every file of the archive into ``staging``: ({path: (size, sha256)}, the manifest's bytes)."""
+    """Every file of the archive into ``staging``: ({path: (size, sha256)}, the manifest's bytes), unchecked:
+    ``open_checked`` checks the signature and the manifest too."""
+    written, manifest, _ = _unpack_signed(source, staging)
+    return written, manifest
+
+
+def _unpack_signed(source: Path, staging: Path) -> tuple[dict[str, tuple[int, str]], bytes, bytes | None]:
+    """Every file of the archive into ``staging``: ({path: (size, sha256)}, the manifest, its signature or None)."""
     written: dict[str, tuple[int, str]] = {}
     manifest: bytes | None = None
+    signature: bytes | None = None
     try:
         # gzip itself (not tarfile's stream) so that reading to the end checks the CRC of everything
         with gzip.open(source, "rb") as unzipped, tarfile.open(fileobj=unzipped, mode="r|") as tar:
@@ -146,6 +200,11 @@ def _unpack(source: Path, staging: Path) -> tuple[dict[str, tuple[int, str]], by
                 if path is None:
                     continue
                 handle = tar.extractfile(info)
+                if path == _SIGNATURE:
+                    if signature is not None or info.size > signing.SIGNATURE_BYTES:
+                        raise _refuse(info.name, "appears twice or is too large")
+                    signature = handle.read()
+                    continue
                 if path == "":
                     if manifest is not None or info.size > MAX_MANIFEST_BYTES:
                         raise _refuse(info.name, "appears twice or is too large")
@@ -158,7 +217,7 @@ def _unpack(source: Path, staging: Path) -> tuple[dict[str, tuple[int, str]], by
         raise BackupError(f"{source} is damaged or not a tar.gz backup ({error}); nothing was restored") from None
     if manifest is None:
         raise BackupError(f"{source} has no {MANIFEST}: not an Inspector backup, or cut short; nothing was restored")
-    return written, manifest
+    return written, manifest, signature
 
 
 def _write_new(staging: Path, path: str, handle, info: tarfile.TarInfo) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (account, admin, app_shell, audit, context, errors, export, inspect, inspection, offline, operator,
-               oversight, public, responses, review)
+               oversight, public, responses, review, space)
 
 BLUEPRINTS = (public, account, inspect, inspection, review, oversight, export, operator, admin, audit, app_shell, offline)
 
@@ -21,3 +21,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     context.init_app(app)
     responses.init_app(app)
+    space.init_app(app)

@@ -22,6 +22,8 @@ ERROR_TEXT = {
     500: ("Terjadi kesalahan", "Maaf, terjadi kesalahan di server. Data yang sudah tersimpan tetap aman."),
     503: ("Data tidak dapat dibaca", "Sebagian data yang dibutuhkan halaman ini rusak, jadi halaman ini belum bisa "
                                      "ditampilkan. Halaman lain tetap bisa dipakai. Beri tahu admin Inspector."),
+    507: ("Penyimpanan server penuh", "Penyimpanan server penuh; jawaban Anda belum tersimpan. Coba kirim lagi "
+                                      "nanti. Beri tahu admin Inspector."),
 }
 AUDIT_UNWRITABLE = ("Jejak audit tidak dapat ditulis, jadi tindakan ini tidak dapat dicatat. Halaman lain tetap bisa "
                     "dibaca. Beri tahu admin Inspector.")
@@ -39,9 +41,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, server_error)
 
 
-def error_page(code: int, message: str | None = None):
-    title, text = ERROR_TEXT.get(code, ERROR_TEXT[400 if code < 500 else 500])
-    return render_template("error.html", code=code, title=title, text=message or text), code
+def error_page(code: int, message: str | None = None, title: str | None = None):
+    heading, text = ERROR_TEXT.get(code, ERROR_TEXT[400 if code < 500 else 500])
+    return render_template("error.html", code=code, title=title or heading, text=message or text), code
 
 
 def json_error(status: int, message: str, field: str | None = None):

@@ -12,6 +12,7 @@ from .. import evidence, export, health, inspections, review, timefmt
 from ..auth import access
 from ..store.contract import DataDamaged
 from ..timefmt import WIB
+from .errors import error_page
 from .helpers import get_lks_by_id_or_404, get_sent_inspection_or_404, log, store
 from .queries import queue_filters
 
@@ -21,6 +22,8 @@ STATUS_SLUGS = {"submitted": "menunggu", "returned": "perlu-perbaikan", "approve
                 "rejected": "ditolak", "draft": "draf", "": "semua"}
 DECISION_LABELS = {"approve": "Disetujui", "return": "Dikembalikan untuk diperbaiki", "reject": "Ditolak"}
 MAX_LOGGED_IDS = 1000  # the audit log keeps at most this many ids in one entry
+NO_SIGNING_KEY = ("Paket bukti belum dapat dibuat: server belum memiliki kunci tanda tangan, sehingga keaslian "
+                  "paket tidak dapat dibuktikan. Minta admin server memasang kunci (INSPECTOR_SIGNING_KEY).")
 
 
 def _no_store(response: Response) -> Response:
@@ -98,13 +101,18 @@ def bundle(inspection_id: str):
     """The evidence bundle for investigators; the zip's SHA-256 goes into the audit trail."""
     record = get_sent_inspection_or_404(inspection_id)
     lks = get_lks_by_id_or_404(record["lks_id"])
+    signer = current_app.extensions.get("signer")
+    if signer is None:  # a bundle nobody can verify is never handed out
+        current_app.logger.error("evidence bundle refused: %s", current_app.extensions.get("signer_problem"))
+        return error_page(503, NO_SIGNING_KEY, "Paket bukti belum dapat dibuat")
     actor = {k: current_user.record.get(k) for k in ("id", "username", "name", "role")}
-    files = export.bundle_files(store(), record, actor)
+    files = export.bundle_files(store(), record, actor, signer=signer)
     buffer = io.BytesIO()  # photos are at most a few hundred kB each, and an inspection has at most 60
     export.write_zip(files, buffer)
     data = buffer.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     log("export_bundle", "inspection", inspection_id, lks_id=record["lks_id"], zip_sha256=digest,
+        signed_by=signer.fingerprint,
         photos=sum(1 for path in files if path.startswith("photos/")))
     name = f"paket-bukti-{lks.get('code', 'lks')}-{inspection_id}.zip"
     response = Response(data, mimetype="application/zip", headers={

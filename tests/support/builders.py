@@ -6,6 +6,7 @@ from __future__ import annotations
 from inspector import accounts, create_app
 from inspector.demo import demo_lks
 from inspector.passwords import hash_password
+from inspector.store import signing
 
 PASSWORD = "rahasia-uji-123"
 ROLE_USERS = {"admin": "admin1", "reviewer": "peninjau1", "inspector": "petugas1", "operator": "operator1"}
@@ -21,11 +22,21 @@ def password_hash() -> str:
 
 
 def make_app(tmp_path, **overrides):
-    """An app on ``tmp_path/data`` (CSRF off, the production address) with ``overrides`` on top; no records."""
+    """An app on ``tmp_path/data`` (CSRF off, the production address, a signing key beside the data folder:
+    ``tmp_path/signing-key.pem``) with ``overrides`` on top; no records."""
     config = {"TESTING": True, "INSPECTOR_DATA_DIR": str(tmp_path / "data"), "WTF_CSRF_ENABLED": False,
-              "INSPECTOR_BASE_URL": "https://lks.tangerangkota.go.id"}
+              "INSPECTOR_BASE_URL": "https://lks.tangerangkota.go.id",
+              "INSPECTOR_SIGNING_KEY": str(signing_key(tmp_path / "signing-key.pem").path)}
     config.update(overrides)
     return create_app(config)
+
+
+def signing_key(path):
+    """The signing key at ``path``, made there (and its folder) first if there is none."""
+    if path.exists():
+        return signing.load(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return signing.generate(path)
 
 
 def seed_app(app) -> list[dict]:

@@ -7,9 +7,10 @@ import json
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 
-from ... import guide, inspections
+from ... import disk, guide, inspections
 from ...auth import PUBLIC, access
 from ...extensions import csrf
+from .. import space
 from ..errors import json_error
 from ..helpers import get_lks_by_id_or_404, log, store
 from ..routes import Routes
@@ -92,6 +93,12 @@ def save(inspection_id: str):
         return redirect(url_for("inspection.summary", inspection_id=inspection_id), 303)
     checklist = inspections.checklist_of(store(), record)
     form_obj = form_class(checklist)()
+    if space.no_room():  # nothing stored: the form comes back with what was posted, the script keeps its copy
+        if autosave or space.wants_json():
+            return space.refusal()
+        space.log_refused()
+        flash(f"{disk.FULL} {disk.FULL_HINT} Foto yang dipilih perlu dipilih lagi.", "error")
+        return _render_form(record, checklist, form_obj, 507)
     form_obj.validate()
     photo_errors, photo_status = _receive_photos(record, checklist)
     record = inspections.save_answers(store(), inspection_id, answers_from(form_obj, checklist, request.form)) or \

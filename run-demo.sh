@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Set up Inspector and run it with demo data on 0.0.0.0:8000 (phones on the same network can reach it).
+# For a demo on a LAN only: plain http, public demo passwords. Production: docs/deployment.md (nginx in front).
 set -euo pipefail
 cd "$(dirname "$0")"
+echo "Inspector demo: for a LAN demo only (plain http, public demo passwords). Production: docs/deployment.md."
+umask 077  # the data folder and everything in it readable by this account only
+export INSPECTOR_DATA_DIR="${INSPECTOR_DATA_DIR:-$PWD/instance}"
+mkdir -p -m 700 "$INSPECTOR_DATA_DIR"
+chmod 700 "$INSPECTOR_DATA_DIR"
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e .
@@ -32,4 +38,6 @@ code.print_ascii(invert=True)
 PY
 echo "Inspector: ${INSPECTOR_BASE_URL}/  (listening on 0.0.0.0:${port}; Ctrl+C to stop)"
 echo "Location and offline use need HTTPS or localhost: see docs/deployment.md to try them from a phone."
-exec .venv/bin/waitress-serve --host 0.0.0.0 --port "${port}" --threads 8 wsgi:app
+# Waitress's limits (connections, idle timeout, body size, threads) are inspector/serving.py's, stated there.
+# shellcheck disable=SC2046
+exec .venv/bin/waitress-serve $(.venv/bin/python -m inspector.serving) --host 0.0.0.0 --port "${port}" wsgi:app

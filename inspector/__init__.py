@@ -93,11 +93,13 @@ def init_checklists(app: Flask, strict: bool) -> None:
 def init_security(app: Flask) -> None:
     """CSRF tokens on every form, the signed-in user from the session, and every route's access rule."""
     from .extensions import csrf, login_manager
-    from .web.guard import enforce_access, load_user
+    from .web.guard import end_old_session, enforce_access, load_user, refuse_foreign_post
 
+    app.before_request(refuse_foreign_post)  # before flask-wtf's CSRF check, so the answer names the cause
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    app.before_request(end_old_session)
     app.before_request(enforce_access)
 
 

@@ -47,13 +47,17 @@ def clean(store, raw: dict, creating: bool, current: dict | None = None) -> tupl
     elif role == "operator" and not lks_ids:
         errors["lks_ids"] = "Operator harus terikat pada setidaknya satu LKS."
     out["lks_ids"] = lks_ids if role == "operator" else []
-    if current and current["role"] == "admin" and role != "admin" and _last_admin(store, current["id"]):
-        errors["role"] = "Ini admin aktif terakhir; peran tidak bisa diubah."
+    if current and current["role"] == "admin" and role != "admin" and _last_admin(store.users.all(), current["id"]):
+        errors["role"] = LAST_ADMIN_ROLE
     return out, errors
 
 
-def _last_admin(store, user_id: str) -> bool:
-    admins = [u for u in store.users.all() if u["role"] == "admin" and u.get("active")]
+LAST_ADMIN_ROLE = "Ini admin aktif terakhir; peran tidak bisa diubah."
+LAST_ADMIN_ACTIVE = "Admin aktif terakhir tidak bisa dinonaktifkan."
+
+
+def _last_admin(accounts: list[dict], user_id: str) -> bool:
+    admins = [u for u in accounts if u["role"] == "admin" and u.get("active")]
     return len(admins) == 1 and admins[0]["id"] == user_id
 
 
@@ -71,11 +75,22 @@ def create(store, raw: dict, password_hash: str | None = None) -> tuple[dict | N
 
 
 def update(store, user_id: str, raw: dict) -> tuple[dict | None, dict[str, str]]:
+    """Change an account's fields. The last active admin keeps the role: checked early for the form, and again
+    with the write under the store's lock, so two admins demoting each other at once cannot both succeed."""
     current = store.users.get(user_id)
     fields, errors = clean(store, raw, creating=False, current=current)
     if errors:
         return None, errors
-    return store.users.update(user_id, {**fields, "updated_at": utcnow()}), {}
+    refused = {}
+
+    def change(record, accounts):
+        if record["role"] == "admin" and fields["role"] != "admin" and _last_admin(accounts, user_id):
+            refused["role"] = LAST_ADMIN_ROLE
+            return None
+        return {**record, **fields, "updated_at": utcnow()}
+
+    record = store.users.modify_among(user_id, change)
+    return (None, refused) if refused else (record, {})
 
 
 def set_password(store, user_id: str, password: str) -> str | None:
@@ -83,9 +98,10 @@ def set_password(store, user_id: str, password: str) -> str | None:
     reason = weak_password_reason(password)
     if reason:
         return reason
+    now = utcnow()
     store.users.modify(user_id, lambda u: {**u, "password_hash": hash_password(password),
                                            "session_version": u.get("session_version", 1) + 1,
-                                           "updated_at": utcnow()})
+                                           "updated_at": now, "password_changed_at": now})
     return None
 
 
@@ -95,9 +111,16 @@ def end_sessions(store, user_id: str) -> None:
 
 
 def set_active(store, user_id: str, active: bool) -> str | None:
-    """Enable or disable an account; disabling ends its sessions. A reason on refusal."""
-    if not active and _last_admin(store, user_id):
-        return "Admin aktif terakhir tidak bisa dinonaktifkan."
-    store.users.modify(user_id, lambda u: {**u, "active": active, "updated_at": utcnow(),
-                                           "session_version": u.get("session_version", 1) + (0 if active else 1)})
-    return None
+    """Enable or disable an account; disabling ends its sessions. A reason on refusal; the last active admin
+    is checked with the write, under the store's lock."""
+    refused = []
+
+    def change(record, accounts):
+        if not active and _last_admin(accounts, user_id):
+            refused.append(LAST_ADMIN_ACTIVE)
+            return None
+        return {**record, "active": active, "updated_at": utcnow(),
+                "session_version": record.get("session_version", 1) + (0 if active else 1)}
+
+    store.users.modify_among(user_id, change)
+    return refused[0] if refused else None

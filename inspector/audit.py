@@ -47,6 +47,7 @@ ACTIONS = {
     "followup_accepted": "Tindak lanjut diterima",
     "concern_received": "Laporan masyarakat diterima",
     "concern_handled": "Laporan masyarakat ditangani",
+    "concern_flood_hidden": "Dugaan banjir laporan masyarakat disembunyikan",
     "export_csv": "Ekspor CSV",
     "export_bundle": "Ekspor paket arsip",
     "report_printed": "Laporan dicetak",

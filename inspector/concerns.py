@@ -1,11 +1,18 @@
-"""Concerns from the public: the rules of a report, how often one client and one LKS may send, handling.
+"""Concerns from the public: the rules of a report, the form's one-time token, how often one client may send,
+floods aimed at one LKS, handling.
 
 A report goes to Dinas Sosial's reviewers only: never to the LKS's operator,
 never to inspectors. It holds what happened, when, and an optional contact;
 no client address. Sending is limited per client (a keyed hash of its
-address, kept in the throttle store) and per LKS, in fixed windows of an
-hour, so that one phone cannot flood the reviewers and a flood aimed at one
-LKS cannot bury the others.
+address, kept in the throttle store) in fixed windows of an hour, so that one
+phone cannot flood the reviewers. Reports about one LKS are never refused:
+past ``per_lks`` in an hour they are stored marked as a suspected flood, in
+one group per LKS and window, which a reviewer may hide in one action. So
+nobody at an LKS can silence the reports about it by sending many.
+
+The form carries a token the server issued and signed (``FormTokens``): bound
+to its LKS, valid for a day, and used once (the report it brought is stored
+with it; a second post of it stores nothing).
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import re
 import secrets
 import time
 import unicodedata
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from . import announce, audit, events
 from .lks import plain_text
@@ -36,17 +45,32 @@ NOTE_MAX = 500
 PER_CLIENT_PER_HOUR = 3
 PER_LKS_PER_HOUR = 10
 WINDOW_SECONDS = 3600
+FORM_TOKEN_SECONDS = 24 * 3600
 LABELS = {"open": "Belum ditangani", "handled": "Sudah ditangani"}
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+BAD_TOKEN = ("Formulir ini tidak sah atau sudah kedaluwarsa, jadi laporan belum terkirim. Isian Anda masih ada "
+             "di bawah: periksa lalu tekan \u201cKirim laporan\u201d sekali lagi.")
+_GROUP = re.compile(r"^f[0-9a-f]{12}$")
 
 
-def new_form_token() -> str:
-    """The one-time token a report form carries, so that a second tap on "Kirim" stores nothing more."""
-    return secrets.token_hex(16)
+class FormTokens:
+    """One-time tokens for the report form: issued by the server, signed with its secret, bound to one LKS,
+    valid for ``FORM_TOKEN_SECONDS``. Single use: the report is stored with its token (``store.concerns``)."""
 
+    def __init__(self, secret: str):
+        self.signer = URLSafeTimedSerializer((secret or "").encode("utf-8"), salt="inspector-concern-form")
 
-def valid_form_token(token: str) -> bool:
-    return bool(_TOKEN.fullmatch(token or ""))
+    def issue(self, lks_id: str) -> str:
+        return self.signer.dumps({"l": lks_id, "n": secrets.token_hex(8)})
+
+    def valid(self, token: str, lks_id: str) -> bool:
+        """Whether the server issued ``token`` for this LKS's form less than a day ago."""
+        if not token or len(token) > 200:
+            return False
+        try:
+            value = self.signer.loads(token, max_age=FORM_TOKEN_SECONDS)
+        except BadSignature:
+            return False
+        return isinstance(value, dict) and value.get("l") == lks_id
 
 
 def multiline_text(raw) -> str:
@@ -87,24 +111,69 @@ def clean(raw) -> tuple[dict, dict[str, str]]:
     return {"what": what, "when": when, "contact": contact}, errors
 
 
-def create(store, lks: dict, values: dict, form_token: str, config=None) -> tuple[Record, bool]:
-    """Store a report about ``lks`` once per form: (the report, whether it is new).
+def create(store, lks: dict, values: dict, form_token: str, config=None,
+           flood_group: str | None = None) -> tuple[Record, bool]:
+    """Store a report about ``lks`` once per form: (the report, whether it is new). ``flood_group`` marks it
+    a suspected flood (``ConcernThrottle.flood_group``).
 
     With ``config`` (the app's settings: a report from the page), a new report's audit entry
-    ("concern_received", by an anonymous visitor) and its ``concern.created`` event are staged in the outbox
-    in the same atomic write, then delivered (see ``announce``)."""
+    ("concern_received", by an anonymous visitor) and, unless it is a suspected flood (which alerts nobody again:
+    the reviewers see it grouped on their list), its ``concern.created`` event are staged in the outbox in the
+    same atomic write, then delivered (see ``announce``)."""
     def build(report):
-        return [audit.entry(None, "concern_received", "concern", report["id"], anonymous=True, lks_id=lks["id"]),
-                *events.entries(config, "concern.created", events.concern_facts_of(report, lks))]
+        flood = {"flood": True} if flood_group else {}
+        return [audit.entry(None, "concern_received", "concern", report["id"], anonymous=True, lks_id=lks["id"],
+                            **flood),
+                *([] if flood_group else events.entries(config, "concern.created",
+                                                         events.concern_facts_of(report, lks)))]
     announced = announce.announcement(build) if config is not None else None
     record = {"id": store.concerns.new_id(), "lks_id": lks["id"], "created_at": utcnow(),
               "what": values["what"], "when": values["when"], "contact": values["contact"],
               "form_token": form_token, "status": "open", "handled_at": None, "handled_by": None,
-              "handled_note": ""}
+              "handled_note": "", "flood_group": flood_group, "hidden": False}
     stored, new = store.concerns.add_once(record, announced)
     if new:
         announce.deliver_now(store, config, announced)
     return stored, new
+
+
+def flood_groups(records: list[Record]) -> list[dict]:
+    """Suspected floods among ``records``, newest first: group, LKS, how many reports, how many still shown,
+    first and last time."""
+    groups: dict[str, dict] = {}
+    for record in records:
+        group = record.get("flood_group")
+        if not group:
+            continue
+        entry = groups.setdefault(group, {"group": group, "lks_id": record["lks_id"], "count": 0, "shown": 0,
+                                          "first": record["created_at"], "last": record["created_at"]})
+        entry["count"] += 1
+        entry["shown"] += 0 if record.get("hidden") else 1
+        entry["first"] = min(entry["first"], record["created_at"])
+        entry["last"] = max(entry["last"], record["created_at"])
+    return sorted(groups.values(), key=lambda g: g["last"], reverse=True)
+
+
+def hide_flood(store, group: str, user) -> tuple[int, str | None]:
+    """Hide every report of one suspected flood from the open list (kept, and shown under "Disembunyikan"):
+    (how many were hidden now, None) or (0, Indonesian reason)."""
+    if not _GROUP.fullmatch(group or ""):
+        return 0, "Kelompok laporan tidak ditemukan."
+    members = [r for r in store.concerns.all() if r.get("flood_group") == group]
+    if not members:
+        return 0, "Kelompok laporan tidak ditemukan."
+    hidden, now = 0, utcnow()
+
+    def change(record):
+        if record.get("hidden"):
+            return None
+        return {**record, "hidden": True, "hidden_at": now, "hidden_by": user.record["id"]}
+
+    for record in members:
+        hidden += store.concerns.modify(record["id"], change) is not None
+    if not hidden:
+        return 0, "Laporan kelompok ini sudah disembunyikan."
+    return hidden, None
 
 
 def handle(store, concern_id: str, user, raw_note) -> tuple[Record | None, str | None]:
@@ -131,7 +200,7 @@ def handle(store, concern_id: str, user, raw_note) -> tuple[Record | None, str |
 
 
 class ConcernThrottle:
-    """At most ``per_client`` reports an hour from one client, and ``per_lks`` about one LKS.
+    """At most ``per_client`` reports an hour from one client; past ``per_lks`` about one LKS, a suspected flood.
 
     Counts live in the throttle store under keys made with a keyed hash
     (HMAC with the app's secret): the client's address is never stored, and
@@ -153,14 +222,24 @@ class ConcernThrottle:
     def _keys(self, client: str, lks_id: str) -> tuple[str, str]:
         return self._key("client", client), self._key("lks", lks_id)
 
-    def refused(self, client: str, lks_id: str, now: float | None = None) -> str | None:
-        """None while both counts are under their limits; else which is full: "client" or "lks"."""
+    def _live(self, key: str, now: float) -> dict | None:
+        state = self.store.throttle.get(key)
+        return state if state["failures"] and now - state["last"] < WINDOW_SECONDS else None
+
+    def refused(self, client: str, lks_id: str, now: float | None = None) -> bool:
+        """Whether this client has sent its ``per_client`` reports this hour (an LKS's count never refuses)."""
         now = time.time() if now is None else now
-        for kind, key, limit in zip(("client", "lks"), self._keys(client, lks_id), self.limits):
-            state = self.store.throttle.get(key)
-            if state["failures"] >= limit and now - state["last"] < WINDOW_SECONDS:
-                return kind
-        return None
+        state = self._live(self._key("client", client), now)
+        return state is not None and state["failures"] >= self.limits[0]
+
+    def flood_group(self, lks_id: str, now: float | None = None) -> str | None:
+        """The suspected flood a report about this LKS belongs to when ``per_lks`` are counted this hour, else
+        None: one group per LKS and window."""
+        now = time.time() if now is None else now
+        state = self._live(self._key("lks", lks_id), now)
+        if state is None or state["failures"] < self.limits[1]:
+            return None
+        return "f" + hashlib.sha256(f"{lks_id}:{state['last']}".encode("utf-8")).hexdigest()[:12]
 
     def count(self, client: str, lks_id: str, now: float | None = None) -> None:
         """One more report; ``last`` holds the start of the key's window."""
@@ -170,4 +249,5 @@ class ConcernThrottle:
             if state["failures"] and now - state["last"] >= WINDOW_SECONDS:
                 self.store.throttle.clear(key)
                 state = {"failures": 0}
-            self.store.throttle.record_failure(key, now if not state["failures"] else state["last"])
+            self.store.throttle.record_failure(key, now if not state["failures"] else state["last"],
+                                               forget_before=now - 7 * 24 * 3600)

@@ -12,7 +12,8 @@ DEFAULTS = {
     "INSPECTOR_DATA_DIR": None,  # None: the Flask instance folder
     "INSPECTOR_BASE_URL": "http://localhost:8000",
     "INSPECTOR_FORMS_DIR": str(REPO_ROOT / "forms"),
-    "INSPECTOR_SESSION_HOURS": 12,
+    "INSPECTOR_SESSION_HOURS": 12,  # idle: a session unused this long ends
+    "INSPECTOR_SESSION_MAX_HOURS": 12,  # absolute: a session ends this long after its sign-in, however used
     "INSPECTOR_MAX_UPLOAD_MB": 64,  # one request: a form with several photos
     "INSPECTOR_MAX_PHOTO_MB": 15,
     "INSPECTOR_MAX_PHOTOS": 60,  # per inspection

@@ -124,6 +124,15 @@ def key_matches(inspection: dict, key: str | None) -> bool:
     return bool(key) and hmac.compare_digest(str(inspection.get("inspection_key", "")), str(key))
 
 
+def key_alone_accepted(inspection: dict, account: dict | None) -> bool:
+    """The inspection key without a sign-in stands for its inspector only while that account is active and its
+    password has not been set anew (reset by an admin, or changed) since the inspection began."""
+    if account is None or not account.get("active"):
+        return False
+    changed = account.get("password_changed_at")
+    return not changed or changed < inspection.get("created_at", "")
+
+
 def save_answers(store, inspection_id: str, answers: dict) -> dict | None:
     """Merge answers into an editable inspection (one atomic write); None when it is no longer editable."""
     def change(record):

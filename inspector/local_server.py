@@ -14,8 +14,10 @@ class LocalServer:
     def __init__(self, app, threads: int = 4):
         import waitress
 
+        from .serving import WAITRESS
+
         self.app = app
-        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+        self.server = waitress.create_server(app, host="127.0.0.1", port=0, **{**WAITRESS, "threads": threads})
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="local-server", daemon=True)

@@ -50,7 +50,7 @@ GREY = (80, 80, 80)
 BLUE = (11, 61, 145)  # dark in greyscale too: the posters also go through black-and-white printers
 RED = (185, 20, 30)
 
-NAME_SIZES = (112, 104, 96, 88, 80, 72, 64)
+NAME_SIZES = (112, 104, 96, 88, 80, 72, 64, 56, 48)
 NAME_LINES = 3
 
 
@@ -161,11 +161,14 @@ class _Pen:
             size -= 2
         return size
 
-    def wrap(self, text: str, size: int, bold: bool, width: int) -> list[str]:
-        """Greedy word wrap; a word longer than the line is cut where it has to be."""
+    def wrap(self, text: str, size: int, bold: bool, width: int, break_words: bool = True) -> list[str] | None:
+        """Greedy word wrap; a word longer than the line is cut where it has to be (or, without
+        ``break_words``, None: the caller shrinks first)."""
         lines: list[str] = []
         current = ""
         for word in text.split():
+            if not break_words and self.length(word, size, bold) > width:
+                return None
             while self.length(word, size, bold) > width:
                 cut = 1
                 while cut < len(word) and self.length(word[:cut + 1], size, bold) <= width:
@@ -186,19 +189,22 @@ class _Pen:
         return lines
 
 
-def _name_lines(pen: _Pen, name: str, width: int) -> tuple[int, list[str]]:
-    """The LKS name at the largest size that takes at most three lines; shortened with '…' if even the
-    smallest size needs more."""
-    for size in NAME_SIZES:
-        lines = pen.wrap(name, size, True, width)
-        if len(lines) <= NAME_LINES:
-            return size, lines
-    lines = lines[:NAME_LINES]
+def _name_options(pen: _Pen, name: str, width: int):
+    """The LKS name's layouts to try, best first: wrapped whole words at each size from the largest (at most
+    three lines); then long words broken, from the largest size again; last, the smallest size shortened
+    with '…'. The first that leaves room for the rest of the page is taken."""
+    for break_words in (False, True):
+        for size in NAME_SIZES:
+            lines = pen.wrap(name, size, True, width, break_words)
+            if lines is not None and len(lines) <= NAME_LINES:
+                yield size, lines
+    size = NAME_SIZES[-1]
+    lines = (pen.wrap(name, size, True, width) or [""])[:NAME_LINES]
     last = lines[-1]
     while last and pen.length(last + " …", size, True) > width:
         last = last[:-1]
     lines[-1] = last.rstrip() + " …"
-    return size, lines
+    yield size, lines
 
 
 def _qr(url: str, dpi: int) -> tuple[Image.Image, int, int]:
@@ -244,13 +250,28 @@ def layout(record: dict, base_url: str, dpi: int = DPI, printed_on: date | None 
         y += pen.advance(line)
 
     # The middle: the LKS, its QR and what to do with it, centred between the two; placed from y = 0 first.
+    space_top, space_bottom = header_bottom + pen.px(50), box_top - pen.px(50)
+    for name_size, name_lines in _name_options(pen, record["name"], inner):
+        middle, qr_y, middle_height = _middle(pen, record, url, qr, name_size, name_lines, margin, inner)
+        if middle_height <= space_bottom - space_top:
+            break
+    else:
+        raise LayoutError(f"poster for {record['code']} does not fit: {middle_height} > {space_bottom - space_top}")
+    offset = space_top + (space_bottom - space_top - middle_height) // 2
+    page.qr_at = ((width - qr.width) // 2, offset + qr_y)
+    page.texts.extend(replace(line, y=line.y + offset) for line in middle)
+    return page
+
+
+def _middle(pen: _Pen, record: dict, url: str, qr: Image.Image, name_size: int, name_lines: list[str],
+            margin: int, inner: int) -> tuple[list[Text], int, int]:
+    """The name, the code, the QR's place and the instructions from y = 0: (lines, the QR's y, the height)."""
     middle: list[Text] = []
 
     def add(line: Text) -> int:
         middle.append(line)
         return pen.advance(line)
 
-    name_size, name_lines = _name_lines(pen, record["name"], inner)
     y = 0
     for line in name_lines:
         y += add(pen.line(line, name_size, y, True, INK))
@@ -268,15 +289,7 @@ def layout(record: dict, base_url: str, dpi: int = DPI, printed_on: date | None 
         for line in pen.wrap(text, size, False, inner - pen.px(80) - label_width):
             y += add(pen.line(line, size, y, False, INK, x=left + label_width))
         y += pen.px(20)
-    middle_height = y - pen.px(20)
-
-    space_top, space_bottom = header_bottom + pen.px(50), box_top - pen.px(50)
-    if middle_height > space_bottom - space_top:
-        raise LayoutError(f"poster for {record['code']} does not fit: {middle_height} > {space_bottom - space_top}")
-    offset = space_top + (space_bottom - space_top - middle_height) // 2
-    page.qr_at = ((width - qr.width) // 2, offset + qr_y)
-    page.texts.extend(replace(line, y=line.y + offset) for line in middle)
-    return page
+    return middle, qr_y, y - pen.px(20)
 
 
 def draw(page: Layout) -> Image.Image:
@@ -308,7 +321,11 @@ def write_pdf(records: Iterable[dict], base_url: str, out: BinaryIO, dpi: int = 
     """One poster page per record into ``out``, drawn one at a time; the number of pages."""
     writer = PdfWriter(out, title)
     for record in records:
-        writer.add_page(poster_image(record, base_url, dpi, printed_on), dpi)
+        try:
+            image = poster_image(record, base_url, dpi, printed_on)
+        except LayoutError:  # never expected (every name lays out); one page must not cost the batch
+            image = poster_image({**record, "name": record["name"][:40] + " …"}, base_url, dpi, printed_on)
+        writer.add_page(image, dpi)
     writer.close()
     return writer.pages
 

@@ -1,18 +1,16 @@
-"""Signing in and out, sessions, cookies, password hashes, sign-in throttling, CSRF and the ``flask users`` commands."""
+"""Signing in and out, sessions, cookies, password hashes, CSRF and the ``flask users`` commands (throttling:
+tests/test_signin_throttle.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-import inspector.auth
 from inspector import accounts
-from inspector.auth import SignInThrottle
 from inspector.passwords import verify_password
 from tests.support.auth import client_as, login
 from tests.support.builders import PASSWORD, ROLE_USERS, add_account, make_app
@@ -22,7 +20,6 @@ HOME = {"admin": "/admin/", "reviewer": "/tinjau/", "inspector": "/inspeksi/", "
 NEW_PASSWORD = "sandi-baru-kuat-456"
 WRONG_PASSWORD = "bukan-sandinya-789"
 BAD_LOGIN_TEXT = "Nama pengguna atau kata sandi salah"
-THROTTLED_TEXT = "Terlalu banyak percobaan gagal"
 CSRF_TEXT = "Formulir kedaluwarsa atau tidak sah"
 ARGON2ID = re.compile(r"^\$argon2id\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$")
 
@@ -281,141 +278,6 @@ def test_no_password_hash_in_pages(app, store):
         assert ROLE_USERS["operator"] in html
         assert "$argon2" not in html
         assert "password_hash" not in html
-
-
-# --- Throttling --------------------------------------------------------------------
-
-def test_throttle_after_free_failures_even_with_the_right_password(app, store, monkeypatch):
-    free = app.config["INSPECTOR_LOGIN_FREE_FAILURES"]
-    cap = app.config["INSPECTOR_LOGIN_MAX_WAIT_SECONDS"]
-    assert (free, cap) == (5, 300)
-    username = ROLE_USERS["inspector"]
-    client = app.test_client()
-    for attempt in range(free):
-        assert login(client, username, WRONG_PASSWORD).status_code == 401, attempt
-    assert store.throttle.get(f"{username}@127.0.0.1")["failures"] == free
-
-    response = login(client, username)  # the right password
-    assert response.status_code == 429
-    wait = int(response.headers["Retry-After"])
-    assert 0 < wait <= cap
-    text = response.get_data(as_text=True)
-    assert THROTTLED_TEXT in text
-    assert f"Coba lagi dalam {wait} detik" in text
-    assert not is_signed_in(client, "inspector")
-
-    # The owner elsewhere is not locked out by someone guessing from one address.
-    elsewhere = app.test_client()
-    response = login(elsewhere, username, environ_base={"REMOTE_ADDR": "10.9.9.9"})
-    assert response.status_code == 302
-    assert is_signed_in(elsewhere, "inspector")
-    assert login(client, username).status_code == 429  # the guessing address still waits
-
-    # A second before the wait ends it still waits; once it has passed the right password works again
-    # and clears the count. (The clock of inspector.auth is set, nothing sleeps.)
-    last = store.throttle.get(f"{username}@127.0.0.1")["last"]
-    monkeypatch.setattr(inspector.auth, "time", SimpleNamespace(time=lambda: last + SignInThrottle.BASE_WAIT - 1))
-    response = login(client, username)
-    assert response.status_code == 429
-    assert response.headers["Retry-After"] == "1"
-    monkeypatch.setattr(inspector.auth, "time", SimpleNamespace(time=lambda: last + SignInThrottle.BASE_WAIT))
-    response = login(client, username)
-    assert response.status_code == 302
-    assert response.headers["Location"] == HOME["inspector"]
-    assert store.throttle.get(f"{username}@127.0.0.1")["failures"] == 0
-
-
-def test_successful_login_clears_the_failure_count(app, store):
-    username = ROLE_USERS["reviewer"]
-    client = app.test_client()
-    free = app.config["INSPECTOR_LOGIN_FREE_FAILURES"]
-    for _ in range(free - 1):
-        assert login(client, username, WRONG_PASSWORD).status_code == 401
-    assert login(client, username).status_code == 302
-    assert store.throttle.get(f"{username}@127.0.0.1")["failures"] == 0
-    # Without the reset this would be failure number `free` and the next try would wait.
-    assert login(client, username, WRONG_PASSWORD).status_code == 401
-    assert login(client, username).status_code == 302
-
-
-def test_unknown_usernames_are_not_counted(client, store):
-    assert login(client, "tidak.ada", WRONG_PASSWORD).status_code == 401
-    assert store.throttle.get("tidak.ada@127.0.0.1")["failures"] == 0
-
-
-def test_retry_after_never_exceeds_configured_cap(tmp_path, monkeypatch):
-    app = make_app(tmp_path, INSPECTOR_LOGIN_MAX_WAIT_SECONDS=40)
-    add_admin(app)
-    store = app.extensions["store"]
-    now = 1_800_000_000.0
-    throttle = SignInThrottle(store, free_failures=5, max_wait=40)
-    for _ in range(10):  # 15 s doubled five times is far past the cap of 40
-        throttle.failed("budi.admin", "127.0.0.1", now=now)
-    monkeypatch.setattr(inspector.auth, "time", SimpleNamespace(time=lambda: now))
-    client = app.test_client()
-    response = login(client, "budi.admin")
-    assert response.status_code == 429
-    assert response.headers["Retry-After"] == "40"
-    assert "Coba lagi dalam 40 detik" in response.get_data(as_text=True)
-    monkeypatch.setattr(inspector.auth, "time", SimpleNamespace(time=lambda: now + 40))
-    assert login(client, "budi.admin").status_code == 302
-
-
-@pytest.fixture
-def bare_store(bare_app):
-    return bare_app.extensions["store"]
-
-
-def test_throttle_wait_doubles_up_to_the_cap(bare_store):
-    throttle = SignInThrottle(bare_store, free_failures=5, max_wait=300)
-    now = 1_800_000_000.0
-    waits = []
-    for _ in range(12):
-        throttle.failed("budi", "10.0.0.1", now=now)
-        waits.append(throttle.wait_seconds("budi", "10.0.0.1", now=now))
-    assert waits == [0, 0, 0, 0, 15, 30, 60, 120, 240, 300, 300, 300]
-    # The wait counts down and ends; other addresses are not held up by this one.
-    assert throttle.wait_seconds("budi", "10.0.0.1", now=now + 100) == 200
-    assert throttle.wait_seconds("budi", "10.0.0.1", now=now + 300) == 0
-    assert throttle.wait_seconds("budi", "10.0.0.2", now=now) == 0
-    assert throttle.wait_seconds("ani", "10.0.0.1", now=now) == 0
-
-
-@pytest.mark.parametrize("cap", [1, 20, 300])
-def test_throttle_wait_never_exceeds_the_cap(bare_store, cap):
-    throttle = SignInThrottle(bare_store, free_failures=5, max_wait=cap)
-    now = 1_800_000_000.0
-    for index in range(25):  # three addresses: both the per-address and the account-wide count past their limit
-        throttle.failed("budi", f"10.0.0.{index % 3}", now=now)
-    for client in ("10.0.0.0", "10.0.0.1", "10.9.9.9"):
-        for later in (0, 0.5, 1, cap / 2, cap - 1):
-            assert 0 <= throttle.wait_seconds("budi", client, now=now + later) <= cap
-    assert throttle.wait_seconds("budi", "10.0.0.0", now=now) == cap
-    assert throttle.wait_seconds("budi", "10.9.9.9", now=now + cap) == 0
-
-
-def test_throttle_account_wide_ceiling_for_rotating_addresses(bare_store):
-    throttle = SignInThrottle(bare_store, free_failures=5, max_wait=300)
-    now = 1_800_000_000.0
-    for index in range(19):
-        throttle.failed("budi", f"10.0.1.{index}", now=now)
-    assert throttle.wait_seconds("budi", "10.9.9.9", now=now) == 0
-    throttle.failed("budi", "10.0.1.99", now=now)
-    assert throttle.wait_seconds("budi", "10.9.9.9", now=now) == 15
-    assert throttle.wait_seconds("budi", "10.9.9.9", now=now + 15) == 0
-
-
-def test_throttle_forgets_after_an_hour(bare_store):
-    throttle = SignInThrottle(bare_store, free_failures=5, max_wait=300)
-    now = 1_800_000_000.0
-    for _ in range(8):
-        throttle.failed("budi", "10.0.0.1", now=now)
-    assert throttle.wait_seconds("budi", "10.0.0.1", now=now) == 120
-    later = now + SignInThrottle.FORGET_AFTER
-    assert throttle.wait_seconds("budi", "10.0.0.1", now=later) == 0
-    throttle.failed("budi", "10.0.0.1", now=later)
-    assert bare_store.throttle.get("budi@10.0.0.1")["failures"] == 1
-    assert throttle.wait_seconds("budi", "10.0.0.1", now=later) == 0
 
 
 # --- CSRF ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from inspector import announce, concerns, outbox
 from tests.support.auth import client_as
@@ -23,7 +24,7 @@ WHAT = "Malam tadi terdengar anak menangis lama dan pengasuh membentak-bentak."
 def form_token(client, code: str) -> str:
     page = client.get(f"/l/{code}/lapor")
     assert page.status_code == 200
-    return re.search(r'name="form_token" type="hidden" value="([0-9a-f]{32})"', page.get_data(as_text=True)).group(1)
+    return re.search(r'name="form_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
 
 
 def report(client, code: str, token: str | None = None, **fields):
@@ -184,7 +185,7 @@ def test_missing_or_forged_csrf_token_stores_nothing(tmp_path):
     code = seed_app(app)[0]["code"]
     client = app.test_client()
     page = client.get(f"/l/{code}/lapor").get_data(as_text=True)
-    token = re.search(r'name="form_token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
     csrf = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     before = stored_files(app)
     for extra in ({}, {"csrf_token": "x" * 90}, {"csrf_token": ""}):
@@ -196,13 +197,32 @@ def test_missing_or_forged_csrf_token_stores_nothing(tmp_path):
     assert response.status_code == 303 and len(app.extensions["store"].concerns.all()) == 1
 
 
-def test_a_missing_or_malformed_form_token_stores_nothing(app, client, code):
+@pytest.mark.parametrize("token", ["", "abc", "g" * 32, "0" * 32, "0123456789abcdef" * 2, "0" * 31 + "\x00",
+                                   "0" * 33, "eyJsIjoibDEiLCJuIjoiMDAifQ.forged.signature"])
+def test_a_token_the_server_did_not_issue_is_refused_and_the_typed_report_is_kept(app, client, code, token):
+    """An arbitrary 32-hex string passed once: now only a token this server signed for this LKS's form does."""
     before = stored_files(app)
-    for token in ("", "abc", "g" * 32, "0" * 31 + "\x00", "0" * 33):
-        response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now", "form_token": token})
-        assert response.status_code == 400, token
-        assert "Formulir kedaluwarsa atau tidak sah" in response.get_data(as_text=True)
+    response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now", "contact": "Ibu Sari",
+                                                     "form_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400, token
+    assert "Formulir ini tidak sah atau sudah kedaluwarsa, jadi laporan belum terkirim" in page
+    assert WHAT in page and 'value="Ibu Sari"' in page  # what they typed is shown back, with a fresh token
+    fresh = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert fresh != token
     assert stored_files(app) == before
+    assert client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now", "form_token": fresh}).status_code == 303
+
+
+def test_a_token_of_another_lks_or_older_than_a_day_is_refused(app, store, client, code, monkeypatch):
+    other_code = store.lks.all()[1]["code"]
+    other_token = form_token(client, other_code)
+    assert report(client, code, other_token).status_code == 400
+    token = form_token(client, code)
+    later = TimestampSigner.get_timestamp(None) + concerns.FORM_TOKEN_SECONDS + 5  # a day on: the signer's clock
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    assert report(client, code, token).status_code == 400
+    assert store.concerns.all() == []
 
 
 def test_a_double_tap_stores_one_report(app, store, client, code):
@@ -240,32 +260,63 @@ def test_the_window_ends_after_an_hour(store):
     limiter = concerns.ConcernThrottle(store, "rahasia", per_client=2, per_lks=100)
     limiter.count("192.0.2.1", "l1", now=1000.0)
     limiter.count("192.0.2.1", "l1", now=2000.0)
-    assert limiter.refused("192.0.2.1", "l1", now=4599.0) == "client"
-    assert limiter.refused("192.0.2.2", "l1", now=4599.0) is None
-    assert limiter.refused("192.0.2.1", "l1", now=4600.0) is None  # an hour after the window's first report
+    assert limiter.refused("192.0.2.1", "l1", now=4599.0) is True
+    assert limiter.refused("192.0.2.2", "l1", now=4599.0) is False
+    assert limiter.refused("192.0.2.1", "l1", now=4600.0) is False  # an hour after the window's first report
     limiter.count("192.0.2.1", "l1", now=4600.0)
-    assert limiter.refused("192.0.2.1", "l1", now=4601.0) is None  # a new window, one report in it
+    assert limiter.refused("192.0.2.1", "l1", now=4601.0) is False  # a new window, one report in it
 
 
-def test_a_flood_about_one_lks_is_capped_across_clients(app, store, code):
+def send_from(client, code: str, address: str, what: str = WHAT):
+    return client.post(f"/l/{code}/lapor", data={"what": what, "when": "now", "form_token": form_token(client, code)},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_a_flood_about_one_lks_never_refuses_an_honest_report(app, store, code):
+    """Past the LKS's hourly count, reports from fresh addresses are still stored (marked, grouped, no alert):
+    nobody at the LKS can silence the reports about it. Another LKS is not touched."""
     app.config["INSPECTOR_CONCERNS_PER_LKS_HOUR"] = 4
     client = app.test_client()
-    other_code = store.lks.all()[1]["code"]
     for n in range(4):
-        response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now",
-                                                          "form_token": form_token(client, code)},
-                               environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"})
-        assert response.status_code == 303, n
-    before = stored_files(app)
-    response = client.post(f"/l/{code}/lapor", data={"what": WHAT, "when": "now",
-                                                      "form_token": form_token(client, code)},
-                           environ_base={"REMOTE_ADDR": "10.0.1.1"})
-    assert response.status_code == 429 and "tentang LKS ini" in response.get_data(as_text=True)
-    assert stored_files(app) == before
-    response = client.post(f"/l/{other_code}/lapor", data={"what": WHAT, "when": "now",
-                                                            "form_token": form_token(client, other_code)},
-                           environ_base={"REMOTE_ADDR": "10.0.1.1"})
+        assert send_from(client, code, f"10.0.0.{n + 1}").status_code == 303, n
+    honest = "Saya tetangga; tadi malam ada anak dipukul di halaman belakang."
+    for n in range(3):
+        assert send_from(client, code, f"10.0.1.{n + 1}", f"{honest} ({n})").status_code == 303, n
+    stored = store.concerns.all()
+    assert len(stored) == 7
+    marked = [r for r in stored if r["flood_group"]]
+    assert len(marked) == 3 and len({r["flood_group"] for r in marked}) == 1
+    assert all(r["what"].startswith(honest) for r in marked)
+    reviewer_id = store.users.by_username(ROLE_USERS["reviewer"])["id"]
+    assert len(store.notifications.for_user(reviewer_id)) == 4  # the flood alerts nobody again
+    other_code = store.lks.all()[1]["code"]
+    assert send_from(client, other_code, "10.0.1.1").status_code == 303
+    assert store.concerns.all()[0]["flood_group"] is None
+
+
+def test_a_reviewer_hides_a_flood_in_one_audited_action(app, store, code):
+    app.config["INSPECTOR_CONCERNS_PER_LKS_HOUR"] = 2
+    client = app.test_client()
+    for n in range(5):
+        assert send_from(client, code, f"10.0.2.{n + 1}").status_code == 303
+    group = next(r["flood_group"] for r in store.concerns.all() if r["flood_group"])
+    reviewer = client_as(app, "reviewer")
+    listing = reviewer.get("/tinjau/laporan-masyarakat").get_data(as_text=True)
+    assert "Diduga banjir laporan" in listing and "Sembunyikan 3 laporan ini" in listing
+    response = reviewer.post(f"/tinjau/laporan-masyarakat/banjir/{group}/sembunyikan")
     assert response.status_code == 303
+    hidden = [r for r in store.concerns.all() if r["hidden"]]
+    assert len(hidden) == 3 and all(r["flood_group"] == group for r in hidden)
+    assert "3 laporan yang diduga banjir disembunyikan" in reviewer.get("/tinjau/laporan-masyarakat").get_data(as_text=True)
+    listing = reviewer.get("/tinjau/laporan-masyarakat").get_data(as_text=True)
+    assert "Diduga banjir laporan" not in listing and "Belum ditangani (2)" in listing
+    assert reviewer.get("/tinjau/laporan-masyarakat?status=hidden").get_data(as_text=True).count("Disembunyikan</span>") == 3
+    entry = [e for e in audit_lines(app) if e["action"] == "concern_flood_hidden"]
+    assert len(entry) == 1 and entry[0]["details"] == {"group": group, "count": 3}
+    again = reviewer.post(f"/tinjau/laporan-masyarakat/banjir/{group}/sembunyikan")
+    assert again.status_code == 303 and len([e for e in audit_lines(app) if e["action"] == "concern_flood_hidden"]) == 1
+    for bad in ("f" + "0" * 12, "x" * 40, "..%00"):
+        assert reviewer.post(f"/tinjau/laporan-masyarakat/banjir/{bad}/sembunyikan").status_code == 404, bad
 
 
 def test_forwarded_for_counts_only_behind_a_configured_proxy(tmp_path):

@@ -352,6 +352,7 @@ def test_a_repeated_submit_after_success_changes_nothing(app, inspector, draft, 
     post_inspection(inspector, sid, {**complete_form(checklist(app)), "foto_depan__photos": upload(jpeg())}, key)
     assert inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key}).status_code == 303
     sent = record_of(app, sid)
+    app.config["INSPECTOR_SESSION_MAX_HOURS"] = 10 ** 6  # the clock jumps 73 years: the sign-in must outlive it
     monkeypatch.setattr(timefmt, "now", lambda: datetime.fromisoformat("2099-12-31T00:00:00+00:00"))
     again = inspector.post(f"/kunjungan/{sid}/kirim", data={"inspection_key": key})
     assert again.status_code == 303 and again.location == f"/kunjungan/{sid}/ringkasan"

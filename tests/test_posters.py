@@ -153,7 +153,7 @@ def test_layout_says_everything_and_nothing_overlaps_or_leaves_the_page():
     ("Yayasan Lembaga Kesejahteraan Sosial Anak Contoh Kasih Bunda Nurani Sejahtera Mandiri Berkah Abadi Jaya "
      "Raya X", False),  # 120 characters, the register's limit
     ("PantiAsuhanContoh" * 7, False),  # 119 characters without a space
-    ("Rumah Singgah Contoh " * 10, True),  # more than three lines even at the smallest size
+    ("Rumah Singgah Contoh " * 14, True),  # past the register's limit: more than three lines at the smallest size
 ])
 @pytest.mark.parametrize("dpi", [300, 150])
 def test_long_names_wrap_to_three_lines_inside_the_page(name, shortened, dpi):
@@ -168,6 +168,71 @@ def test_long_names_wrap_to_three_lines_inside_the_page(name, shortened, dpi):
     else:
         assert joined == name.replace(" ", "")
     assert page.qr_cm >= 9.5
+
+
+# Names the register accepts (lks.clean: up to 120 characters of any printable Unicode), each of which once
+# failed or could fail: every one must lay out whole, as PNG and PDF, alone and in a batch.
+HOSTILE_NAMES = [
+    "Panti Asuhan Yatim Piatu dan Dhuafa Al-Hidayah Nurul Iman Kelurahan Kunciran Indah",  # 82 characters
+    "Panti Asuhan " + "Kesejahteraansosialanakbundanurani" + "xy",  # 49 characters, one 36-letter word
+    "W" * 120,  # the register's limit, the widest letter, no space
+    ("Yayasan Lembaga Kesejahteraan Sosial Anak Bunda Nurani Sejahtera Mandiri Berkah Abadi Jaya Raya "
+     "Kunciran Indah Pinang X")[:120],  # the limit in words
+    "Panti Asuhan Al-Ikhlāṣ Ñandú Ünïcödé Çağ Łódź Ελπίδα Надежда",  # accented and other scripts
+    "دار الأيتام الأمل Panti Asuhan Harapan",  # right-to-left letters (drawn in stored order)
+    "Panti Asuhan Ceria 😀🌈 Kasih",  # emoji: DejaVu has no glyph, a box is drawn, nothing fails
+    "孤儿院 希望之家 Panti Asuhan",  # CJK: no glyph either
+    "A",  # one letter
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+@pytest.mark.parametrize("dpi", [300, 150])
+def test_every_name_the_register_accepts_lays_out_whole(name, dpi):
+    from inspector import lks as lks_rules
+
+    assert lks_rules.plain_text(name) == name and len(name) <= 120  # the register takes it as it is
+    page = posters.layout({"name": name, "code": "ABCDE"}, BASE, dpi, PRINTED)
+    assert_fits(page)
+    name_lines = [t for t in page.texts if t.y < page.qr_at[1] and t.color == posters.INK]
+    assert 1 <= len(name_lines) <= 3
+    assert "".join(t.text for t in name_lines).replace(" ", "") == name.replace(" ", "")  # nothing cut off
+
+
+def test_a_long_word_is_shrunk_before_it_is_broken():
+    name = "Panti Asuhan " + "Kesejahteraansosialanakbundanurani" + "xy"
+    page = posters.layout({"name": name, "code": "ABCDE"}, BASE, 300, PRINTED)
+    name_lines = [t.text for t in page.texts if t.y < page.qr_at[1] and t.color == posters.INK]
+    assert name_lines == ["Panti Asuhan", "Kesejahteraansosialanakbundanurani" + "xy"]
+
+
+def test_posters_of_hostile_names_are_served_as_png_and_pdf_and_in_one_batch(app, store, tmp_path):
+    base = {k: v for k, v in store.lks.all()[0].items() if k not in ("id", "created_at", "updated_at", "code")}
+    made = [store.lks.create(**{**base, "name": name, "code": f"Z{index:04d}", "kecamatan": "Cibodas",
+                                "active": True, "provisional": False}) for index, name in enumerate(HOSTILE_NAMES)]
+    admin = client_as(app, "admin")
+    for record in made[:3]:
+        for kind in ("png", "pdf"):
+            response = admin.get(f"/admin/lks/{record['id']}/poster.{kind}")
+            assert response.status_code == 200, (record["name"], kind)
+    batch = admin.get("/admin/poster.pdf?kecamatan=Cibodas")
+    assert batch.status_code == 200 and batch.data.startswith(b"%PDF")
+    need_poppler()
+    cibodas = [r for r in store.lks.all() if r.get("active") and not r.get("provisional") and r["kecamatan"] == "Cibodas"]
+    assert pdf_pages(batch.data, tmp_path) == len(cibodas)
+
+
+def test_a_page_that_cannot_be_laid_out_does_not_cost_the_batch(monkeypatch):
+    real = posters.layout
+
+    def fails_once(record, *args, **kwargs):
+        if not record["name"].endswith("…"):
+            raise posters.LayoutError("does not fit")
+        return real(record, *args, **kwargs)
+
+    monkeypatch.setattr(posters, "layout", fails_once)
+    out = io.BytesIO()
+    assert posters.write_pdf([{"name": "Panti Asuhan Contoh", "code": "ABCDE"}], BASE, out, 150) == 1
 
 
 def assert_fits(page: posters.Layout):

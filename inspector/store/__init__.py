@@ -7,7 +7,7 @@ from pathlib import Path
 from . import contract, space, upgrade
 from .audit import AuditLog
 from .concerns import ConcernStore
-from .engine import sweep_stale_temporaries
+from .engine import make_folders, sweep_stale_temporaries
 from .followups import FollowupStore
 from .checklists import ChecklistArchive
 from .keys import SecretStore
@@ -47,7 +47,7 @@ class Store:
 
     def __init__(self, root: str | Path, layout_behind_ok: bool = False):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_folders(self.root)  # new folders 0700
         self.layout_behind: upgrade.SchemaBehind | None = None
         try:
             upgrade.open_or_refuse(self.root)

@@ -120,14 +120,16 @@ def fsync_folder(folder: Path) -> None:
 
 def make_folders(folder: Path) -> None:
     """``mkdir -p`` whose folders survive a power cut: the parent of each missing folder is fsynced after it is
-    made (also when another writer made it a moment before: that writer may not have synced it yet)."""
+    made (also when another writer made it a moment before: that writer may not have synced it yet). Each new
+    folder is 0700: the data concerns children, and no other account on the machine may list it."""
     missing, here = [], Path(folder)
     while not here.is_dir() and here != here.parent:
         missing.append(here)
         here = here.parent
     for new in reversed(missing):
         try:
-            new.mkdir()
+            new.mkdir(mode=0o700)
+            os.chmod(new, 0o700)  # whatever the umask
         except FileExistsError:
             if not new.is_dir():
                 raise

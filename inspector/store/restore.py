@@ -38,7 +38,7 @@ def restore(archive: str | Path, data_dir: str | Path, trusted) -> RestoreResult
     root = Path(data_dir)
     if not source.is_file():
         raise BackupError(f"no backup file {source}")
-    root.mkdir(parents=True, exist_ok=True)
+    engine.make_folders(root)  # new folders 0700, like the store's own
     root = root.resolve()
     if source.resolve().is_relative_to(root):
         raise BackupError(f"{source} is inside the data folder: move it elsewhere first")
@@ -224,7 +224,7 @@ def _write_new(staging: Path, path: str, handle, info: tarfile.TarInfo) -> tuple
     """One file into ``staging``: reading errors go to the caller, writing errors say so."""
     target = staging / path
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        engine.make_folders(target.parent)
     except (FileExistsError, NotADirectoryError):
         raise _refuse(info.name, "is below a path that is a file") from None
     except OSError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +26,23 @@ class UserStore(RecordTable):
 
     def modify(self, user_id: str, change: Callable[[Record], Record | None]) -> Record | None:
         return super().modify(user_id, change)
+
+    def modify_among(self, user_id: str, change: Callable[[Record, list[Record]], Record | None]) -> Record | None:
+        """``modify`` whose ``change`` also sees every account as it stands under the same lock."""
+        with self.partition.transaction() as db:
+            table = db.table(self.table)
+            accounts = [copy.deepcopy(dict(doc)) for doc in table.all()]
+            current = next((doc for doc in table.all() if doc.get("id") == user_id), None)
+            if current is None:
+                return None
+            updated = change(copy.deepcopy(dict(current)), accounts)
+            if updated is None:
+                return None
+            if updated.get("id") != user_id:
+                raise ValueError(f"a change may not alter the id of {user_id}")
+            stored = copy.deepcopy(updated)
+            table.update(lambda doc: (doc.clear(), doc.update(stored)), doc_ids=[current.doc_id])
+            return copy.deepcopy(updated)
 
     def by_username(self, username: str) -> Record | None:
         wanted = username.strip().lower()

@@ -8,7 +8,8 @@ from flask_login import current_user, login_user, logout_user
 from .. import accounts, audit
 from ..auth import PUBLIC, SIGNED_IN, User, access, role_home
 from ..passwords import verify_password
-from .guard import throttle
+from ..signin_throttle import DEVICE_COOKIE
+from .guard import remember_device, start_session_clock, throttle
 from .helpers import client_address, log, safe_next, store
 from .webforms import ActionForm, LoginForm, PasswordChangeForm
 
@@ -24,28 +25,35 @@ def login():
         return redirect(next_path or url_for(role_home(current_user)))
     if not form.validate_on_submit():
         return render_template("account/login.html", form=form), (400 if request.method == "POST" else 200)
-    username = form.username.data.strip().lower()
+    username = form.username.data.strip().lower()[:64]
     record = store().users.by_username(username)
-    wait = throttle().wait_seconds(username, client_address()) if record else 0
+    device = throttle().device_of(request.cookies.get(DEVICE_COOKIE), record and record["id"])
+    wait = throttle().wait_seconds(username, client_address(), device)  # unknown names wait like real ones
     if wait > 0:
         form.password.errors = [f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait} detik."]
         return render_template("account/login.html", form=form), 429, {"Retry-After": str(wait)}
     if not verify_password(record and record.get("password_hash"), form.password.data) or not record.get("active"):
+        throttle().failed(username, client_address(), device)
         if record:
-            throttle().failed(username, client_address())
             log("sign_in_failed", "user", record["id"])
         form.password.errors = ["Nama pengguna atau kata sandi salah, atau akun tidak aktif."]
         return render_template("account/login.html", form=form), 401
-    throttle().succeeded(username, client_address())
+    missed = throttle().succeeded(username, client_address(), device)
     session.clear()
     session.permanent = True
     login_user(User(record))
+    start_session_clock()
     try:
         log("sign_in", "user", record["id"])  # a trail that cannot be appended: the entry waits in the outbox
     except audit.AuditUnavailable:  # nor the outbox: no sign-in without its entry (a 503, see web.errors)
         logout_user()
         raise
-    return redirect(next_path or url_for(role_home(current_user)))
+    if missed:
+        flash(f"Ada {missed} percobaan masuk yang gagal ke akun Anda sejak Anda terakhir masuk. Jika itu bukan "
+              "Anda, ganti kata sandi.", "error")
+    response = redirect(next_path or url_for(role_home(current_user)))
+    remember_device(response, record["id"], device)
+    return response
 
 
 @bp.route("/keluar", methods=["POST"])

@@ -1,13 +1,20 @@
-"""Before every request: the access rule each view declares (``auth.access``), and the signed-in user of the session."""
+"""Before every request: a POST from another site is refused, a session past its absolute lifetime ends, and
+the access rule each view declares (``auth.access``) is applied to the session's user."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, request
-from flask_login import current_user
+from urllib.parse import urlsplit
 
-from ..auth import PUBLIC, SIGNED_IN, SignInThrottle, User
+from flask import abort, current_app, flash, g, request, session
+from flask_login import current_user, logout_user
+from werkzeug.exceptions import Forbidden
+
+from .. import timefmt
+from ..auth import PUBLIC, SIGNED_IN, User
 from ..extensions import login_manager
 from ..store.contract import DataDamaged
+from ..signin_throttle import DEVICE_COOKIE, DEVICE_DAYS, SignInThrottle
+from .helpers import refuse
 
 # Endpoints Flask itself adds; everything else must declare its access.
 BUILTIN_PUBLIC = {"static"}
@@ -50,10 +57,62 @@ def enforce_access():
     abort(403)
 
 
+FOREIGN_POST = ("Permintaan ini datang dari situs lain dan ditolak. Buka halaman ini langsung dari alamat "
+                "Inspector, lalu coba lagi.")
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def refuse_foreign_post():
+    """A POST whose Origin header names another site is refused (over plain http too, where flask-wtf checks
+    no Referer); a request without Origin (an old browser, a script) meets the CSRF token as before."""
+    if request.method != "POST" or "Origin" not in request.headers:
+        return None
+    origin = request.headers["Origin"].strip()
+    own = {_origin(request.host_url), _origin(current_app.config["INSPECTOR_BASE_URL"])}
+    if origin.lower() == "null" or _origin(origin) not in own:
+        current_app.logger.warning("POST refused: Origin names another site (%s)", request.endpoint)
+        refuse(Forbidden, FOREIGN_POST)
+    return None
+
+
+def start_session_clock() -> None:
+    """Note when this session signed in: it ends INSPECTOR_SESSION_MAX_HOURS later, however active."""
+    session["signed_in_at"] = int(timefmt.now().timestamp())
+
+
+def end_old_session():
+    """Past its absolute lifetime (or without a start, from before the rule), a session is signed out."""
+    if not current_user.is_authenticated:
+        return None
+    started = session.get("signed_in_at")
+    limit = float(current_app.config["INSPECTOR_SESSION_MAX_HOURS"]) * 3600
+    if isinstance(started, int) and timefmt.now().timestamp() - started < limit:
+        return None
+    logout_user()  # the request goes on as anonymous: a page asks to sign in again, a keyed save still lands
+    session.clear()
+    flash("Sesi Anda sudah berakhir (paling lama "
+          f"{current_app.config['INSPECTOR_SESSION_MAX_HOURS']} jam sejak masuk). Silakan masuk lagi.", "info")
+    return None
+
+
 def throttle() -> SignInThrottle:
     """This request's sign-in throttle, with the configured limits."""
     if "throttle" not in g:
         cfg = current_app.config
-        g.throttle = SignInThrottle(current_app.extensions["store"], int(cfg["INSPECTOR_LOGIN_FREE_FAILURES"]),
+        g.throttle = SignInThrottle(current_app.extensions["store"], current_app.secret_key or "",
+                                    int(cfg["INSPECTOR_LOGIN_FREE_FAILURES"]),
                                     int(cfg["INSPECTOR_LOGIN_MAX_WAIT_SECONDS"]))
     return g.throttle
+
+
+def remember_device(response, user_id: str, device: str | None) -> None:
+    """A device that signed in keeps a signed cookie naming the account, so that it is let in while strangers
+    guess elsewhere (see ``signin_throttle``); a known device keeps the one it has."""
+    if device:
+        return
+    response.set_cookie(DEVICE_COOKIE, throttle().device_cookie(user_id), max_age=DEVICE_DAYS * 86400,
+                        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])

@@ -66,8 +66,9 @@ def get_user_or_404(user_id: str) -> dict:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A same-site path to return to after sign-in, or None for anything else."""
-    if not target or len(target) > 512:
+    """A same-site path to return to after sign-in, or None for anything else (a control character such as CR
+    or LF, which would split the Location header, included)."""
+    if not target or len(target) > 512 or any(ord(c) < 0x21 or 0x7f <= ord(c) <= 0x9f for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -10,7 +10,6 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from .. import concerns, review
 from ..auth import PUBLIC, access, role_home
 from ..timefmt import to_wib, today_wib
-from .errors import EXPIRED_FORM, error_page
 from .helpers import client_address, get_lks_or_404, store
 from .pages import start_page
 from .webforms import options
@@ -49,12 +48,8 @@ class ConcernForm(FlaskForm):
     form_token = HiddenField()
 
 
-LIMITED = {
-    "client": "Sudah terlalu banyak laporan dari perangkat ini dalam satu jam terakhir. Laporan ini belum "
-              "terkirim; coba lagi nanti.",
-    "lks": "Sudah banyak laporan tentang LKS ini dalam satu jam terakhir. Laporan ini belum terkirim; "
-           "coba lagi nanti.",
-}
+LIMITED = ("Sudah terlalu banyak laporan dari perangkat ini dalam satu jam terakhir. Laporan ini belum "
+           "terkirim; coba lagi nanti.")
 
 
 def _concern_page(record: dict, form: ConcernForm, status: int = 200, limited: str | None = None):
@@ -70,18 +65,21 @@ def concern(code: str):
     """Report a concern about this LKS: no sign-in; it reaches Dinas Sosial's reviewers, never the LKS."""
     record = get_lks_or_404(code)
     form = ConcernForm()
+    tokens = concerns.FormTokens(current_app.secret_key or "")
     if request.method == "GET":
-        form.form_token.data = concerns.new_form_token()
+        form.form_token.data = tokens.issue(record["id"])
         return _concern_page(record, form)
     token = request.form.get("form_token", "")
-    if not concerns.valid_form_token(token):
-        return error_page(400, EXPIRED_FORM)
-    if store().concerns.by_token(token) is not None:  # a second tap on "Kirim": already stored
-        return redirect(url_for("public.concern_sent", code=record["code"]), 303)
     values, errors = concerns.clean(request.form)
     # What the page shows back is the cleaned text, bounded: a hostile 100 000 characters are not echoed.
     form.what.data = values["what"][:concerns.WHAT_MAX + 100]
     form.contact.data = values["contact"][:concerns.CONTACT_MAX + 20]
+    if not tokens.valid(token, record["id"]):  # forged, expired, or another LKS's: the typed report is kept
+        current_app.logger.warning("concern form refused: token not issued for this form")
+        form.form_token.data = tokens.issue(record["id"])
+        return _concern_page(record, form, 400, concerns.BAD_TOKEN)
+    if store().concerns.by_token(token) is not None:  # a second tap on "Kirim": already stored
+        return redirect(url_for("public.concern_sent", code=record["code"]), 303)
     if errors:
         for name, message in errors.items():
             getattr(form, name).errors = [message]
@@ -91,10 +89,10 @@ def concern(code: str):
         store(), current_app.secret_key or "",
         int(cfg["INSPECTOR_CONCERNS_PER_CLIENT_HOUR"]),
         int(cfg["INSPECTOR_CONCERNS_PER_LKS_HOUR"]))
-    full = limiter.refused(client_address(), record["id"])
-    if full:
-        return _concern_page(record, form, 429, LIMITED[full])
-    report, new = concerns.create(store(), record, values, token, current_app.config)  # its audit entry too
+    if limiter.refused(client_address(), record["id"]):
+        return _concern_page(record, form, 429, LIMITED)
+    flood = limiter.flood_group(record["id"])  # never refused: stored, marked, grouped for the reviewer
+    report, new = concerns.create(store(), record, values, token, current_app.config, flood)  # its audit entry too
     if new:
         limiter.count(client_address(), record["id"])
     return redirect(url_for("public.concern_sent", code=record["code"]), 303)

@@ -156,15 +156,38 @@ def get_concern_or_404(concern_id: str) -> dict:
 @bp.route("/laporan-masyarakat")
 @access("reviewer")
 def concerns_list():
-    """Reports from the public: open ones first (newest first), then the handled ones."""
+    """Reports from the public: open ones first (newest first), then the handled ones; suspected floods grouped
+    above, each hidden in one action; hidden reports apart."""
     shown = request.args.get("status", "open")
-    shown = shown if shown in ("open", "handled", "") else "open"
+    shown = shown if shown in ("open", "handled", "hidden", "") else "open"
     records = store().concerns.all()
-    rows = [r for r in records if not shown or r["status"] == shown]
+    if shown == "hidden":
+        rows = [r for r in records if r.get("hidden")]
+    else:
+        rows = [r for r in records if not r.get("hidden") and (not shown or r["status"] == shown)]
     lks = {r["id"]: r for r in store().lks.all()}
+    floods = [g for g in concerns.flood_groups(records) if g["shown"]]
     return render_template("review/concerns.html", rows=rows[:200], total=len(rows), shown=shown, lks=lks,
-                           open_total=sum(1 for r in records if r["status"] == "open"),
-                           when=concerns.WHEN, labels=concerns.LABELS)
+                           open_total=sum(1 for r in records if r["status"] == "open" and not r.get("hidden")),
+                           floods=floods, action=ActionForm(), when=concerns.WHEN, labels=concerns.LABELS)
+
+
+@bp.route("/laporan-masyarakat/banjir/<group>/sembunyikan", methods=["POST"])
+@access("reviewer")
+def concern_flood_hide(group: str):
+    """Hide one suspected flood of reports in one action (kept, listed under "Disembunyikan"); audited."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    members = [r for r in store().concerns.all() if r.get("flood_group") == group] if len(group) <= 16 else []
+    if not members:
+        abort(404)
+    hidden, reason = concerns.hide_flood(store(), group, current_user)
+    if reason:
+        flash(reason, "error")
+        return redirect(url_for("review.concerns_list"), 303)
+    log("concern_flood_hidden", "lks", members[0]["lks_id"], group=group, count=hidden)
+    flash(f"{hidden} laporan yang diduga banjir disembunyikan dari daftar.", "success")
+    return redirect(url_for("review.concerns_list"), 303)
 
 
 @bp.route("/laporan-masyarakat/<concern_id>")

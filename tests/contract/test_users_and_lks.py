@@ -92,6 +92,34 @@ def test_an_unknown_or_malformed_account_or_lks_id_reads_as_none(store, bad):
     assert store.lks.get(bad) is None
 
 
+def test_modify_among_sees_every_account_and_may_veto(store):
+    made = [store.users.create(username=f"admin{n}", role="admin") for n in range(2)]
+    seen = []
+
+    def demote_unless_last(record, accounts):
+        seen.append(sorted(a["id"] for a in accounts))
+        admins = [a for a in accounts if a["role"] == "admin" and a["active"]]
+        return None if len(admins) == 1 else {**record, "role": "reviewer"}
+
+    assert store.users.modify_among(made[0]["id"], demote_unless_last)["role"] == "reviewer"
+    assert store.users.modify_among(made[1]["id"], demote_unless_last) is None  # the last admin: vetoed
+    assert seen == [sorted(m["id"] for m in made)] * 2
+    assert [u["role"] for u in store.users.all()] == ["reviewer", "admin"]
+    assert store.users.modify_among("u" + "0" * 12, demote_unless_last) is None
+    with pytest.raises(ValueError):
+        store.users.modify_among(made[1]["id"], lambda record, accounts: {**record, "id": "u" + "1" * 12})
+
+
+def test_throttle_forgets_old_counts_in_the_write_of_a_new_one(store):
+    throttle = store.throttle
+    throttle.record_failure("old", 100.0)
+    throttle.record_failure("recent", 500.0)
+    throttle.record_failure("new", 1000.0, forget_before=400.0)
+    assert throttle.get("old")["failures"] == 0
+    assert throttle.get("recent")["failures"] == 1 and throttle.get("new")["failures"] == 1
+    assert throttle.record_failure("new", 2000.0, forget_before=1500.0)["failures"] == 2  # never its own
+
+
 def test_throttle_record_and_clear(store):
     throttle = store.throttle
     assert throttle.get("alice") == {"username": "alice", "failures": 0, "last": 0.0}

@@ -39,16 +39,22 @@ class Users(Protocol):
     def modify(self, user_id: str, change: Change) -> Record | None:
         """Read-change-write of one account (see the package's rules for ``modify``)."""
 
+    def modify_among(self, user_id: str, change) -> Record | None:
+        """``modify`` where ``change(record, accounts)`` also gets every account (deep copies) read under the
+        same lock as the write: a rule over all accounts (the last active admin) holds against a racing change."""
+
 
 @runtime_checkable
 class Throttle(Protocol):
-    """Consecutive failed sign-ins per username, shared by every process."""
+    """Failure counts per key (callers pass keyed hashes, never addresses or names), shared by every process."""
 
     def get(self, username: str) -> dict:
         """``{"username", "failures", "last"}``; 0 failures and ``last`` 0.0 when none are counted."""
 
-    def record_failure(self, username: str, when: float) -> dict:
+    def record_failure(self, username: str, when: float, forget_before: float | None = None) -> dict:
         """Count one more failure at ``when`` (epoch seconds) and return the new count.
+
+        With ``forget_before``, every other count whose last failure is older is removed in the same write.
 
         Atomic: n failures recorded at once, from any threads or processes,
         add exactly n.

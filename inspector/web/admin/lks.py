@@ -99,4 +99,6 @@ def lks_front_photo(lks_id: str, size: str = "besar"):
         else None
     if data is None:
         abort(404)
-    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+    return Response(data, mimetype="image/jpeg", headers={
+        "Cache-Control": "private, max-age=86400",
+        "Content-Disposition": f'inline; filename="lks-{record["code"]}{"-kecil" if size == "kecil" else ""}.jpg"'})

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from flask import abort, request
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, Forbidden
 
 from ... import inspections, presence
 from ..helpers import refuse, store
 
 NOT_EDITABLE = "Kunjungan ini sudah dikirim dan tidak bisa diubah lagi."
+KEY_OUTLIVED = ("Akun petugas kunjungan ini sudah nonaktif atau kata sandinya diganti. Masuk lagi untuk "
+                "menyimpan; tanpa masuk, perubahan ini tidak disimpan.")
 
 
 def get_inspection_or_404(inspection_id: str, for_editing: bool = False) -> dict:
@@ -32,7 +34,8 @@ def _authorise_post(record) -> bool:
     The inspection key (secret, made at start, only in the inspector's page) ties
     the post to this inspection and serves as its CSRF token, so a save still
     lands when the sign-in has expired; the inspector then signs in again and
-    continues. Another signed-in account is refused.
+    continues. Another signed-in account is refused, and so is the key alone once its inspector's account is
+    disabled or its password set anew (``inspections.key_alone_accepted``).
     """
     if not inspections.key_matches(record, request.form.get("inspection_key")):
         abort(400)
@@ -40,6 +43,8 @@ def _authorise_post(record) -> bool:
         current_user.record["id"] == record["inspector_id"]
     if current_user.is_authenticated and not signed_in:
         abort(403)
+    if not signed_in and not inspections.key_alone_accepted(record, store().users.get(record["inspector_id"])):
+        refuse(Forbidden, KEY_OUTLIVED)
     return signed_in
 
 

@@ -40,7 +40,7 @@ def upload_photo(inspection_id: str):
         return _upload_photo(inspection_id)
     except HTTPException as error:
         code = error.code if error.code in JSON_TEXT else 400
-        return json_error(code, JSON_TEXT[code])
+        return json_error(code, getattr(error, "indonesian", None) or JSON_TEXT[code])
 
 
 def _upload_photo(inspection_id: str):

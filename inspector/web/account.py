@@ -10,6 +10,7 @@ from ..auth import PUBLIC, SIGNED_IN, User, access, role_home
 from ..passwords import verify_password
 from .guard import throttle
 from .helpers import client_address, log, safe_next, store
+from .second_step import ask_code, needs_code
 from .webforms import ActionForm, LoginForm, PasswordChangeForm
 
 bp = Blueprint("account", __name__)
@@ -39,6 +40,8 @@ def login():
     throttle().succeeded(username, client_address())
     session.clear()
     session.permanent = True
+    if needs_code(record):  # the second step (second_step.py) signs in after the code
+        return ask_code(record, next_path)
     login_user(User(record))
     log("sign_in", "user", record["id"])
     return redirect(next_path or url_for(role_home(current_user)))

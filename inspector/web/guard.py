@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from ..auth import PUBLIC, SIGNED_IN, SignInThrottle, User
+from ..second_factor import must_enrol
 from ..extensions import login_manager
 
 # Endpoints Flask itself adds; everything else must declare its access.
 BUILTIN_PUBLIC = {"static"}
+# What an admin or reviewer without a second factor may reach besides public pages: enrolling, signing out.
+WHILE_ENROLLING = {"two_step.setup", "account.logout"}
 
 
 def load_user(session_id: str) -> User | None:
@@ -34,6 +37,8 @@ def enforce_access():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if must_enrol(current_user.record) and endpoint not in WHILE_ENROLLING:
+        return redirect(url_for("two_step.setup"), 303)
     if SIGNED_IN in who or current_user.role in who:
         return None
     abort(403)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import accounts, home, lks, posters, provisional
+from . import accounts, home, lks, posters, provisional, second_factor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for module in (home, lks, provisional, accounts, posters):
+for module in (home, lks, provisional, accounts, second_factor, posters):
     module.routes.add_to(bp)

@@ -15,11 +15,10 @@ import base64
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
-from .. import second_factor
+from .. import second_factor, timefmt
 from ..auth import PUBLIC, SIGNED_IN, User, access, role_home
 from ..passwords import verify_password
 from ..qr import qr_png
-from ..timefmt import now
 from .guard import throttle
 from .helpers import client_address, log, store
 from .webforms import CodeForm, SecondFactorForm
@@ -37,7 +36,7 @@ def needs_code(record: dict) -> bool:
 def ask_code(record: dict, next_path: str | None):
     """After the right password: remember who is half signed in and ask for the code."""
     session[PENDING] = {"user": record["id"], "version": record.get("session_version", 1), "next": next_path,
-                        "until": now().timestamp() + PENDING_SECONDS}
+                        "until": timefmt.now().timestamp() + PENDING_SECONDS}
     return redirect(url_for("two_step.code"))
 
 
@@ -45,7 +44,7 @@ def _pending() -> tuple[dict | None, dict | None]:
     """(the pending sign-in, its account) when one is under way, still valid and the account unchanged."""
     pending = session.get(PENDING)
     if not isinstance(pending, dict) or not isinstance(pending.get("until"), (int, float)) \
-            or pending["until"] < now().timestamp():
+            or pending["until"] < timefmt.now().timestamp():
         return None, None
     record = store().users.get(str(pending.get("user") or ""))
     if record is None or not record.get("active") or record.get("session_version", 1) != pending.get("version"):

@@ -259,8 +259,9 @@ def test_every_route_for_every_visitor(site, visitor):
                 if (response.status_code, response.headers.get("Location")) != (302, HOME[visitor]):
                     problems.append(f"{got} (expected 302 to {HOME[visitor]})")
             elif may and endpoint in REDIRECT_WHEN_ANONYMOUS and visitor == "anonymous":
-                if (response.status_code, response.headers.get("Location")) != (302, REDIRECT_WHEN_ANONYMOUS[endpoint]):
-                    problems.append(f"{got} (expected 302 to {REDIRECT_WHEN_ANONYMOUS[endpoint]})")
+                target = REDIRECT_WHEN_ANONYMOUS[endpoint]
+                if (response.status_code, response.headers.get("Location")) != (302, target):
+                    problems.append(f"{got} (expected 302 to {target})")
             elif may:
                 if response.status_code != 200:
                     problems.append(f"{got} (expected 200)")

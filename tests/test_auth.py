@@ -610,8 +610,10 @@ def test_cli_list(app, store):
     result = cli(app, "users", "list")
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line.split()[1:] for line in result.output.splitlines() if line.strip()}
-    assert lines == {ROLE_USERS["admin"]: ["admin", "active"], ROLE_USERS["reviewer"]: ["reviewer", "active"],
-                     ROLE_USERS["inspector"]: ["inspector", "active"],
-                     ROLE_USERS["operator"]: ["operator", "disabled"]}
+    assert lines == {ROLE_USERS["admin"]: ["admin", "active", "2fa"],
+                     ROLE_USERS["reviewer"]: ["reviewer", "active", "2fa"],
+                     ROLE_USERS["inspector"]: ["inspector", "active", "-"],
+                     ROLE_USERS["operator"]: ["operator", "disabled", "-"]}
     assert "$argon2" not in result.output
     assert PASSWORD not in result.output
+    assert user(store, "admin")["totp_secret"] not in result.output

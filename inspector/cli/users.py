@@ -107,8 +107,9 @@ def users_enable(username):
     click.echo(f"Account {username} enabled.")
 
 
-@users_group.command("list", help="List accounts (no passwords).")
+@users_group.command("list", help="List accounts and whether they have a second factor (no secrets).")
 def users_list():
     for user in sorted(_store().users.all(), key=lambda u: (u["role"], u["username"])):
         state = "active" if user.get("active") else "disabled"
-        click.echo(f"{user['username']:<20} {user['role']:<10} {state}")
+        two_step = "2fa" if second_factor.enrolled(user) else ("2fa-pending" if user.get("totp_pending") else "-")
+        click.echo(f"{user['username']:<20} {user['role']:<10} {state:<9} {two_step}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from .. import second_factor, timefmt
@@ -79,7 +79,10 @@ def code():
     kind, reason = second_factor.verify(store(), record["id"], form.code.data)
     if kind is None:
         malformed = reason in (second_factor.MALFORMED, second_factor.TOO_LONG)
-        if not malformed:
+        if malformed:  # not a guess: not counted; the log names the damage, never the text
+            current_app.logger.warning("second step: a code of %d characters that is no code was refused",
+                                       len(form.code.data or ""))
+        else:
             throttle().failed(key, client_address())
             log("second_factor_failed", "user", record["id"])
         form.code.errors = [reason]

@@ -1,4 +1,5 @@
-"""Before every request: the access rule each view declares (``auth.access``), and the signed-in user of the session."""
+"""Before every request: the access rule each view declares (``auth.access``), the signed-in user of the session,
+and an admin or reviewer without a second factor sent to enrol before any page that is not public."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from ..auth import PUBLIC, SIGNED_IN, SignInThrottle, User
-from ..second_factor import must_enrol
 from ..extensions import login_manager
+from ..second_factor import must_enrol
 
 # Endpoints Flask itself adds; everything else must declare its access.
 BUILTIN_PUBLIC = {"static"}

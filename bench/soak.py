@@ -162,7 +162,7 @@ def prepare(data_dir: Path, inspectors: int, reviewers: int = 0) -> tuple[list[s
     env = server_env(data_dir, 8000)
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "demo", "seed"], cwd=REPO, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    from inspector import accounts
+    from inspector import accounts, second_factor
     from inspector.passwords import hash_password
     from inspector.store import Store
 
@@ -178,6 +178,9 @@ def prepare(data_dir: Path, inspectors: int, reviewers: int = 0) -> tuple[list[s
                                         password_hash=password_hash)
             if errors:
                 raise RuntimeError(f"account {username}: {errors}")
+            if role == "reviewer":  # reviewers sign in with a second factor
+                second_factor.activate(store, store.users.by_username(username)["id"],
+                                       soak_announce.SECOND_FACTOR_SECRET)
             made[role].append(username)
     return made["inspector"], made["reviewer"]
 

@@ -24,7 +24,10 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.parse
 from pathlib import Path
+
+import pyotp
 
 from tests.support.field_client import Abandoned, Browser, GaveUp, Stats
 from tests.support.html_forms import Unexpected, form_posting_to
@@ -73,6 +76,9 @@ class Decisions:
         self.errors: list[str] = []
         self.lock = threading.Lock()
 
+# The soak's reviewers' second factor (a throw-away data folder's accounts, like their password).
+SECOND_FACTOR_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
 
 def review(base_url: str, username: str, password: str, stats: Stats, rng: random.Random, inspectors_done,
            decisions: Decisions, deadline: float) -> None:
@@ -83,7 +89,11 @@ def review(base_url: str, username: str, password: str, stats: Stats, rng: rando
         login = form_posting_to(browser.get("/masuk"), r"/masuk")
         login.set("username", username)
         login.set("password", password)
-        browser.submit(login, expect=r"^/")
+        answer = browser.submit(login, expect=r"^/")
+        if urllib.parse.urlsplit(answer.location).path == "/masuk/kode":  # a reviewer's second step
+            step = form_posting_to(browser.get("/masuk/kode"), r"/masuk/kode")
+            step.set("code", pyotp.TOTP(SECOND_FACTOR_SECRET).now())
+            browser.submit(step, expect=r"^/")
         while time.monotonic() < deadline:
             done = inspectors_done()
             waiting = list(dict.fromkeys(_ID.findall(browser.get("/tinjau/").body)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from . import accounts, audit
+from . import accounts, audit, second_factor
 from .places import KECAMATAN
 from .lks import CODE_ALPHABET, CODE_LENGTH
 
@@ -33,6 +33,9 @@ DEMO_ACCOUNTS = (
     ("petugas", "demo-petugas-2026", "inspector", "Petugas Contoh", "Satpol PP"),
     ("operator", "demo-operator-2026", "operator", "Operator Contoh", ""),
 )
+# The second-factor secrets of the demo's admin and reviewer, published in the README like the passwords
+# (demo only), so that anyone can try every role: make a code with pyotp or oathtool.
+DEMO_SECRETS = {"admin": "XXQG6LFJ3KEQD5O5FHTIZ7FBHWCRXTXS", "peninjau": "S4FLIWV4PMV5QW6TZCDNFZYW3VM642S2"}
 LKS_COUNT = 72
 
 
@@ -71,7 +74,8 @@ def demo_lks(count: int = LKS_COUNT, seed: int = 2024) -> list[dict]:
 
 
 def seed(store) -> list[tuple[str, str, str]] | None:
-    """Fill an empty store with demo data; returns the demo credentials, or None if data exists."""
+    """Fill an empty store with demo data; returns the demo credentials, or None if data exists. The admin and
+    the reviewer get their published second-factor secret (``DEMO_SECRETS``)."""
     if store.users.count() or store.lks.all():
         return None
     lks = store.lks.create_many(demo_lks())
@@ -83,6 +87,8 @@ def seed(store) -> list[tuple[str, str, str]] | None:
             "lks_ids": [lks[0]["id"]] if role == "operator" else []})
         if errors:
             raise RuntimeError(f"demo account {username}: {errors}")
+        if username in DEMO_SECRETS:
+            second_factor.activate(store, record["id"], DEMO_SECRETS[username])
         audit.record(store, None, "account_created", "user", record["id"], role=role)
         credentials.append((username, password, role))
     return credentials

@@ -47,6 +47,8 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "account.login": EVERYONE,
     "account.logout": ANY_ROLE,
     "account.change_password": ANY_ROLE,
+    "two_step.code": EVERYONE,
+    "two_step.setup": ANY_ROLE,
     "inspect.index": frozenset({"inspector"}),
     "inspect.start": frozenset({"inspector"}),
     "inspect.report_lks": frozenset({"inspector"}),
@@ -99,6 +101,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "admin.user_edit": frozenset({"admin"}),
     "admin.user_reset_password": frozenset({"admin"}),
     "admin.user_status": frozenset({"admin"}),
+    "admin.user_reset_second_factor": frozenset({"admin"}),
     "admin.provisional": frozenset({"admin"}),
     "admin.provisional_confirm": frozenset({"admin"}),
     "admin.provisional_merge": frozenset({"admin"}),
@@ -108,7 +111,9 @@ EXPECTED: dict[str, str | frozenset[str]] = {
 }
 
 # Public pages that send a signed-in visitor on to their role's home instead of showing a page.
-REDIRECT_WHEN_SIGNED_IN = {"public.index", "account.login"}
+REDIRECT_WHEN_SIGNED_IN = {"public.index", "account.login", "two_step.code"}
+# Public pages that send an anonymous visitor elsewhere: the code step without a password step under way.
+REDIRECT_WHEN_ANONYMOUS = {"two_step.code": "/masuk"}
 # Written out by hand rather than taken from inspector.auth.role_home, so a wrong mapping is caught.
 HOME = {"admin": "/admin/", "reviewer": "/tinjau/", "inspector": "/inspeksi/", "operator": "/operator/"}
 VISITORS = ["anonymous", *ROLE_USERS]
@@ -256,6 +261,10 @@ def test_every_route_for_every_visitor(site, visitor):
             elif may and endpoint in REDIRECT_WHEN_SIGNED_IN and visitor != "anonymous":
                 if (response.status_code, response.headers.get("Location")) != (302, HOME[visitor]):
                     problems.append(f"{got} (expected 302 to {HOME[visitor]})")
+            elif may and endpoint in REDIRECT_WHEN_ANONYMOUS and visitor == "anonymous":
+                target = REDIRECT_WHEN_ANONYMOUS[endpoint]
+                if (response.status_code, response.headers.get("Location")) != (302, target):
+                    problems.append(f"{got} (expected 302 to {target})")
             elif may:
                 if response.status_code != 200:
                     problems.append(f"{got} (expected 200)")

@@ -12,7 +12,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from inspector import accounts
 from inspector.passwords import verify_password
-from tests.support.auth import client_as, login
+from tests.support.auth import client_as, finish_sign_in, login, sign_in
 from tests.support.builders import PASSWORD, ROLE_USERS, add_account, make_app
 
 # Written out by hand rather than taken from inspector.auth.role_home, so a wrong mapping is caught.
@@ -78,14 +78,14 @@ def test_login_redirects_to_role_home(app):
     for role, username in ROLE_USERS.items():
         client = app.test_client()
         assert not is_signed_in(client, role)
-        response = login(client, username)
+        response = sign_in(client, username)  # after the second step for the admin and the reviewer
         assert response.status_code == 302, role
         assert response.headers["Location"] == HOME[role], role
         assert is_signed_in(client, role), role
 
 
 def test_username_is_not_case_sensitive(client):
-    response = login(client, "  " + ROLE_USERS["reviewer"].upper())
+    response = sign_in(client, "  " + ROLE_USERS["reviewer"].upper())
     assert response.status_code == 302
     assert response.headers["Location"] == HOME["reviewer"]
 
@@ -134,11 +134,15 @@ def test_next_to_another_site_is_ignored_when_signed_in(app, target):
 def test_next_is_honoured_only_for_same_site_paths(app, store):
     code = store.lks.all()[0]["code"]
     for target in ("https://evil.example/", "//evil.example", "/\\evil"):
-        response = login(app.test_client(), ROLE_USERS["reviewer"], query_string={"next": target})
+        client = app.test_client()
+        response = finish_sign_in(client, login(client, ROLE_USERS["reviewer"], query_string={"next": target}),
+                                  ROLE_USERS["reviewer"])
         assert response.status_code == 302, target
         assert response.headers["Location"] == HOME["reviewer"], target
     for target in (f"/l/{code}", "/admin/lks?q=panti"):
-        response = login(app.test_client(), ROLE_USERS["reviewer"], query_string={"next": target})
+        client = app.test_client()
+        response = finish_sign_in(client, login(client, ROLE_USERS["reviewer"], query_string={"next": target}),
+                                  ROLE_USERS["reviewer"])
         assert response.status_code == 302, target
         assert response.headers["Location"] == target
 
@@ -151,6 +155,7 @@ def test_protected_page_sends_to_sign_in_and_back(client):
     assert parse_qs(location.query)["next"] == ["/admin/lks?q=panti"]
     response = client.post(response.headers["Location"],
                            data={"username": ROLE_USERS["admin"], "password": PASSWORD})
+    response = finish_sign_in(client, response, ROLE_USERS["admin"])  # the next path survives the second step
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/lks?q=panti"
     assert client.get("/admin/lks?q=panti").status_code == 200
@@ -328,6 +333,7 @@ def test_login_with_token_from_the_login_page_works(csrf_app):
     assert response.status_code == 401
     assert client.get("/").status_code == 200
     response = client.post("/masuk", data={"username": "budi.admin", "password": PASSWORD, "csrf_token": token})
+    response = finish_sign_in(client, response, "budi.admin")
     assert response.status_code == 302
     assert response.headers["Location"] == HOME["admin"]
     assert is_signed_in(client, "admin")
@@ -354,7 +360,7 @@ def test_token_signed_long_ago_still_validates(csrf_app):
     assert CSRF_TEXT in response.get_data(as_text=True)
 
     csrf_app.config["WTF_CSRF_TIME_LIMIT"] = setting  # the app's own setting
-    response = client.post("/masuk", data=form)
+    response = finish_sign_in(client, client.post("/masuk", data=form), "budi.admin")
     assert response.status_code == 302
     assert is_signed_in(client, "admin")
 
@@ -466,8 +472,10 @@ def test_cli_list(app, store):
     result = cli(app, "users", "list")
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line.split()[1:] for line in result.output.splitlines() if line.strip()}
-    assert lines == {ROLE_USERS["admin"]: ["admin", "active"], ROLE_USERS["reviewer"]: ["reviewer", "active"],
-                     ROLE_USERS["inspector"]: ["inspector", "active"],
-                     ROLE_USERS["operator"]: ["operator", "disabled"]}
+    assert lines == {ROLE_USERS["admin"]: ["admin", "active", "2fa"],
+                     ROLE_USERS["reviewer"]: ["reviewer", "active", "2fa"],
+                     ROLE_USERS["inspector"]: ["inspector", "active", "-"],
+                     ROLE_USERS["operator"]: ["operator", "disabled", "-"]}
     assert "$argon2" not in result.output
     assert PASSWORD not in result.output
+    assert user(store, "admin")["totp_secret"] not in result.output

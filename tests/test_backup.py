@@ -25,6 +25,7 @@ from inspector.store import Store, backup, engine, upgrade
 from inspector.store.audit import AuditLog
 from inspector.store.backup import BackupError
 from inspector.store.restore import restore
+from tests.support.auth import sign_in
 from tests.support.builders import PASSWORD, ROLE_USERS, make_app, seed_app, signing_key
 from tests.support.waiting import wait_until
 
@@ -122,8 +123,7 @@ def test_backup_then_restore_gives_identical_files_and_a_working_app(tmp_path, s
 
     restarted = make_app(tmp_path, INSPECTOR_DATA_DIR=str(target))
     client = restarted.test_client()
-    response = client.post("/masuk", data={"username": ROLE_USERS["reviewer"], "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
+    response = sign_in(client, "reviewer")  # the password and the second factor came back with the accounts
     assert client.get(response.headers["Location"]).status_code == 200
     assert AuditLog(target).verify()[0]
 

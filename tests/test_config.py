@@ -16,7 +16,7 @@ from inspector.config import REPO_ROOT
 from inspector.passwords import verify_password
 from inspector.places import KECAMATAN
 from inspector.timefmt import format_wib
-from tests.support.auth import AuthActions
+from tests.support.auth import AuthActions, finish_sign_in
 from tests.support.builders import PASSWORD, ROLE_USERS, make_app, seed_app
 
 CODE_RE = re.compile(rf"^[{lks_rules.CODE_ALPHABET}]{{{lks_rules.CODE_LENGTH}}}$")
@@ -197,7 +197,8 @@ def test_demo_credentials_sign_in(empty_app):
     credentials = demo.seed(empty_app.extensions["store"])
     homes = {"admin": "/admin/", "reviewer": "/tinjau/", "inspector": "/inspeksi/", "operator": "/operator/"}
     for username, password, role in credentials:
-        response = AuthActions(empty_app.test_client()).login(username, password)
+        client = empty_app.test_client()
+        response = finish_sign_in(client, AuthActions(client).login(username, password), username)
         assert response.status_code == 302, username
         assert response.headers["Location"].endswith(homes[role])
 

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from inspector import accounts, export, review, inspections
+from inspector import export, review, inspections
 from inspector.checklists import build
 from inspector.store import audit as audit_store
-from tests.support.auth import client_as
-from tests.support.builders import PASSWORD, ROLE_USERS, add_lks
+from tests.support.auth import client_as, sign_in
+from tests.support.builders import ROLE_USERS, add_account, add_lks
 from tests.support.inspection_builders import SECRET_NOTE, sent_inspection
 
 FIXED = ["ID pengajuan", "Kode LKS", "Nama LKS", "Kecamatan", "Kelurahan", "Petugas (nama pengguna)", "Instansi",
@@ -431,12 +431,10 @@ def test_bundle_keeps_photos_of_earlier_versions(app, store, reviewer, case):
 
 
 def test_bundle_for_another_reviewer_account_works_and_anonymous_signs_in(app, store, case):
-    _, errors = accounts.create(store, {"username": "peninjau2", "password": PASSWORD, "role": "reviewer",
-                                        "name": "Peninjau Dua", "agency": "", "lks_ids": []})
-    assert not errors
+    add_account(store, "peninjau2", "reviewer", name="Peninjau Dua")  # with a second factor, as reviewers must
     client = app.test_client()
     path = f"/tinjau/{case['id']}/paket.zip"
     response = client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/masuk")
-    client.post("/masuk", data={"username": "peninjau2", "password": PASSWORD})
+    sign_in(client, "peninjau2")
     assert open_bundle(client.get(path)).testzip() is None

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from inspector import timefmt
-from tests.support.auth import client_as, login
+from tests.support.auth import client_as, login, sign_in
 from tests.support.builders import ROLE_USERS, make_app, seed_app
 
 FOREIGN = "Permintaan ini datang dari situs lain dan ditolak"
@@ -26,7 +26,9 @@ def test_a_post_whose_origin_names_another_site_is_refused_in_indonesian(app, st
     response = admin.post(f"/admin/akun/{target['id']}/status", headers={"Origin": origin})
     assert response.status_code == 403 and FOREIGN in response.get_data(as_text=True)
     assert store.users.get(target["id"])["active"] is True
-    assert store.users.by_username(ROLE_USERS["admin"]) == before
+    after = store.users.by_username(ROLE_USERS["admin"])
+    assert {k: v for k, v in after.items() if k != "totp_last_step"} == {
+        k: v for k, v in before.items() if k != "totp_last_step"}  # signing in as admin uses one code step
 
 
 @pytest.mark.parametrize("origin", [None, "http://localhost", "HTTP://LOCALHOST"])
@@ -62,7 +64,7 @@ def test_a_session_ends_at_its_absolute_lifetime_however_active(app, monkeypatch
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Sesi Anda sudah berakhir (paling lama 12 jam sejak masuk)" in page
     assert client.get("/tinjau/").status_code == 302  # ended, not just this once
-    login(client, ROLE_USERS["reviewer"])
+    sign_in(client, "reviewer")
     assert client.get("/tinjau/").status_code == 200  # a new sign-in starts a new lifetime
 
 

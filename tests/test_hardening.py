@@ -14,7 +14,7 @@ import pytest
 from inspector import inspections
 from inspector.checklists import for_kind
 from inspector.photos import process
-from tests.support.auth import client_as
+from tests.support.auth import client_as, finish_sign_in
 from tests.support.builders import PASSWORD, ROLE_USERS, add_account, make_app, seed_app
 from tests.support.photos import jpeg
 
@@ -127,6 +127,7 @@ def test_any_next_value_ends_in_a_safe_redirect_after_signing_in(app, next_path)
     client = app.test_client()
     response = client.post("/masuk", query_string={"next": next_path},
                            data={"username": ROLE_USERS["reviewer"], "password": PASSWORD})
+    response = finish_sign_in(client, response, ROLE_USERS["reviewer"])  # the reviewer's second step
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location in ("/tinjau/", next_path) and "\r" not in location and "\n" not in location

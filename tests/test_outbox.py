@@ -17,7 +17,7 @@ import pytest
 from inspector import announce, outbox
 from inspector.store import Store
 from inspector.store import outbox as outbox_store
-from tests.support.auth import client_as, login
+from tests.support.auth import client_as, login, sign_in
 from tests.support.builders import ROLE_USERS, make_app, seed_app
 from tests.support.inspection_builders import sent_through_pages
 from tests.support.local_servers import closed_port
@@ -79,7 +79,7 @@ def test_with_the_trail_unwritable_sign_in_and_a_critical_send_go_on_and_their_e
     path = break_trail(store)
 
     reviewer = app.test_client()
-    assert login(reviewer, ROLE_USERS["reviewer"]).status_code == 302  # signed in, not a 500
+    assert sign_in(reviewer, "reviewer").status_code == 302  # signed in (both steps), not a 500
     sid = sent_through_pages(app, inspector, critical=True)
     assert store.inspections.get(sid)["status"] == "submitted"
     assert store.notifications.unread_count(user_id(store, "reviewer")) == 1  # the alert did not wait for the trail
@@ -89,7 +89,7 @@ def test_with_the_trail_unwritable_sign_in_and_a_critical_send_go_on_and_their_e
     assert sid in reviewer.get("/tinjau/").get_data(as_text=True)
 
     admin = app.test_client()
-    assert login(admin, ROLE_USERS["admin"]).status_code == 302
+    assert sign_in(admin, "admin").status_code == 302
     waiting = len(store.outbox.pending())
     page = admin.get("/admin/webhook").get_data(as_text=True)
     assert "Antrean pengiriman" in page and f"<dt>Menunggu</dt><dd>{waiting}" in page
@@ -115,7 +115,7 @@ def test_sign_in_is_refused_with_a_clear_503_when_neither_the_trail_nor_the_outb
     monkeypatch.setattr(store.audit, "append", full)
     monkeypatch.setattr(store.outbox, "put", full)
     client = app.test_client()
-    response = login(client, ROLE_USERS["reviewer"])
+    response = login(client, ROLE_USERS["inspector"])  # one step: the password's answer is the sign-in
     assert response.status_code == 503
     assert "tidak bisa mencatat jejak audit" in response.get_data(as_text=True)
     assert client.get("/tinjau/").status_code == 302  # not signed in: back to the sign-in page

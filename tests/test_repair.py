@@ -203,7 +203,7 @@ def test_a_damaged_last_audit_line_is_seen_and_repaired(site, case):
     audit_store._tips.clear()
     damaged = path.read_bytes()
     assert site.clients["reviewer"].get("/tinjau/").status_code == 200  # reading needs no append
-    response = login(site.app.test_client(), "peninjau1")  # a sign-in is audited
+    response = login(site.app.test_client(), "petugas1")  # a sign-in is audited (one step)
     assert response.status_code == 302
     assert [e["action"] for e in site.store.outbox.pending()] == ["sign_in"] * waiting
     # The delivery thread retries the waiting entry: stopped, so that it cannot append while the file is rewritten.
@@ -217,7 +217,7 @@ def test_a_damaged_last_audit_line_is_seen_and_repaired(site, case):
     kept = list((site.store.root / "damaged").glob("*/audit/" + path.name))
     assert [p.read_bytes() for p in kept] == [damaged]
     assert site.store.audit.verify()[0]
-    assert login(site.app.test_client(), "peninjau1").status_code == 302
+    assert login(site.app.test_client(), "petugas1").status_code == 302
 
 
 def test_a_repair_of_an_undamaged_folder_changes_nothing_and_exits_0(site):

@@ -101,7 +101,7 @@ def test_strangers_cannot_keep_the_owner_out_of_a_device_that_signed_in_before(a
     """25 wrong passwords from 5 addresses (the account-wide ceiling is 20): a fresh device waits, the
     owner's own phone, which signed in before, is let in from a new address, and is told."""
     at(monkeypatch, NOW)
-    username = ROLE_USERS["reviewer"]
+    username = ROLE_USERS["inspector"]  # one step: the cookie comes with the password
     phone = app.test_client()
     first = login(phone, username, **from_address("10.1.1.1"))
     assert first.status_code == 302 and any(h.startswith(f"{DEVICE_COOKIE}=")
@@ -114,13 +114,13 @@ def test_strangers_cannot_keep_the_owner_out_of_a_device_that_signed_in_before(a
     fresh = app.test_client()
     assert login(fresh, username, **from_address("10.2.2.2")).status_code == 429
     response = login(phone, username, **from_address("10.3.3.3"))
-    assert (response.status_code, response.headers["Location"]) == (302, HOME["reviewer"])
-    page = phone.get(HOME["reviewer"]).get_data(as_text=True)
+    assert (response.status_code, response.headers["Location"]) == (302, HOME["inspector"])
+    page = phone.get(HOME["inspector"]).get_data(as_text=True)
     assert "Ada 20 percobaan masuk yang gagal ke akun Anda" in page  # a refused (429) try is not a failure
     # Told once: the next sign-in says nothing more.
     phone.post("/keluar")
     login(phone, username, **from_address("10.3.3.3"))
-    assert "percobaan masuk yang gagal" not in phone.get(HOME["reviewer"]).get_data(as_text=True)
+    assert "percobaan masuk yang gagal" not in phone.get(HOME["inspector"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("cookie", ["forged.value.here", "another account"])

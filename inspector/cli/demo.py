@@ -23,3 +23,6 @@ def demo_seed():
     click.echo(f"Demo data added: {demo.LKS_COUNT} fictional LKS. DEMO ONLY accounts (username / password / role):")
     for username, password, role in credentials:
         click.echo(f"  {username:<10} {password:<22} {role}")
+    click.echo("Second factor of the DEMO ONLY admin and reviewer (secret; a code: oathtool --totp -b SECRET):")
+    for username, secret in demo.DEMO_SECRETS.items():
+        click.echo(f"  {username:<10} {secret}")

@@ -1,4 +1,5 @@
-"""``flask users``: create the first admin on a fresh server, reset a password, disable, enable, list accounts.
+"""``flask users``: create the first admin on a fresh server, reset a password or a second factor, disable,
+enable, list accounts.
 
 Each change is written by ``accounts`` and recorded in the audit trail as done by the system.
 """
@@ -9,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .. import accounts, audit
+from .. import accounts, audit, second_factor
 from ..auth import ROLES
 
 
@@ -43,6 +44,16 @@ def users_create(username, role, name, agency, lks_codes, password):
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
     audit.record(store, None, "account_created", "user", record["id"], role=role)
     click.echo(f"Account {record['username']} ({role}) created.")
+    if second_factor.required(record):
+        _print_enrolment(record["username"], second_factor.start(store, record["id"]))
+
+
+def _print_enrolment(username: str, secret: str) -> None:
+    """The pending secret, for an authenticator app; it takes effect with its first code at sign-in."""
+    click.echo("Second factor (required for this role): add this secret to an authenticator app,")
+    click.echo(f"  secret: {secret}")
+    click.echo(f"  or as a link/QR: {second_factor.otpauth_uri(secret, username)}")
+    click.echo("then sign in: the enrolment page asks for one code and shows the recovery codes once.")
 
 
 def _user_or_fail(username: str) -> dict:
@@ -62,6 +73,18 @@ def users_reset_password(username, password):
         raise click.ClickException(reason)
     audit.record(_store(), None, "password_reset", "user", user_id)
     click.echo(f"Password of {username} changed; its sessions ended.")
+
+
+@users_group.command("reset-second-factor",
+                     help="Remove an account's second factor and end its sessions; a new secret is printed.")
+@click.argument("username")
+def users_reset_second_factor(username):
+    record = _user_or_fail(username)
+    second_factor.reset(_store(), record["id"])
+    audit.record(_store(), None, "second_factor_reset", "user", record["id"])
+    click.echo(f"Second factor of {username} removed; its sessions ended.")
+    if second_factor.required(record):
+        _print_enrolment(username, second_factor.start(_store(), record["id"]))
 
 
 @users_group.command("disable", help="Disable an account and end its sessions.")
@@ -84,8 +107,9 @@ def users_enable(username):
     click.echo(f"Account {username} enabled.")
 
 
-@users_group.command("list", help="List accounts (no passwords).")
+@users_group.command("list", help="List accounts and whether they have a second factor (no secrets).")
 def users_list():
     for user in sorted(_store().users.all(), key=lambda u: (u["role"], u["username"])):
         state = "active" if user.get("active") else "disabled"
-        click.echo(f"{user['username']:<20} {user['role']:<10} {state}")
+        two_step = "2fa" if second_factor.enrolled(user) else ("2fa-pending" if user.get("totp_pending") else "-")
+        click.echo(f"{user['username']:<20} {user['role']:<10} {state:<9} {two_step}")

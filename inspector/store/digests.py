@@ -28,7 +28,10 @@ VOLATILE = {
     # how many sends were announced (set right after a send, before its entry), and the form's secret key,
     # which is not evidence and never leaves the server: the digest can be recomputed from an evidence bundle
     "inspection": ("announced", "inspection_key"),
-    "user": ("session_version",),  # bumped by every sign-out
+    # bumped by every sign-out; and the second factor's state, which every code, recovery code or enrolment step
+    # moves (its changes are audited as actions of their own, not as new versions of the account)
+    "user": ("session_version", "totp_secret", "totp_last_step", "totp_pending", "totp_enrolled_at",
+             "recovery_hashes"),
 }
 # Actions whose target is removed by them (the record must no longer exist).
 REMOVALS = ("draft_discarded",)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (account, admin, app_shell, audit, context, errors, export, inspect, inspection, offline, operator,
-               oversight, public, responses, review, space)
+               oversight, public, responses, review, second_step, space)
 
-BLUEPRINTS = (public, account, inspect, inspection, review, oversight, export, operator, admin, audit, app_shell, offline)
+BLUEPRINTS = (public, account, second_step, inspect, inspection, review, oversight, export, operator, admin, audit,
+              app_shell, offline)
 
 
 def init_app(app: Flask) -> None:

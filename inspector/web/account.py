@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from .. import accounts, audit
+from .. import accounts
 from ..auth import PUBLIC, SIGNED_IN, User, access, role_home
 from ..passwords import verify_password
 from ..signin_throttle import DEVICE_COOKIE
-from .guard import remember_device, start_session_clock, throttle
+from .guard import finish_sign_in, throttle
 from .helpers import client_address, log, safe_next, store
+from .second_step import ask_code, needs_code
 from .webforms import ActionForm, LoginForm, PasswordChangeForm
 
 bp = Blueprint("account", __name__)
@@ -41,19 +42,9 @@ def login():
     missed = throttle().succeeded(username, client_address(), device)
     session.clear()
     session.permanent = True
-    login_user(User(record))
-    start_session_clock()
-    try:
-        log("sign_in", "user", record["id"])  # a trail that cannot be appended: the entry waits in the outbox
-    except audit.AuditUnavailable:  # nor the outbox: no sign-in without its entry (a 503, see web.errors)
-        logout_user()
-        raise
-    if missed:
-        flash(f"Ada {missed} percobaan masuk yang gagal ke akun Anda sejak Anda terakhir masuk. Jika itu bukan "
-              "Anda, ganti kata sandi.", "error")
-    response = redirect(next_path or url_for(role_home(current_user)))
-    remember_device(response, record["id"], device)
-    return response
+    if needs_code(record):  # the second step (second_step.py) signs in after the code
+        return ask_code(record, next_path, device, missed)
+    return finish_sign_in(record, next_path, device, missed)
 
 
 @bp.route("/keluar", methods=["POST"])

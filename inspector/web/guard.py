@@ -1,23 +1,28 @@
-"""Before every request: a POST from another site is refused, a session past its absolute lifetime ends, and
-the access rule each view declares (``auth.access``) is applied to the session's user."""
+"""Before every request: a POST from another site is refused, a session past its absolute lifetime ends, the
+access rule each view declares (``auth.access``) is applied to the session's user, and an admin or reviewer
+without a second factor is sent to enrol before any page that is not public."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, request, session
-from flask_login import current_user, logout_user
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import Forbidden
 
 from .. import timefmt
-from ..auth import PUBLIC, SIGNED_IN, User
+from ..audit import AuditUnavailable
+from ..auth import PUBLIC, SIGNED_IN, User, role_home
 from ..extensions import login_manager
-from ..store.contract import DataDamaged
+from ..second_factor import must_enrol
 from ..signin_throttle import DEVICE_COOKIE, DEVICE_DAYS, SignInThrottle
-from .helpers import refuse
+from ..store.contract import DataDamaged
+from .helpers import log, refuse
 
 # Endpoints Flask itself adds; everything else must declare its access.
 BUILTIN_PUBLIC = {"static"}
+# What an admin or reviewer without a second factor may reach besides public pages: enrolling, signing out.
+WHILE_ENROLLING = {"two_step.setup", "account.logout"}
 
 
 def load_user(session_id: str) -> User | None:
@@ -52,6 +57,8 @@ def enforce_access():
         if "users_damaged" in g:
             raise g.users_damaged
         return login_manager.unauthorized()
+    if must_enrol(current_user.record) and endpoint not in WHILE_ENROLLING:
+        return redirect(url_for("two_step.setup"), 303)
     if SIGNED_IN in who or current_user.role in who:
         return None
     abort(403)
@@ -77,6 +84,24 @@ def refuse_foreign_post():
         current_app.logger.warning("POST refused: Origin names another site (%s)", request.endpoint)
         refuse(Forbidden, FOREIGN_POST)
     return None
+
+
+def finish_sign_in(record: dict, next_path: str | None, device: str | None = None, missed: int = 0, **details):
+    """Sign ``record`` in (after the password, or after the second step): the session's clock, its audit entry,
+    the notice of failed attempts since the last sign-in, the device cookie; the redirect to where it goes."""
+    login_user(User(record))
+    start_session_clock()
+    try:
+        log("sign_in", "user", record["id"], **details)  # a trail that cannot be appended: the entry waits
+    except AuditUnavailable:  # nor the outbox: no sign-in without its entry (a 503, see web.errors)
+        logout_user()
+        raise
+    if missed:
+        flash(f"Ada {missed} percobaan masuk yang gagal ke akun Anda sejak Anda terakhir masuk. Jika itu bukan "
+              "Anda, ganti kata sandi.", "error")
+    response = redirect(next_path or url_for(role_home(current_user)))
+    remember_device(response, record["id"], device)
+    return response
 
 
 def start_session_clock() -> None:

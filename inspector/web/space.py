@@ -15,7 +15,7 @@ from .errors import error_page, json_error
 from .helpers import store
 
 WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-LET_THROUGH = frozenset({"account.login", "account.logout"})
+LET_THROUGH = frozenset({"account.login", "two_step.code", "account.logout"})
 CHECKS_ITSELF = frozenset({"inspection.save"})
 ANSWER_JSON = frozenset({"offline.open_from_phone", "inspection.upload_photo"})  # routes only scripts call
 

@@ -39,6 +39,20 @@ class PasswordResetForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
 
 
+class CodeForm(FlaskForm):
+    """One code of the second factor; its shape is checked by ``second_factor.read_code``."""
+    code = StringField("Kode", validators=[DataRequired(REQUIRED)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
+                                  "spellcheck": "false"})
+
+
+class SecondFactorForm(FlaskForm):
+    """The owner's second-factor page: start (or restart) enrolment, confirm it with a code, or turn it off."""
+    action = StringField()
+    code = StringField("Kode dari aplikasi", render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    password = PasswordField("Kata sandi Anda", render_kw={"autocomplete": "current-password"})
+
+
 class ActionForm(FlaskForm):
     """A button-only form: CSRF protection for POST actions."""
 

@@ -11,7 +11,7 @@ import pytest
 
 from inspector.local_server import LocalServer
 from tests.support.builders import make_app, seed_app
-from tests.support.phone import Requests, phone_context
+from tests.support.phone import Requests, phone_context, register
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -23,7 +23,7 @@ def live_server(tmp_path_factory):
     """3 LKS and one account per role; CSRF on, as in production, because the browser posts real forms."""
     app = make_app(tmp_path_factory.mktemp("browser"), WTF_CSRF_ENABLED=True)
     lks = seed_app(app)
-    server = LocalServer(app)
+    server = register(LocalServer(app))
     server.lks = lks
     try:
         yield server

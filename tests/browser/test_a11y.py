@@ -21,8 +21,8 @@ from inspector import inspections
 from inspector.local_server import LocalServer
 from tests.support.builders import make_app, seed_app
 from tests.support.inspection_builders import approved_with_followup, sent_inspection
-from tests.support.phone import (Requests, assert_fits_phone, assert_only_local, phone_context, screenshot, sign_in,
-                                 small_targets)
+from tests.support.phone import (Requests, assert_fits_phone, assert_only_local, phone_context, register, screenshot,
+                                 sign_in, small_targets)
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def site(tmp_path_factory):
     draft = inspections.start(store, app.extensions["checklists"]["lksa"], lksa, inspector)
     sent = sent_inspection(app, lksa, fail=("izin_operasional",), notes={"izin_operasional": "Izin habis Maret."})
     inspection = approved_with_followup(app, lks[0])
-    server = LocalServer(app)
+    server = register(LocalServer(app))
     server.paths = {"code": lksa["code"], "draft": draft["id"], "sent": sent["id"],
                     "inspection": inspection["approved_id"]}
     try:
@@ -90,9 +90,9 @@ def violations(page, include: list[str] | None = None) -> list[str]:
 ROLE_PAGES = {
     None: ["/", "/l/{code}", "/l/{code}/lapor", "/masuk"],
     "inspector": ["/inspeksi/", "/inspeksi/?q=a", "/inspeksi/lks/{code}", "/kunjungan/{draft}",
-                  "/kunjungan/{sent}/ringkasan"],
+                  "/kunjungan/{sent}/ringkasan", "/akun/dua-langkah"],
     "reviewer": ["/tinjau/", "/tinjau/{sent}", "/tinjau/{inspection}", "/tinjau/laporan-masyarakat",
-                 "/tinjau/pantauan"],
+                 "/tinjau/pantauan", "/akun/dua-langkah"],
     "operator": ["/operator/", "/operator/inspeksi/{inspection}"],
     "admin": ["/admin/", "/admin/lks", "/admin/akun"],
 }

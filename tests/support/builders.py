@@ -1,9 +1,12 @@
 """Builders of the app and its people and places: a fresh app on a temporary data folder, the accounts of
-every role (made through the account rules, the test password hashed once per run) and registered LKS."""
+every role (made through the account rules, the test password hashed once per run; admins and reviewers with
+a second factor already, as the rules require) and registered LKS."""
 
 from __future__ import annotations
 
-from inspector import accounts, create_app
+import pyotp
+
+from inspector import accounts, create_app, second_factor
 from inspector.demo import demo_lks
 from inspector.passwords import hash_password
 from inspector.store import signing
@@ -50,17 +53,22 @@ def seed_app(app) -> list[dict]:
 
 
 def add_account(store, username: str, role: str, *, name: str | None = None, agency: str = "",
-                lks_ids=(), password: str = PASSWORD, active: bool = True, hash_now: bool = False) -> dict:
+                lks_ids=(), password: str = PASSWORD, active: bool = True, hash_now: bool = False,
+                two_step: bool | None = None) -> dict:
     """An account made through the account rules. The test password reuses the run's one hash unless
-    ``hash_now`` asks the rules to hash it themselves; ``active=False`` deactivates it afterwards."""
+    ``hash_now`` asks the rules to hash it themselves; ``active=False`` deactivates it afterwards.
+    ``two_step`` gives it a second factor (a random secret, kept in the store, no recovery codes); by default
+    admins and reviewers get one, as they must have one to reach their pages."""
     reuse = password == PASSWORD and not hash_now
     record, errors = accounts.create(store, {
         "username": username, "password": password, "role": role, "name": name or f"Nama {username}",
         "agency": agency, "lks_ids": list(lks_ids)}, **({"password_hash": password_hash()} if reuse else {}))
     assert not errors, errors
+    if two_step or (two_step is None and role in second_factor.REQUIRED_ROLES):
+        second_factor.activate(store, record["id"], pyotp.random_base32())
     if not active:
-        record = store.users.update(record["id"], {"active": False})
-    return record
+        store.users.update(record["id"], {"active": False})
+    return store.users.get(record["id"])
 
 
 def add_inspector(store, username: str = "petugas2", name: str = "Uji petugas lain") -> dict:

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.support.builders import PASSWORD, ROLE_USERS
+from tests.support.second_factor import current_code
 
 # A bounded wait, not a timing claim: a service worker installs its files before it controls the page, which
 # takes longer than the 5 s default on a loaded machine.
@@ -19,6 +20,9 @@ PHONE_WIDTH = 360
 MIN_TARGET = 44
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1"}
+# The store behind each live server, by its address (``register``): the second step of signing in types the
+# code made from the account's secret there.
+STORES: dict[str, object] = {}
 
 # The answer typed into each kind of free field; numbers are chosen inside each item's bounds.
 TEXT = "Ibu Sari, ketua yayasan"
@@ -74,13 +78,24 @@ def phone_context(browser, requests: Requests, **options):
     return guarded(browser.new_context(**PHONE, **options), requests)
 
 
+def register(server):
+    """Remember the store behind a live server (a ``LocalServer``), for ``sign_in``'s second step; the server."""
+    STORES[server.url] = server.app.extensions["store"]
+    return server
+
+
 def sign_in(page, base_url: str, role: str, password: str = PASSWORD, next_path: str | None = None):
-    """Sign in through the real form (CSRF token and all)."""
+    """Sign in through the real forms (CSRF token and all); when the second step asks for a code, the code an
+    authenticator app would show now, made from the account's secret (the server must be ``register``-ed)."""
     page.goto(base_url + "/masuk" + (f"?next={next_path}" if next_path else ""))
     page.get_by_label("Nama pengguna").fill(ROLE_USERS[role])
     page.get_by_label("Kata sandi").fill(password)
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name="Masuk").click()
+    if urlsplit(page.url).path == "/masuk/kode":
+        page.locator("#code").fill(current_code(STORES[base_url], ROLE_USERS[role]))
+        with page.expect_navigation():
+            page.locator("main").get_by_role("button", name="Masuk").click()
 
 
 def screenshot(page, name: str) -> Path:

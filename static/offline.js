@@ -251,12 +251,20 @@
       form.addEventListener("submit", function (event) {
         if (navigator.onLine) { return; }
         event.preventDefault();
+        if (form.getAttribute("data-locating") === "1") { return; }
+        form.setAttribute("data-locating", "1");
         var url = form.getAttribute("data-offline-checklist"), id = token();
-        var draft = {user: db.user, type: "draft", id: id, state: "draft", created_at: new Date().toISOString(),
-          lks: {code: start.getAttribute("data-lks-code"), name: start.getAttribute("data-lks-name")},
-          checklist: {id: form.elements.checklist.value, version: form.getAttribute("data-checklist-version"), url: url},
-          values: {}, photos: []};
-        db.ready.then(function () { return db.put("draft:" + id, draft); }).then(function () {
+        var button = form.querySelector("button[type=submit]");
+        if (button) { button.textContent = "Mencari lokasi\u2026"; }
+        // Where the phone is at the start, as an online start records it (static/location.js; the same wait).
+        var where = window.InspectorLocation ? window.InspectorLocation.read() : Promise.resolve({location: "unavailable"});
+        where.then(function (found) {
+          var draft = {user: db.user, type: "draft", id: id, state: "draft", created_at: new Date().toISOString(),
+            lks: {code: start.getAttribute("data-lks-code"), name: start.getAttribute("data-lks-name")},
+            checklist: {id: form.elements.checklist.value, version: form.getAttribute("data-checklist-version"), url: url},
+            location: found, values: {}, photos: []};
+          return db.ready.then(function () { return db.put("draft:" + id, draft); });
+        }).then(function () {
           location.href = url + "#draf=" + id;
         });
       });
@@ -467,12 +475,14 @@
 
   function waiting() {
     return db.all().then(function (records) {
-      return records.filter(function (r) { return r && r.type === "draft" && r.user === db.user && r.state !== "draft"; });
+      return records.filter(function (r) {
+        return r && r.type === "draft" && r.user === db.user && r.state !== "draft" && r.state !== "kept";
+      });
     });
   }
 
   var STATES = {outbox: "menunggu sinyal", sending: "sedang dikirim", failed: "gagal, dicoba lagi",
-    refused: "ditolak server"};
+    refused: "ditolak server", conflict: "Bentrok"};
 
   function render(items) {
     if (!items.length) { if (box) { box.hidden = true; } return; }
@@ -496,7 +506,16 @@
     list.className = "links";
     items.forEach(function (r) {
       var li = document.createElement("li");
-      li.textContent = r.lks.name + " · " + (STATES[r.state] || r.state) + (r.error ? " (" + r.error + ")" : "");
+      li.textContent = r.lks.name + (r.kind === "save" ? " (simpanan draf)" : "") + " · " + (STATES[r.state] || r.state) +
+        (r.error ? " (" + r.error + ")" : "");
+      li.setAttribute("data-outbox-state", r.state);
+      if (r.state === "conflict") {  // changed on the server meanwhile: the inspector sees both and chooses
+        var link = document.createElement("a");
+        link.href = "/luring/bentrok/" + encodeURIComponent(r.server.id);
+        link.textContent = "Lihat kedua isian dan pilih";
+        li.appendChild(document.createElement("br"));
+        li.appendChild(link);
+      }
       list.appendChild(li);
     });
     box.appendChild(list);
@@ -515,7 +534,47 @@
       .then(function (message) { var e = new Error(message || ("status " + response.status)); e.status = response.status; e.final = response.status >= 400 && response.status < 500 && response.status !== 429; throw e; });
   }
 
+  // A save of an inspection already on the server (kept by static/kept.js): its answers, on the revision they
+  // were typed on. A 409 conflict stops it (never sent again by itself) until the inspector chooses.
+  function sendSave(r) {
+    var key = "draft:" + r.id;
+    r.state = "sending";
+    return db.put(key, r).then(function () {
+      var data = new FormData();
+      data.append("inspection_key", r.server.key);
+      data.append("autosave", "1");
+      data.append("base", r.base || "");
+      Object.keys(r.values).forEach(function (name) {
+        r.values[name].forEach(function (value) { data.append(name, value); });
+      });
+      return post(r.server.save, data);
+    }).then(function (response) {
+      if (response.status === 409) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          var e = new Error(body.error || "kunjungan berubah di server");
+          e.final = true;
+          e.conflict = !!body.conflict;
+          throw e;
+        });
+      }
+      if (!response.ok) { return refusal(response); }
+      return response.json().then(function (answer) {
+        r.state = "kept";
+        r.error = "";
+        r.base = answer.version;
+        return db.put(key, r).then(function () {
+          document.dispatchEvent(new CustomEvent("inspector:saved", {detail: {id: r.id, version: answer.version}}));
+        });
+      });
+    }).catch(function (error) {
+      r.state = error.conflict ? "conflict" : (error.final ? "refused" : "failed");
+      r.error = error.final && !error.conflict ? error.message : "";
+      return db.put(key, r).then(function () { if (!error.conflict) { throw error; } });
+    });
+  }
+
   function sendOne(r) {
+    if (r.kind === "save") { return sendSave(r); }
     var key = "draft:" + r.id;
     r.state = "sending";
     var step = db.put(key, r);
@@ -526,6 +585,9 @@
         data.append("lks", r.lks.code);
         data.append("checklist", r.checklist.id);
         data.append("version", r.checklist.version);
+        ["location", "lat", "lon", "accuracy"].forEach(function (name) {
+          if (r.location && r.location[name]) { data.append(name, r.location[name]); }
+        });
         return post("/luring/kunjungan", data);
       }).then(function (response) {
         if (response.redirected && /\/masuk$/.test(new URL(response.url).pathname)) {  // the sign-in lapsed
@@ -589,7 +651,9 @@
     sending = true;
     window.clearTimeout(timer);
     current = waiting().then(function (items) {
-      var todo = items.filter(function (r) { return withRefused === true || r.state !== "refused"; });
+      var todo = items.filter(function (r) {
+        return r.state !== "conflict" && (withRefused === true || r.state !== "refused");
+      });
       return todo.reduce(function (chain, r) {
         return chain.then(function () { return sendOne(r); });
       }, Promise.resolve()).then(function () { tries = 0; }, function () {

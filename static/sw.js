@@ -10,6 +10,7 @@
 
 var SHELL_CACHE = "inspector-shell-" + VERSION;
 var USER_CACHE = "inspector-user-";
+var KEPT_FORM = /^\/kunjungan\/[\w-]+$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
@@ -83,8 +84,10 @@ function prepare(data) {
     })).then(function (results) {
       var wanted = {};
       data.urls.forEach(function (url) { wanted[new URL(url, self.location.origin).href] = true; });
+      if (data.only) { return results; }  // one page kept by itself (an inspection's form): the others stay
       return cache.keys().then(function (requests) {
-        return Promise.all(requests.filter(function (r) { return !wanted[r.url]; })
+        // An inspection's form page kept by itself (static/kept.js) is not on the list, and stays.
+        return Promise.all(requests.filter(function (r) { return !wanted[r.url] && !KEPT_FORM.test(new URL(r.url).pathname); })
           .map(function (r) { return cache.delete(r); }));
       }).then(function () { return results; });
     });
@@ -106,6 +109,15 @@ self.addEventListener("message", function (event) {
   if (data.type === "prepare" && typeof data.user === "string" && data.user && Array.isArray(data.urls)) {
     event.waitUntil(forget(data.user).then(function () { return prepare(data); })
       .then(function (results) { reply({results: results}); }, function () { reply({error: true}); }));
+  } else if (data.type === "keep" && typeof data.user === "string" && data.user && Array.isArray(data.urls)) {
+    // An inspection's form page, opened with signal, keeps itself (static/kept.js).
+    var urls = data.urls.filter(function (url) { return KEPT_FORM.test(new URL(url, self.location.origin).pathname); });
+    event.waitUntil(prepare({user: data.user, urls: urls, only: true})
+      .then(function (results) { reply({results: results}); }, function () { reply({error: true}); }));
+  } else if (data.type === "drop" && typeof data.user === "string" && data.user && Array.isArray(data.urls)) {
+    event.waitUntil(caches.open(USER_CACHE + data.user).then(function (cache) {
+      return Promise.all(data.urls.map(function (url) { return cache.delete(url); }));
+    }).then(function () { reply({done: true}); }, function () { reply({done: false}); }));
   } else if (data.type === "forget") {
     event.waitUntil(forget(typeof data.keep === "string" ? data.keep : "").then(
       function () { reply({done: true}); }, function () { reply({done: false}); }));

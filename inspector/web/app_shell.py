@@ -19,7 +19,7 @@ from ..auth import PUBLIC, access
 bp = Blueprint("app_shell", __name__)
 
 # What the worker keeps from its first start, so that any page can at least show itself without signal.
-SHELL_FILES = ("style.css", "app.js", "location.js", "offline.js", "score.js")
+SHELL_FILES = ("style.css", "app.js", "location.js", "offline.js", "kept.js", "conflict.js", "score.js")
 APP_NAME = "Inspector Dinsos Kota Tangerang"
 
 

@@ -71,8 +71,15 @@ def open_from_phone():
     record, made, reason = offline.open_from_phone(
         store(), catalog(), lks, current_user.record, request.form.get("phone_token", ""),
         request.form.get("checklist", ""), request.form.get("version", ""), location)
+    if record is None and reason == offline.CHANGED_VERSION:
+        # The phone moves the draft's answers to the version offered now (static/offline.js): what it needs.
+        current = catalog()[request.form["checklist"]]
+        return jsonify(error=reason, code="changed_version", checklist={
+            "id": current.id, "version": current.version, "title": current.title,
+            "url": url_for("offline.blank_checklist", checklist_id=current.id, version=current.version),
+            "items": [item.id for item in current.items()]}), 409
     if record is None:
-        return json_error(409 if reason == offline.CHANGED_VERSION else 400, reason)
+        return json_error(400, reason)
     if made:
         log("inspection_started", "inspection", record["id"], lks_id=lks["id"], checklist_id=record["checklist"]["id"],
             location=location["status"])

@@ -101,7 +101,7 @@ def test_a_save_over_an_inspection_returned_meanwhile_is_a_conflict_the_inspecto
     assert live_store.inspections.get(record["id"]) == back  # never overwritten by itself
     assert page.evaluate(WAITING) == 1
 
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=WORKER_READY_MS):  # a bound for a loaded machine
         state.get_by_role("link", name="Lihat kedua isian dan pilih").click()
     root = page.locator("[data-conflict-ready='1']")
     expect(root).to_have_count(1)
@@ -117,7 +117,7 @@ def test_a_save_over_an_inspection_returned_meanwhile_is_a_conflict_the_inspecto
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "conflict.png"), full_page=True)
 
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=WORKER_READY_MS):  # a bound for a loaded machine
         page.get_by_role("button", name=button).click()
     assert page.url.endswith(f"/kunjungan/{record['id']}")
     stored = live_store.inspections.get(record["id"])

@@ -39,6 +39,8 @@ ACTIONS = {
     "inspection_started": "Kunjungan dimulai",
     "draft_saved": "Draf kunjungan disimpan",
     "draft_discarded": "Draf kunjungan dibuang",
+    "save_conflict": "Simpanan dari ponsel ditolak: kunjungan berubah di server",
+    "conflict_resolved": "Bentrok isian dipilih oleh inspektur",
     "submitted": "Hasil kunjungan dikirim",
     "resubmitted": "Hasil kunjungan dikirim ulang",
     "approved": "Disetujui",

@@ -490,10 +490,20 @@
     var data = new FormData(form), at = edits;
     each(form.querySelectorAll("input[type=file]"), function (input) { data.delete(input.name); });
     data.set("autosave", "1");
+    // Saved only on the revision this page shows (the phone's outbox may have saved a newer one meanwhile): a
+    // changed inspection (returned by a reviewer) answers 409, and static/kept.js shows the conflict.
+    version = form.getAttribute("data-version");
+    data.set("base", version);
     saving = true;
     fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin", keepalive: closing === true,
                                        headers: {Accept: "application/json"}})
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        if (response.status !== 409) { return response.ok ? response.json() : null; }
+        return response.json().then(function (body) {
+          if (body && body.conflict) { form.dispatchEvent(new CustomEvent("inspector:conflict", {detail: body})); }
+          return null;
+        }, function () { return null; });
+      })
       .then(function (answer) {
         if (!answer || !answer.saved) { return; }
         saved = at;

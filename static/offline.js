@@ -251,12 +251,20 @@
       form.addEventListener("submit", function (event) {
         if (navigator.onLine) { return; }
         event.preventDefault();
+        if (form.getAttribute("data-locating") === "1") { return; }
+        form.setAttribute("data-locating", "1");
         var url = form.getAttribute("data-offline-checklist"), id = token();
-        var draft = {user: db.user, type: "draft", id: id, state: "draft", created_at: new Date().toISOString(),
-          lks: {code: start.getAttribute("data-lks-code"), name: start.getAttribute("data-lks-name")},
-          checklist: {id: form.elements.checklist.value, version: form.getAttribute("data-checklist-version"), url: url},
-          values: {}, photos: []};
-        db.ready.then(function () { return db.put("draft:" + id, draft); }).then(function () {
+        var button = form.querySelector("button[type=submit]");
+        if (button) { button.textContent = "Mencari lokasi\u2026"; }
+        // Where the phone is at the start, as an online start records it (static/location.js; the same wait).
+        var where = window.InspectorLocation ? window.InspectorLocation.read() : Promise.resolve({location: "unavailable"});
+        where.then(function (found) {
+          var draft = {user: db.user, type: "draft", id: id, state: "draft", created_at: new Date().toISOString(),
+            lks: {code: start.getAttribute("data-lks-code"), name: start.getAttribute("data-lks-name")},
+            checklist: {id: form.elements.checklist.value, version: form.getAttribute("data-checklist-version"), url: url},
+            location: found, values: {}, photos: []};
+          return db.ready.then(function () { return db.put("draft:" + id, draft); });
+        }).then(function () {
           location.href = url + "#draf=" + id;
         });
       });
@@ -454,25 +462,44 @@
 })();
 
 /* The outbox, on every signed-in page: "2 kunjungan dan 7 foto menunggu dikirim", each with its state. It sends
-   by itself when there is signal (on every page load and on the "online" event), retrying with a growing wait.
-   Each step is idempotent at the server: the inspection is made once per the draft's own token, each photo
-   stored once per its key, the answers saved, then "Kirim" once; only then the phone's copy is deleted. */
+   by itself when there is signal (on every page load and on the "online" event), retrying with a growing wait,
+   and registers a Background Sync where the browser has it, so the service worker sends it with no page open.
+   The sending itself is static/outbox.js, shared with the worker. */
 (function () {
   "use strict";
-  var db = window.InspectorOffline;
-  if (!db || !db.user) { return; }
+  var db = window.InspectorOffline, outbox = window.InspectorOutbox;
+  if (!db || !db.user || !outbox) { return; }
   var DELAYS = [2000, 5000, 15000, 30000, 60000];
   var box = null, sending = false, tries = 0, timer = null;
   var csrf = document.querySelector("input[name=csrf_token]");
+  // The worker has no page to read the account's form token from: it is kept with the account's records.
+  var ready = db.ready.then(function () {
+    return csrf ? db.put("csrf", {user: db.user, token: csrf.value}) : null;
+  }).catch(function () { /* the page still sends with its own token */ });
 
-  function waiting() {
-    return db.all().then(function (records) {
-      return records.filter(function (r) { return r && r.type === "draft" && r.user === db.user && r.state !== "draft"; });
-    });
-  }
+  function waiting() { return outbox.waiting(db.user); }
 
   var STATES = {outbox: "menunggu sinyal", sending: "sedang dikirim", failed: "gagal, dicoba lagi",
-    refused: "ditolak server"};
+    refused: "ditolak server", conflict: "Bentrok", old_version: "daftar periksa sudah versi baru"};
+
+  /* A draft of a checklist version the server no longer offers: its answers to the questions that still exist
+     (and their photos) move to the version offered now, and the draft opens there to be checked and sent. */
+  function moveToNext(r) {
+    var items = {};
+    r.next.items.forEach(function (id) { items[id] = true; });
+    var values = {};
+    Object.keys(r.values).forEach(function (name) {
+      if (items[name.replace(/__note$/, "")]) { values[name] = r.values[name]; }
+    });
+    r.values = values;
+    r.photos = r.photos.filter(function (p) { return !p.item || items[p.item]; });
+    r.checklist = {id: r.next.id, version: String(r.next.version), url: r.next.url};
+    r.state = "draft";
+    delete r.next;
+    delete r.server;
+    r.error = "";
+    return db.put("draft:" + r.id, r).then(function () { location.href = r.checklist.url + "#draf=" + r.id; });
+  }
 
   function render(items) {
     if (!items.length) { if (box) { box.hidden = true; } return; }
@@ -496,7 +523,30 @@
     list.className = "links";
     items.forEach(function (r) {
       var li = document.createElement("li");
-      li.textContent = r.lks.name + " · " + (STATES[r.state] || r.state) + (r.error ? " (" + r.error + ")" : "");
+      li.textContent = r.lks.name + (r.kind === "save" ? " (simpanan draf)" : "") + " · " + (STATES[r.state] || r.state) +
+        (r.error ? " (" + r.error + ")" : "");
+      li.setAttribute("data-outbox-state", r.state);
+      if (r.state === "old_version" && r.next) {
+        var move = document.createElement("button");
+        move.type = "button";
+        move.className = "button secondary";
+        move.setAttribute("data-outbox-move", "");
+        move.textContent = "Pindahkan isian ke versi " + r.next.version;
+        move.addEventListener("click", function () { moveToNext(r); });
+        var why = document.createElement("span");
+        why.className = "muted";
+        why.textContent = "Jawaban untuk pertanyaan yang masih ada ikut pindah; periksa lalu kirim lagi.";
+        li.appendChild(document.createElement("br"));
+        li.appendChild(why);
+        li.appendChild(move);
+      }
+      if (r.state === "conflict") {  // changed on the server meanwhile: the inspector sees both and chooses
+        var link = document.createElement("a");
+        link.href = "/luring/bentrok/" + encodeURIComponent(r.server.id);
+        link.textContent = "Lihat kedua isian dan pilih";
+        li.appendChild(document.createElement("br"));
+        li.appendChild(link);
+      }
       list.appendChild(li);
     });
     box.appendChild(list);
@@ -505,116 +555,50 @@
 
   function refreshBox() { return waiting().then(function (items) { render(items); return items; }); }
 
-  function post(url, data) {
-    if (csrf) { data.append("csrf_token", csrf.value); }
-    return fetch(url, {method: "POST", body: data, credentials: "same-origin", headers: {Accept: "application/json"}});
-  }
-
-  function refusal(response) {
-    return response.json().then(function (body) { return body && body.error; }, function () { return ""; })
-      .then(function (message) { var e = new Error(message || ("status " + response.status)); e.status = response.status; e.final = response.status >= 400 && response.status < 500 && response.status !== 429; throw e; });
-  }
-
-  function sendOne(r) {
-    var key = "draft:" + r.id;
-    r.state = "sending";
-    var step = db.put(key, r);
-    if (!r.server) {
-      step = step.then(function () {
-        var data = new FormData();
-        data.append("phone_token", r.id);
-        data.append("lks", r.lks.code);
-        data.append("checklist", r.checklist.id);
-        data.append("version", r.checklist.version);
-        return post("/luring/kunjungan", data);
-      }).then(function (response) {
-        if (response.redirected && /\/masuk$/.test(new URL(response.url).pathname)) {  // the sign-in lapsed
-          var lapsed = new Error("masuk lagi untuk mengirim");
-          lapsed.final = true;
-          throw lapsed;
-        }
-        if (!response.ok) { return refusal(response); }
-        return response.json().then(function (server) { r.server = server; return db.put(key, r); });
-      });
-    }
-    r.photos.forEach(function (photo) {
-      step = step.then(function () {
-        if (photo.sent) { return null; }
-        var data = new FormData();
-        data.append("inspection_key", r.server.key);
-        data.append("item", photo.item);
-        data.append("photo_key", photo.key);
-        if (photo.taken_at) { data.append("taken_at", photo.taken_at); }
-        data.append("photo", photo.blob, photo.name || "foto.jpg");
-        return post(r.server.upload, data).then(function (response) {
-          if (!response.ok) { return refusal(response); }
-          photo.sent = true;
-          return db.put(key, r);
-        });
-      });
-    });
-    step = step.then(function () {
-      var data = new FormData();
-      data.append("inspection_key", r.server.key);
-      data.append("autosave", "1");
-      Object.keys(r.values).forEach(function (name) {
-        r.values[name].forEach(function (value) { data.append(name, value); });
-      });
-      return post(r.server.save, data).then(function (response) { if (!response.ok) { return refusal(response); } });
-    }).then(function () {
-      var data = new FormData();
-      data.append("inspection_key", r.server.key);
-      return post(r.server.submit, data);
-    }).then(function (response) {
-      if (response.status === 400) {  // the server's own check of what is missing stopped the send
-        var incomplete = new Error("belum lengkap menurut server: ada isian wajib atau foto yang kurang");
-        incomplete.final = true;
-        throw incomplete;
-      }
-      // Sent: the server answers with the inspection's summary (after its redirect); only then the copy goes.
-      if (!response.ok || !/\/ringkasan$/.test(new URL(response.url).pathname)) { return refusal(response); }
-      return db.del(key);
-    });
-    return step.catch(function (error) {
-      r.state = error.final ? "refused" : "failed";
-      r.error = error.final ? error.message : "";
-      return db.put(key, r).then(function () { throw error; });
-    });
-  }
-
   // A refused visit is tried again only when a page loads (a new sign-in, a fresh form token), never in a loop.
   var current = Promise.resolve();
   function pump(withRefused) {
     if (sending || !navigator.onLine) { return current; }
     sending = true;
     window.clearTimeout(timer);
-    current = waiting().then(function (items) {
-      var todo = items.filter(function (r) { return withRefused === true || r.state !== "refused"; });
-      return todo.reduce(function (chain, r) {
-        return chain.then(function () { return sendOne(r); });
-      }, Promise.resolve()).then(function () { tries = 0; }, function () {
-        timer = window.setTimeout(pump, DELAYS[Math.min(tries, DELAYS.length - 1)]);
-        tries++;
-      });
+    current = ready.then(function () {
+      return outbox.send(db.user, {csrf: csrf ? csrf.value : "", withRefused: withRefused === true, onSaved: saved});
+    }).then(function () { tries = 0; }, function () {
+      timer = window.setTimeout(pump, DELAYS[Math.min(tries, DELAYS.length - 1)]);
+      tries++;
     }).then(function () { sending = false; return refreshBox(); }, function () { sending = false; });
     refreshBox();
     return current;
   }
 
-  db.ready.then(refreshBox).then(function () { return pump(true); });
+  function saved(id, version) {
+    document.dispatchEvent(new CustomEvent("inspector:saved", {detail: {id: id, version: version}}));
+  }
+
+  // Background Sync where the browser has it: the worker sends the outbox when the signal returns, page or not.
+  function sync() {
+    if (!("serviceWorker" in navigator)) { return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) { return registration.sync.register("outbox"); }
+    }).catch(function () { /* the online event and page loads still send */ });
+  }
+
+  ready.then(refreshBox).then(function (items) {
+    if (items.length) { sync(); }
+    return pump(true);
+  });
   window.addEventListener("online", function () { pump(false); });
   document.addEventListener("inspector:outbox", function () {
     refreshBox().then(function () { pump(false); });
-    // Background Sync where the browser has it: the worker wakes an open page to send when the signal returns.
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.ready.then(function (registration) {
-        if (registration.sync) { return registration.sync.register("outbox"); }
-      }).catch(function () { /* the online event and page loads still send */ });
-    }
+    sync();
   });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.addEventListener("message", function (event) {
-      if (event.data && event.data.type === "outbox") { pump(false); }
+      if (event.data && event.data.type === "outbox-sent") { refreshBox(); }
+      if (event.data && event.data.type === "outbox") {  // a Background Sync: this page sends, not the worker
+        if (event.ports && event.ports[0]) { event.ports[0].postMessage({sending: navigator.onLine}); }
+        pump(false);
+      }
     });
   }
   window.InspectorOffline.outbox = {waiting: waiting, send: pump};

@@ -1,6 +1,6 @@
 /* Inspector's service worker: without signal, a page the phone has kept opens, and any other shows the
    "Tidak ada sinyal" page instead of the browser's own error.
-   VERSION, SHELL (the URLs kept at install) and OFFLINE_URL are set above by the server.
+   VERSION, SHELL (the URLs kept at install), OFFLINE_URL and OUTBOX_URL are set above by the server.
    Pages prepared for work without signal ("Siapkan untuk tanpa sinyal") live in one cache per account,
    "inspector-user-<id>", and are served only while the phone's current account (set by every page the server
    signs, kept in IndexedDB by static/offline.js) is that account: never one account's pages to another.
@@ -8,8 +8,11 @@
    in IndexedDB and in the caches of prepared pages, which an update never touches. */
 "use strict";
 
+importScripts(OUTBOX_URL);  // the outbox's sending, shared with the pages (static/outbox.js)
+
 var SHELL_CACHE = "inspector-shell-" + VERSION;
 var USER_CACHE = "inspector-user-";
+var KEPT_FORM = /^\/kunjungan\/[\w-]+$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
@@ -83,8 +86,10 @@ function prepare(data) {
     })).then(function (results) {
       var wanted = {};
       data.urls.forEach(function (url) { wanted[new URL(url, self.location.origin).href] = true; });
+      if (data.only) { return results; }  // one page kept by itself (an inspection's form): the others stay
       return cache.keys().then(function (requests) {
-        return Promise.all(requests.filter(function (r) { return !wanted[r.url]; })
+        // An inspection's form page kept by itself (static/kept.js) is not on the list, and stays.
+        return Promise.all(requests.filter(function (r) { return !wanted[r.url] && !KEPT_FORM.test(new URL(r.url).pathname); })
           .map(function (r) { return cache.delete(r); }));
       }).then(function () { return results; });
     });
@@ -106,16 +111,60 @@ self.addEventListener("message", function (event) {
   if (data.type === "prepare" && typeof data.user === "string" && data.user && Array.isArray(data.urls)) {
     event.waitUntil(forget(data.user).then(function () { return prepare(data); })
       .then(function (results) { reply({results: results}); }, function () { reply({error: true}); }));
+  } else if (data.type === "keep" && typeof data.user === "string" && data.user && Array.isArray(data.urls)) {
+    // An inspection's form page, opened with signal, keeps itself (static/kept.js).
+    var urls = data.urls.filter(function (url) { return KEPT_FORM.test(new URL(url, self.location.origin).pathname); });
+    event.waitUntil(prepare({user: data.user, urls: urls, only: true})
+      .then(function (results) { reply({results: results}); }, function () { reply({error: true}); }));
+  } else if (data.type === "drop" && typeof data.user === "string" && data.user && Array.isArray(data.urls)) {
+    event.waitUntil(caches.open(USER_CACHE + data.user).then(function (cache) {
+      return Promise.all(data.urls.map(function (url) { return cache.delete(url); }));
+    }).then(function () { reply({done: true}); }, function () { reply({done: false}); }));
   } else if (data.type === "forget") {
     event.waitUntil(forget(typeof data.keep === "string" ? data.keep : "").then(
       function () { reply({done: true}); }, function () { reply({done: false}); }));
   }
 });
 
-/* Background Sync: the signal is back while a page is open; that page's outbox sends (static/offline.js). */
+/* Background Sync: the signal is back. With no page of the outbox open, the worker sends it itself with the
+   pages' own code (static/outbox.js), as the phone's current account, then tells any open page to show what is
+   left. A try that could not send rejects, so the browser tries the sync again later. */
+function sendOutbox() {
+  return currentUser().then(function (user) {
+    if (!user) { return null; }
+    return InspectorOutbox.db.get("csrf").then(function (kept) {
+      var csrf = kept && kept.user === user ? kept.token : "";
+      return InspectorOutbox.send(user, {csrf: csrf}).then(function () { return tell(); }, function (error) {
+        return tell().then(function () { throw error; });
+      });
+    });
+  });
+}
+
+function tell() {
+  return self.clients.matchAll({type: "window"}).then(function (clients) {
+    clients.forEach(function (client) { client.postMessage({type: "outbox-sent"}); });
+  });
+}
+
+/* An open page that runs the outbox sends it itself (it knows its own signal, and its retries are shown):
+   each is asked, and the worker sends only when none answers within a few seconds. */
+function aPageSends() {
+  return self.clients.matchAll({type: "window"}).then(function (clients) {
+    return new Promise(function (resolve) {
+      var done = false;
+      var finish = function (value) { if (!done) { done = true; clearTimeout(timer); resolve(value); } };
+      var timer = setTimeout(function () { finish(false); }, clients.length ? 3000 : 0);
+      clients.forEach(function (client) {
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function (event) { if (event.data && event.data.sending) { finish(true); } };
+        client.postMessage({type: "outbox"}, [channel.port2]);
+      });
+    });
+  });
+}
+
 self.addEventListener("sync", function (event) {
   if (event.tag !== "outbox") { return; }
-  event.waitUntil(self.clients.matchAll({type: "window"}).then(function (clients) {
-    clients.forEach(function (client) { client.postMessage({type: "outbox"}); });
-  }));
+  event.waitUntil(aPageSends().then(function (sending) { return sending ? null : sendOutbox(); }));
 });

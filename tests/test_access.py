@@ -41,6 +41,8 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "offline.prepare_list": frozenset({"inspector"}),
     "offline.blank_checklist": frozenset({"inspector"}),
     "offline.open_from_phone": frozenset({"inspector"}),
+    "offline.conflict": frozenset({"inspector"}),
+    "offline.resolve": INSPECTION_KEY,
     "public.lks": EVERYONE,
     "public.concern": EVERYONE,
     "public.concern_sent": EVERYONE,

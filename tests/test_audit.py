@@ -267,7 +267,7 @@ def test_record_names_the_user_or_system_or_anonymous(app, store):
 
 
 def test_every_action_has_an_indonesian_label():
-    assert len(audit.ACTIONS) == 41 and all(label.strip() for label in audit.ACTIONS.values())
+    assert len(audit.ACTIONS) == 43 and all(label.strip() for label in audit.ACTIONS.values())
 
 
 def test_verify_command_exit_codes(app, store):

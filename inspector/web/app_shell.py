@@ -19,7 +19,7 @@ from ..auth import PUBLIC, access
 bp = Blueprint("app_shell", __name__)
 
 # What the worker keeps from its first start, so that any page can at least show itself without signal.
-SHELL_FILES = ("style.css", "app.js", "location.js", "offline.js", "score.js")
+SHELL_FILES = ("style.css", "app.js", "location.js", "outbox.js", "offline.js", "kept.js", "conflict.js", "score.js")
 APP_NAME = "Inspector Dinsos Kota Tangerang"
 
 
@@ -57,7 +57,8 @@ def service_worker():
     body = Path(current_app.static_folder, "sw.js").read_text(encoding="utf-8")
     version = hashlib.sha256(("\n".join(shell) + body).encode()).hexdigest()[:12]
     prelude = f"var VERSION = {json.dumps(version)};\nvar SHELL = {json.dumps(shell)};\n" \
-              f"var OFFLINE_URL = {json.dumps(url_for('app_shell.offline'))};\n"
+              f"var OFFLINE_URL = {json.dumps(url_for('app_shell.offline'))};\n" \
+              f"var OUTBOX_URL = {json.dumps(url_for('static', filename='outbox.js'))};\n"
     return Response(prelude + body, mimetype="text/javascript",
                     headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 

@@ -11,11 +11,7 @@ import pytest
 
 from inspector.local_server import LocalServer
 from tests.support.builders import make_app, seed_app
-from tests.support.phone import Requests, phone_context, register
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.support.phone import CHROMIUM, CHROMIUM_ARGS, Requests, phone_context, register
 
 
 @pytest.fixture(scope="session")

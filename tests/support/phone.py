@@ -11,6 +11,9 @@ from urllib.parse import urlsplit
 from tests.support.builders import PASSWORD, ROLE_USERS
 from tests.support.second_factor import current_code
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: nothing downloads a browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # A bounded wait, not a timing claim: a service worker installs its files before it controls the page, which
 # takes longer than the 5 s default on a loaded machine.
 WORKER_READY_MS = 60000

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 
-from ... import disk, guide, inspections
+from ... import conflicts, disk, guide, inspections
 from ...auth import PUBLIC, access
 from ...extensions import csrf
 from .. import space
@@ -35,9 +34,9 @@ def _render_form(record, checklist, form, status=200, photo_errors=None):
 
 
 def answers_version(record: dict) -> str:
-    """Which stored answers a page shows: the phone keeps its unsaved copy only on top of these."""
-    answers = json.dumps(record.get("answers", {}), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(answers.encode()).hexdigest()[:16]
+    """Which state of the inspection a page shows (``conflicts.revision``): the phone keeps its unsaved copy
+    only on top of it, and a background save naming it as ``base`` lands only while it is unchanged."""
+    return conflicts.revision(record)
 
 
 @routes.route("/kunjungan/<inspection_id>")
@@ -100,9 +99,18 @@ def save(inspection_id: str):
         flash(f"{disk.FULL} {disk.FULL_HINT} Foto yang dipilih perlu dipilih lagi.", "error")
         return _render_form(record, checklist, form_obj, 507)
     form_obj.validate()
-    photo_errors, photo_status = _receive_photos(record, checklist)
-    record = inspections.save_answers(store(), inspection_id, answers_from(form_obj, checklist, request.form)) or \
-        store().inspections.get(inspection_id)
+    base = request.form.get("base", "")[:conflicts.REVISION_LENGTH] if autosave else ""
+    if base:  # the phone's copy was typed on this revision: never over a changed inspection
+        record, reason = conflicts.save_on(store(), inspection_id, answers_from(form_obj, checklist, request.form), base)
+        if reason:
+            log("save_conflict", "inspection", inspection_id, status=record["status"])
+            return jsonify(error=reason, conflict=reason == conflicts.CHANGED, status=record["status"],
+                           version=answers_version(record)), 409
+        photo_errors, photo_status = {}, 200
+    else:
+        photo_errors, photo_status = _receive_photos(record, checklist)
+        record = inspections.save_answers(store(), inspection_id, answers_from(form_obj, checklist, request.form)) or \
+            store().inspections.get(inspection_id)
     log("draft_saved", "inspection", inspection_id, photos=len(record.get("photos", [])),
         **({"auto": True} if autosave else {}))
     if autosave:

@@ -18,6 +18,7 @@ from ..timefmt import utcnow
 from .errors import json_error
 from .helpers import catalog, log, store
 from .inspection.form import form_class
+from .inspection.page import Shown
 
 bp = Blueprint("offline", __name__, url_prefix="/luring")
 
@@ -43,8 +44,7 @@ def blank_checklist(checklist_id: str, version: int):
     if checklist is None:
         abort(404)
     return render_template("app_shell/blank_checklist.html", checklist=checklist, form=form_class(checklist)(),
-                           record={"id": "", "photos": []}, photos={}, photo_errors={},
-                           rules=offline.scoring_rules(checklist))
+                           shown=Shown.blank(), rules=offline.scoring_rules(checklist))
 
 
 @bp.route("/kunjungan", methods=["POST"])

@@ -24,7 +24,8 @@ routes = Routes()
 def _render_form(record, checklist, form=None, status=200, photo_errors=None):
     """The checklist page of ``record``: its stored answers, or what ``form`` posted with its errors."""
     lks = get_lks_by_id_or_404(record["lks_id"])
-    required_missing = [i for i in inspections.missing(checklist, record) if checklist.item(i).required]
+    required = {item.id for item in checklist.items() if item.required}
+    required_missing = [i for i in inspections.missing(checklist, record) if i in required]
     photos = inspections.photos_by_item(record)
     progress = guide.progress(checklist, record)
     facts = dict(photos=photos, photo_errors=photo_errors or {}, progress=progress,

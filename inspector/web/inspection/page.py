@@ -187,7 +187,7 @@ class _Slots:
 class _Kept:
     template: object  # the template as loaded when this was rendered: a reloaded one renders afresh
     pieces: tuple[str, ...]  # markup between the slots: one more than the calls
-    calls: tuple[tuple[str, tuple], ...]
+    calls: tuple[tuple[object, tuple], ...]  # (Shown's method, its arguments)
 
 
 def _render(template, checklist: Checklist, shown) -> str:
@@ -209,7 +209,7 @@ def _kept(checklist: Checklist) -> _Kept | None:
     if numbers != [str(n) for n in range(len(slots.calls))] or any(_MARK in p for p in parts[::2]):
         cache[key] = kept = _Kept(template, (), ())  # falsy pieces: render directly
         return None
-    kept = _Kept(template, tuple(parts[::2]), tuple(slots.calls))
+    kept = _Kept(template, tuple(parts[::2]), tuple((getattr(Shown, name), args) for name, args in slots.calls))
     cache[key] = kept
     return kept
 
@@ -219,12 +219,10 @@ def questions(checklist: Checklist, shown: Shown, direct: bool = False) -> Marku
     kept = None if direct else _kept(checklist)
     if kept is None:
         return Markup(_render(current_app.jinja_env.get_template(TEMPLATE), checklist, shown))
-    methods = {}
     out = [kept.pieces[0]]
-    for (name, args), piece in zip(kept.calls, kept.pieces[1:]):
-        method = methods.get(name)
-        if method is None:
-            method = methods[name] = getattr(shown, name)
-        out.append(escape(method(*args)))
+    for (method, args), piece in zip(kept.calls, kept.pieces[1:]):
+        value = method(shown, *args)
+        if value:  # most slots are empty; Markup is written as it is, text escaped, as Jinja does
+            out.append(value if value.__class__ is Markup else escape(value))
         out.append(piece)
     return Markup("".join(out))

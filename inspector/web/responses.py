@@ -74,11 +74,16 @@ def static_cache(response):
     return response
 
 
+# Responses the same for everyone and cached by the browser: static files, and the app's icons (fetched with
+# every page otherwise: a renewed cookie would not match their Vary: Cookie).
+WITHOUT_SESSION = ("static", "app_shell.icon")
+
+
 class SessionWithoutStatic(SecureCookieSessionInterface):
     """The signed session cookie, left out of static files' responses: a response that may be cached must not
     set a cookie, and Vary: Cookie with a cookie renewed on every page would keep the browser from reusing
-    its copy. A static file depends on no session."""
+    its copy. A static file, or an icon, depends on no session."""
 
     def save_session(self, app, session, response) -> None:
-        if request.endpoint != "static":
+        if request.endpoint not in WITHOUT_SESSION:
             super().save_session(app, session, response)

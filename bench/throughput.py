@@ -6,6 +6,17 @@ Starts, in one run and under the same waitress settings as run-demo.sh
 * a bare Flask app answering "hello": the ceiling of Flask + waitress on this machine;
 * Inspector (``wsgi:app``) on a temporary data folder filled by ``flask --app wsgi demo seed``;
 
+first measures what one render of the checklist page costs in CPU, in this process (no server, no wrk):
+
+* kept: the page as served (the questions of the checklist version kept, each inspection filled in);
+* direct: the same page with the questions template rendered whole on every request, as it was before;
+* with ``--before REF``: the whole page as the code of git revision REF renders it (``git archive`` into a
+  temporary folder, measured in a child process), e.g. ``--before 2663fb7``, the last revision before the
+  questions were kept;
+
+each the median of several rounds of ``time.process_time()`` over ``--renders`` GETs through Flask's test
+client (a signed-in demo inspector, a fresh LKSA inspection);
+
 then loads each endpoint with wrk for a bounded time and prints requests per second and latency:
 
 * hello: the bare app's ``/``;
@@ -19,6 +30,8 @@ server with its own cores would give. Run from the repository root (needs wrk: t
 
     .venv/bin/python bench/throughput.py                      # -t2 -c16 -d10s per endpoint (about a minute)
     .venv/bin/python bench/throughput.py --duration 5 --connections 8
+    .venv/bin/python bench/throughput.py --before 2663fb7       # with the render cost of that revision
+    .venv/bin/python bench/throughput.py --render-only          # the render cost alone, no wrk (seconds)
 
 Nothing outside a temporary folder is written; both servers are stopped at the end.
 """
@@ -27,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -172,22 +186,102 @@ def _latency(pattern: str, text: str) -> float | None:
     return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
 
 
+RENDER_CPU = r'''
+import json, os, statistics, sys, tempfile, time
+sys.path.insert(0, sys.argv[1])
+os.environ["INSPECTOR_FSYNC"] = "0"
+from pathlib import Path
+from unittest import mock
+import inspector
+from inspector import create_app, demo
+assert inspector.__file__.startswith(sys.argv[1]), inspector.__file__
+renders, rounds, ways = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(",")
+with tempfile.TemporaryDirectory(prefix="render_cpu_") as folder:
+    app = create_app({"INSPECTOR_DATA_DIR": str(Path(folder) / "data"), "WTF_CSRF_ENABLED": False})
+    store = app.extensions["store"]
+    username, password = next((u, p) for u, p, role in demo.seed(store) if role == "inspector")
+    code = next(l["code"] for l in store.lks.all() if l["kind"] == "lksa")
+    client = app.test_client()
+    assert client.post("/masuk", data={"username": username, "password": password}).status_code == 302
+    url = client.post(f"/inspeksi/lks/{code}/mulai", data={"checklist": "lksa"}).location
+    found = {}
+    for way in ways:
+        patch = mock.patch("inspector.web.inspection.page._kept", lambda checklist: None) if way == "direct" \
+            else mock.patch.dict(os.environ, {})
+        with patch:
+            body = client.get(url).get_data()
+            assert b'name="inspection_key"' in body, url
+            times = []
+            for _ in range(rounds):
+                start = time.process_time()
+                for _ in range(renders):
+                    client.get(url)
+                times.append((time.process_time() - start) / renders * 1000)
+        found[way] = {"ms": statistics.median(times), "min_ms": min(times), "bytes": len(body)}
+    print(json.dumps(found))
+'''
+
+
+def render_cpu(tree: Path, ways: str, args) -> dict:
+    """CPU milliseconds per render of the checklist page with the code in ``tree``, in a child process."""
+    done = subprocess.run([sys.executable, "-c", RENDER_CPU, str(tree), str(args.renders), str(args.rounds), ways],
+                          cwd=tree, capture_output=True, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    if done.returncode != 0:
+        sys.exit(f"measuring the render in {tree} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def render_costs(args, tmp: Path) -> list[tuple[str, dict]]:
+    """The checklist page's CPU per render: kept and direct with this code, and the code of --before."""
+    rows = list(render_cpu(REPO, "kept,direct", args).items())
+    if args.before:
+        tree = tmp / "before"
+        tree.mkdir()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.before], capture_output=True)
+        if archive.returncode != 0:
+            sys.exit(f"git archive {args.before} failed: {archive.stderr.decode()[-500:]}")
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+        rows.append((f"at {args.before}", render_cpu(tree, "whole", args)["whole"]))
+    return rows
+
+
+def print_render_costs(rows, args) -> None:
+    print(f"checklist page, CPU per render in one process (Flask test client, {args.renders} GETs x "
+          f"{args.rounds} rounds, median round; fresh LKSA inspection of the demo inspector):")
+    labels = {"kept": "kept questions, filled per inspection (as served)",
+              "direct": "questions template rendered whole per request"}
+    for way, r in rows:
+        print(f"  {labels.get(way, 'whole page as revision ' + way[3:] + ' renders it'):<56} "
+              f"{r['ms']:6.2f} ms  (best round {r['min_ms']:.2f} ms, {r['bytes']:,} bytes)")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per endpoint (wrk -d)")
     parser.add_argument("--connections", type=int, default=16, help="open connections (wrk -c)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (wrk -t)")
     parser.add_argument("--show-wrk", action="store_true", help="print wrk's own output too")
+    parser.add_argument("--renders", type=int, default=100, help="GETs per round of the render cost")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the render cost (median)")
+    parser.add_argument("--before", metavar="REF", help="also the render cost of git revision REF")
+    parser.add_argument("--render-only", action="store_true", help="the render cost alone, no servers, no wrk")
     args = parser.parse_args()
     args.duration = max(1, min(args.duration, 120))
     args.connections = max(1, min(args.connections, 256))
     args.threads = max(1, min(args.threads, args.connections))
 
-    wrk = ensure_wrk()
     tmp = Path(tempfile.mkdtemp(prefix="throughput_"))
     servers: list[subprocess.Popen] = []
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
+        print("throughput benchmark --", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        print(f"nproc={os.cpu_count()}  load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print()
+        print_render_costs(render_costs(args, tmp), args)
+        if args.render_only:
+            return
+        wrk = ensure_wrk()
         data = tmp / "data"
         inspector_port, hello_port = free_port(), free_port()
         env = {**os.environ, "INSPECTOR_DATA_DIR": str(data), "INSPECTOR_BASE_URL": f"http://127.0.0.1:{inspector_port}",
@@ -215,8 +309,6 @@ def main() -> None:
         for _name, url, cookie_header, expect in endpoints:
             check(url, cookie_header, expect)
 
-        print("throughput benchmark --", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        print(f"nproc={os.cpu_count()}  load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"server: waitress-serve --threads {THREADS} on 127.0.0.1 (as run-demo.sh), one process each; "
               f"Inspector on demo data (flask --app wsgi demo seed)")
         print(f"load: wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency, on the same machine")

@@ -116,11 +116,14 @@ COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/j
 
 
 def init_compression(app: Flask) -> None:
-    """gzip (brotli or zstd where the browser offers them) for text responses."""
+    """gzip (brotli or zstd where the browser offers them) for text responses; static files at the best level."""
     from flask_compress import Compress
+
+    from .web.static_compression import best_compression
 
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
     Compress(app)
+    app.after_request(best_compression(app.config["COMPRESS_MIMETYPES"]))  # static files: once, at the best level
     app.after_request(buffer_static_file)  # registered last, so it runs before the compression
 
 

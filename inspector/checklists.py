@@ -88,6 +88,16 @@ class Item:
     def scored(self) -> bool:
         return self.can_fail and self.weight > 0
 
+    @property
+    def choices(self) -> tuple[tuple[str, str], ...]:
+        """The (value, label) pairs an answer is picked from: Ya / Tidak / Tidak berlaku, or the options."""
+        return tuple(YES_NO.items()) if self.type == "yes_no" else self.options
+
+    @property
+    def max_length(self) -> int | None:
+        """The longest answer a text item takes (characters); None for the other types."""
+        return TEXT_LIMITS.get(self.type)
+
     def label_of(self, value) -> str:
         """An answer as a person reads it: 'Ya', an option's label, '5 orang', ''."""
         if value in (None, "", []):

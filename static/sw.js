@@ -16,7 +16,10 @@ var KEPT_FORM = /^\/kunjungan\/[\w-]+$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
-    return cache.addAll(SHELL.map(function (url) { return new Request(url, {cache: "reload"}); }));
+    // A static URL names its content (?v=): the copy the page has just loaded is the right one, not fetched twice.
+    return cache.addAll(SHELL.map(function (url) {
+      return new Request(url, {cache: url.indexOf("/static/") === 0 ? "default" : "reload"});
+    }));
   }));
 });
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from .. import icons
 from ..auth import PUBLIC, access
@@ -32,9 +32,9 @@ def manifest():
         "start_url": "/", "scope": "/", "display": "standalone", "orientation": "portrait",
         "theme_color": "#0b5394", "background_color": "#f4f5f7",
         "icons": [{"src": url_for("app_shell.icon", name=str(size)), "sizes": f"{size}x{size}", "type": "image/png",
-                   "purpose": "any"} for size in icons.SIZES]
+                   "purpose": "any"} for size in icons.MANIFEST_SIZES]
         + [{"src": url_for("app_shell.icon", name=f"{size}-maskable"), "sizes": f"{size}x{size}",
-            "type": "image/png", "purpose": "maskable"} for size in icons.SIZES],
+            "type": "image/png", "purpose": "maskable"} for size in icons.MANIFEST_SIZES],
     }
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json",
                      headers={"Cache-Control": "public, max-age=86400"})
@@ -59,8 +59,10 @@ def service_worker():
     prelude = f"var VERSION = {json.dumps(version)};\nvar SHELL = {json.dumps(shell)};\n" \
               f"var OFFLINE_URL = {json.dumps(url_for('app_shell.offline'))};\n" \
               f"var OUTBOX_URL = {json.dumps(url_for('static', filename='outbox.js'))};\n"
-    return Response(prelude + body, mimetype="text/javascript",
-                    headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
+    response = Response(prelude + body, mimetype="text/javascript",
+                        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
+    response.set_etag(version)  # the browser's update check of an unchanged worker is answered 304
+    return response.make_conditional(request)
 
 
 @bp.route("/luring")

@@ -13,13 +13,14 @@ from ..oversight import ALERTED
 from ..places import KECAMATAN
 from ..timefmt import format_date, format_wib
 from .helpers import store
+from .inspection.form import NOTE_LIMIT
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(wib=format_wib, tanggal=format_date)
     app.jinja_env.globals.update(ROLES=ROLES, KINDS=KINDS, GRADES=GRADES, KECAMATAN=list(KECAMATAN),
                                  followups_of=followups_of, proof_of_visit=proof_of_visit,
-                                 open_concerns=open_concerns)
+                                 open_concerns=open_concerns, NOTE_LIMIT=NOTE_LIMIT)
     app.context_processor(signed_in_header)
 
 

@@ -22,6 +22,7 @@ from .errors import json_error
 from .helpers import catalog, get_lks_by_id_or_404, log, store
 from .inspection.fetch import get_inspection_or_404, posted_inspection
 from .inspection.form import answers_from, form_class
+from .inspection.page import Shown
 
 bp = Blueprint("offline", __name__, url_prefix="/luring")
 
@@ -47,8 +48,7 @@ def blank_checklist(checklist_id: str, version: int):
     if checklist is None:
         abort(404)
     return render_template("app_shell/blank_checklist.html", checklist=checklist, form=form_class(checklist)(),
-                           record={"id": "", "photos": []}, photos={}, photo_errors={},
-                           rules=offline.scoring_rules(checklist))
+                           shown=Shown.blank(), rules=offline.scoring_rules(checklist))
 
 
 @bp.route("/kunjungan", methods=["POST"])

@@ -18,6 +18,9 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 # asks again only when the file changes, instead of revalidating both files on every page (one round trip
 # of ~400 ms each on slow 3G).
 STATIC_MAX_AGE = 365 * 24 * 3600
+# A file kept a year by its hash needs none of these (the ETag revalidates; nobody asks for a range of it):
+# on slow 3G each response's headers cost as much as a small file's body.
+REDUNDANT_ON_IMMUTABLE = ("Content-Disposition", "Last-Modified", "Accept-Ranges")
 _static_hashes: dict[str, tuple[int, str]] = {}
 
 
@@ -66,14 +69,21 @@ def static_cache(response):
     if (request.endpoint == "static" and response.status_code in (200, 304) and request.view_args
             and request.args.get("v") == static_hash(request.view_args.get("filename", ""))):
         response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
+        for name in REDUNDANT_ON_IMMUTABLE:
+            response.headers.pop(name, None)
     return response
+
+
+# Responses the same for everyone and cached by the browser: static files, and the app's icons (fetched with
+# every page otherwise: a renewed cookie would not match their Vary: Cookie).
+WITHOUT_SESSION = ("static", "app_shell.icon")
 
 
 class SessionWithoutStatic(SecureCookieSessionInterface):
     """The signed session cookie, left out of static files' responses: a response that may be cached must not
     set a cookie, and Vary: Cookie with a cookie renewed on every page would keep the browser from reusing
-    its copy. A static file depends on no session."""
+    its copy. A static file, or an icon, depends on no session."""
 
     def save_session(self, app, session, response) -> None:
-        if request.endpoint != "static":
+        if request.endpoint not in WITHOUT_SESSION:
             super().save_session(app, session, response)

@@ -14,23 +14,28 @@ from ..errors import json_error
 from ..helpers import get_lks_by_id_or_404, log, store
 from ..routes import Routes
 from ..uploads import receive_photo
-from ..webforms import ActionForm
 from .fetch import NOT_EDITABLE, get_inspection_or_404, posted_inspection
-from .form import answers_from, form_class, form_data_from
+from .form import answers_from, form_class
+from .page import Shown, questions
 
 routes = Routes()
 
 
-def _render_form(record, checklist, form, status=200, photo_errors=None):
+def _render_form(record, checklist, form=None, status=200, photo_errors=None):
+    """The checklist page of ``record``: its stored answers, or what ``form`` posted with its errors."""
     lks = get_lks_by_id_or_404(record["lks_id"])
-    required_missing = [i for i in inspections.missing(checklist, record) if checklist.item(i).required]
-    return render_template("inspection/form.html", record=record, checklist=checklist, form=form, lks=lks,
-                           photos=inspections.photos_by_item(record), missing=required_missing,
-                           photo_errors=photo_errors or {}, version=answers_version(record),
-                           progress=guide.progress(checklist, record),
-                           critical={item.id for item in guide.critical_now(checklist, record["answers"])},
-                           fail_values=guide.fail_values, item_comments=guide.item_comments(record),
-                           action=ActionForm()), status
+    required = {item.id for item in checklist.items() if item.required}
+    required_missing = [i for i in inspections.missing(checklist, record) if i in required]
+    photos = inspections.photos_by_item(record)
+    progress = guide.progress(checklist, record)
+    facts = dict(photos=photos, photo_errors=photo_errors or {}, progress=progress,
+                 critical={item.id for item in guide.critical_now(checklist, record["answers"])},
+                 comments=guide.item_comments(record))
+    shown = Shown.of_record(record, checklist, **facts) if form is None else \
+        Shown.of_form(record, form, checklist, **facts)
+    return render_template("inspection/form.html", record=record, checklist=checklist, lks=lks, shown=shown,
+                           questions=questions(checklist, shown), photos=photos, missing=required_missing,
+                           version=answers_version(record), progress=progress), status
 
 
 def answers_version(record: dict) -> str:
@@ -46,7 +51,7 @@ def form(inspection_id: str):
     if record["status"] not in inspections.EDITABLE:
         return redirect(url_for("inspection.summary", inspection_id=inspection_id))
     checklist = inspections.checklist_of(store(), record)
-    return _render_form(record, checklist, form_class(checklist)(data=form_data_from(record, checklist)))
+    return _render_form(record, checklist)
 
 
 def _receive_photos(record, checklist) -> tuple[dict[str, str], int]:

@@ -146,16 +146,3 @@ def answers_from(form, checklist: Checklist, posted=None) -> dict:
         answers[item.id] = {"value": value, "note": note} if (value is not None or note) else None
     return answers
 
-
-def form_data_from(inspection: dict, checklist: Checklist) -> dict:
-    """Form data that shows a stored inspection's answers."""
-    data = {}
-    for item in checklist.items():
-        answer = inspection["answers"].get(item.id) or {}
-        value = answer.get("value")
-        if value is not None and item.type in ("number",):
-            value = f"{value:g}" if isinstance(value, float) else str(value)
-        data[item.id] = value
-        data[f"{item.id}__note"] = answer.get("note", "")
-    data["inspection_key"] = inspection["inspection_key"]
-    return data
